@@ -1,0 +1,12 @@
+//! The Amazon States Language, as Baton understands it: model, parser, validator, paths,
+//! payload templates, intrinsic functions, Choice rules and Retry/Catch.
+//!
+//! Dependency rule: this crate is a leaf. It does no I/O, has no async code and depends on
+//! no other Baton crate. Everything here is a pure function of its arguments (time and
+//! randomness come in as arguments where they matter).
+
+pub mod error;
+pub mod path;
+
+pub use error::{ErrorName, Failure};
+pub use path::{ContextObject, Env, Path, PathError, Root};
