@@ -10,3 +10,10 @@ pub mod path;
 
 pub use error::{ErrorName, Failure};
 pub use path::{ContextObject, Env, Path, PathError, Root};
+pub mod diagnostics;
+pub mod parse;
+
+pub use diagnostics::{Code, Diagnostic, Diagnostics, Loc, Severity};
+pub mod choice;
+pub mod intrinsics;
+pub mod time;

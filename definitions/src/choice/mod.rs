@@ -1,0 +1,1 @@
+//! Choice rules (being written).

@@ -1,0 +1,3 @@
+//! JSON → [`crate::model`], reporting every problem at once.
+
+pub mod fields;

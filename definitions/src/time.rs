@@ -1,0 +1,1 @@
+//! Strict RFC 3339 timestamps (being written).
