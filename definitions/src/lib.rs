@@ -2,18 +2,17 @@
 //! payload templates, intrinsic functions, Choice rules and Retry/Catch.
 //!
 //! Dependency rule: this crate is a leaf. It does no I/O, has no async code and depends on
-//! no other Baton crate. Everything here is a pure function of its arguments (time and
-//! randomness come in as arguments where they matter).
+//! no other Baton crate. Everything here is a pure function of its arguments.
 
-pub mod error;
-pub mod path;
-
-pub use error::{ErrorName, Failure};
-pub use path::{ContextObject, Env, Path, PathError, Root};
+pub mod choice;
 pub mod diagnostics;
+pub mod error;
+pub mod intrinsics;
 pub mod parse;
+pub mod path;
+pub mod retry;
+pub mod time;
 
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Loc, Severity};
-pub mod choice;
-pub mod intrinsics;
-pub mod time;
+pub use error::{ErrorName, Failure};
+pub use path::{ContextObject, Env, Path, PathError, Root};
