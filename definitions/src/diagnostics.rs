@@ -81,7 +81,13 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{severity} {} at {}: {}", self.code.as_str(), self.location, self.message)
+        write!(
+            f,
+            "{severity} {} at {}: {}",
+            self.code.as_str(),
+            self.location,
+            self.message
+        )
     }
 }
 
@@ -142,7 +148,12 @@ impl Diagnostics {
     }
 
     fn push(&mut self, severity: Severity, code: Code, loc: &Loc, message: String) {
-        self.items.push(Diagnostic { severity, code, message, location: loc.as_str().to_owned() });
+        self.items.push(Diagnostic {
+            severity,
+            code,
+            message,
+            location: loc.as_str().to_owned(),
+        });
     }
 
     pub fn has_errors(&self) -> bool {
@@ -171,7 +182,11 @@ mod tests {
     #[test]
     fn serializes_like_aws() {
         let mut d = Diagnostics::new();
-        d.error(Code::MissingTransitionTarget, &Loc::root().at("StartAt"), "no state named X");
+        d.error(
+            Code::MissingTransitionTarget,
+            &Loc::root().at("StartAt"),
+            "no state named X",
+        );
         let json = serde_json::to_value(d.items()).unwrap();
         assert_eq!(
             json,

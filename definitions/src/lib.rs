@@ -8,11 +8,18 @@ pub mod choice;
 pub mod diagnostics;
 pub mod error;
 pub mod intrinsics;
+pub mod model;
 pub mod parse;
 pub mod path;
+pub mod pipeline;
 pub mod retry;
+pub mod template;
 pub mod time;
+mod validate;
 
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Loc, Severity};
 pub use error::{ErrorName, Failure};
+pub use model::{State, StateKind, StateMachine};
+pub use parse::{Definition, parse_definition, parse_value};
 pub use path::{ContextObject, Env, Path, PathError, Root};
+pub use template::Template;

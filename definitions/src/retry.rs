@@ -251,14 +251,14 @@ fn parse_error_equals(obj: &Obj<'_>, last: bool, d: &mut Diagnostics) -> Option<
             continue;
         };
         let name = ErrorName::parse(text);
-        if let ErrorName::Custom(custom) = &name {
-            if custom.starts_with("States.") {
-                d.error(
-                    Code::InvalidErrorEquals,
-                    &loc.at(i),
-                    format!("'{custom}' is not a predefined error name"),
-                );
-            }
+        if let ErrorName::Custom(custom) = &name
+            && custom.starts_with("States.")
+        {
+            d.error(
+                Code::InvalidErrorEquals,
+                &loc.at(i),
+                format!("'{custom}' is not a predefined error name"),
+            );
         }
         if name == ErrorName::All {
             if items.len() > 1 {

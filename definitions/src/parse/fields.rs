@@ -79,7 +79,11 @@ impl<'a> Obj<'a> {
     pub fn required(&self, key: &str, what: &str, d: &mut Diagnostics) -> Option<&'a Value> {
         let value = self.map.get(key);
         if value.is_none() {
-            d.error(Code::SchemaValidationFailed, self.loc, format!("{what} is missing required field '{key}'"));
+            d.error(
+                Code::SchemaValidationFailed,
+                self.loc,
+                format!("{what} is missing required field '{key}'"),
+            );
         }
         value
     }
@@ -122,7 +126,10 @@ impl<'a> Obj<'a> {
         let value = self.map.get(key)?;
         let n = value.as_i64().or_else(|| {
             // 3.0 is accepted as 3, as AWS's schema accepts integral numbers.
-            value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)
+            value
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
         });
         match n {
             Some(n) if (min..=max).contains(&n) => Some(n),
@@ -187,7 +194,11 @@ impl<'a> Obj<'a> {
         match Path::parse(text) {
             Ok(p) => Some(p),
             Err(e) => {
-                d.error(Code::InvalidJsonPath, &self.at(key), format!("field '{key}': {e}"));
+                d.error(
+                    Code::InvalidJsonPath,
+                    &self.at(key),
+                    format!("field '{key}': {e}"),
+                );
                 None
             }
         }
@@ -199,7 +210,11 @@ impl<'a> Obj<'a> {
         match Path::parse_reference(text) {
             Ok(p) => Some(p),
             Err(e) => {
-                d.error(Code::InvalidJsonPath, &self.at(key), format!("field '{key}': {e}"));
+                d.error(
+                    Code::InvalidJsonPath,
+                    &self.at(key),
+                    format!("field '{key}': {e}"),
+                );
                 None
             }
         }
@@ -212,7 +227,11 @@ impl<'a> Obj<'a> {
             None => PathField::Default,
             Some(Value::Null) => PathField::Null,
             Some(_) => {
-                let path = if reference { self.reference_path(key, d) } else { self.path(key, d) };
+                let path = if reference {
+                    self.reference_path(key, d)
+                } else {
+                    self.path(key, d)
+                };
                 path.map(PathField::Path).unwrap_or_default()
             }
         }
@@ -232,5 +251,8 @@ impl<'a> Obj<'a> {
 }
 
 pub fn quoted(keys: &[&str]) -> String {
-    keys.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ")
+    keys.iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -1,0 +1,419 @@
+//! One state object → [`State`]. Task and Callback states are in [`super::tasks`].
+
+use serde_json::Value;
+
+use super::fields::Obj;
+use super::{Cx, check_query_language, parse_graph};
+use crate::choice::ChoiceRule;
+use crate::diagnostics::{Code, Diagnostics, Loc};
+use crate::intrinsics::{Intrinsic, looks_like_intrinsic};
+use crate::model::{
+    Choice, Count, Dynamic, Fail, Io, Map, Parallel, Pass, Percent, State, StateKind, Wait,
+};
+use crate::path::Path;
+use crate::retry::{parse_catch, parse_retry};
+use crate::template::Template;
+
+const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
+const FLOW: &[&str] = &["Next", "End"];
+const PATHS: &[&str] = &["InputPath", "OutputPath"];
+const RESULT: &[&str] = &["ResultSelector", "ResultPath", "Retry", "Catch"];
+
+/// Fields of newer ASL features, refused with a clear "not supported yet".
+const LATER: &[(&str, &str)] = &[
+    ("Assign", "variables (Assign) are not supported yet"),
+    (
+        "Arguments",
+        "JSONata fields (Arguments) are not supported yet",
+    ),
+    ("Output", "JSONata fields (Output) are not supported yet"),
+    ("Items", "JSONata fields (Items) are not supported yet"),
+    (
+        "ItemReader",
+        "Map ItemReader (reading items from S3) is not supported yet",
+    ),
+    ("ItemBatcher", "Map ItemBatcher is not supported yet"),
+    (
+        "ResultWriter",
+        "Map ResultWriter (writing results to S3) is not supported yet",
+    ),
+];
+
+pub(super) fn parse_state(name: &str, value: &Value, loc: &Loc, cx: &mut Cx) -> Option<State> {
+    let what = format!("state '{name}'");
+    let obj = Obj::new(value, loc, &what, &mut cx.d)?;
+    let type_name = obj.required_string("Type", &what, &mut cx.d)?;
+    check_query_language(&obj, &mut cx.d);
+    for (field, message) in LATER {
+        if obj.has(field) {
+            cx.d.error(Code::Unsupported, &obj.at(field), *message);
+        }
+    }
+    let allowed: Vec<&str> = match type_name {
+        "Pass" => [COMMON, FLOW, PATHS, &["Parameters", "Result", "ResultPath"]].concat(),
+        "Task" => [COMMON, FLOW, PATHS, RESULT, super::tasks::TASK_FIELDS].concat(),
+        "Callback" => [COMMON, FLOW, PATHS, RESULT, super::tasks::CALLBACK_FIELDS].concat(),
+        "Choice" => [COMMON, PATHS, &["Choices", "Default"]].concat(),
+        "Wait" => [
+            COMMON,
+            FLOW,
+            PATHS,
+            &["Seconds", "Timestamp", "SecondsPath", "TimestampPath"],
+        ]
+        .concat(),
+        "Succeed" => [COMMON, PATHS].concat(),
+        "Fail" => [COMMON, &["Error", "Cause", "ErrorPath", "CausePath"]].concat(),
+        "Parallel" => [COMMON, FLOW, PATHS, RESULT, &["Branches", "Parameters"]].concat(),
+        "Map" => [COMMON, FLOW, PATHS, RESULT, MAP_FIELDS].concat(),
+        other => {
+            cx.d.error(
+                Code::SchemaValidationFailed,
+                &obj.at("Type"),
+                format!(
+                    "'{other}' is not a state type; use Pass, Task, Callback, Choice, Wait, Succeed, Fail, Parallel or Map"
+                ),
+            );
+            return None;
+        }
+    };
+    let known: Vec<&str> = allowed
+        .iter()
+        .copied()
+        .chain(LATER.iter().map(|(f, _)| *f))
+        .collect();
+    obj.allow_only(&known, &format!("a {type_name} state"), &mut cx.d);
+
+    let d = &mut cx.d;
+    let has_flow = allowed.contains(&"Next");
+    let next = if has_flow { parse_flow(&obj, d) } else { None };
+    let mut io = Io::default();
+    if allowed.contains(&"InputPath") {
+        io.input_path = obj.path_field("InputPath", false, d);
+        io.output_path = obj.path_field("OutputPath", false, d);
+    }
+    if allowed.contains(&"ResultPath") {
+        io.result_path = obj.path_field("ResultPath", true, d);
+    }
+    if allowed.contains(&"Parameters") && type_name != "Map" {
+        io.parameters = template(&obj, "Parameters", d);
+    }
+    if allowed.contains(&"ResultSelector") {
+        io.result_selector = template(&obj, "ResultSelector", d);
+    }
+    let retry = obj
+        .get("Retry")
+        .map(|v| parse_retry(v, &obj.at("Retry"), d))
+        .unwrap_or_default();
+    let catch = obj
+        .get("Catch")
+        .map(|v| parse_catch(v, &obj.at("Catch"), d))
+        .unwrap_or_default();
+
+    let kind = match type_name {
+        "Pass" => StateKind::Pass(Pass {
+            result: obj.get("Result").cloned(),
+        }),
+        "Task" => StateKind::Task(super::tasks::parse_task(&obj, d)?),
+        "Callback" => StateKind::Task(super::tasks::parse_callback(&obj, d)?),
+        "Choice" => StateKind::Choice(parse_choice(&obj, d)?),
+        "Wait" => StateKind::Wait(parse_wait(&obj, d)?),
+        "Succeed" => StateKind::Succeed,
+        "Fail" => StateKind::Fail(parse_fail(&obj, d)),
+        "Parallel" => StateKind::Parallel(parse_parallel(&obj, cx)?),
+        _ => StateKind::Map(parse_map(&obj, &mut io, cx)?),
+    };
+    let comment = obj.string("Comment", &mut cx.d).map(str::to_owned);
+    Some(State {
+        name: name.to_owned(),
+        comment,
+        kind,
+        next,
+        io,
+        retry,
+        catch,
+    })
+}
+
+/// `Next` or `End: true`, exactly one.
+fn parse_flow(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<String> {
+    let next = obj.string("Next", d);
+    let end = obj.boolean("End", d);
+    match (next, end) {
+        (Some(_), Some(_)) => {
+            d.error(
+                Code::SchemaValidationFailed,
+                &obj.at("End"),
+                "a state cannot have both 'Next' and 'End'",
+            );
+            None
+        }
+        (Some(next), None) => Some(next.to_owned()),
+        (None, Some(true)) => None,
+        (None, Some(false)) => {
+            d.error(
+                Code::SchemaValidationFailed,
+                &obj.at("End"),
+                "'End' must be true; use 'Next' to continue",
+            );
+            None
+        }
+        (None, None) => {
+            if !obj.has("Next") && !obj.has("End") {
+                d.error(
+                    Code::SchemaValidationFailed,
+                    obj.loc,
+                    "the state needs 'Next' or 'End': true",
+                );
+            }
+            None
+        }
+    }
+}
+
+pub(super) fn template(obj: &Obj<'_>, key: &str, d: &mut Diagnostics) -> Option<Template> {
+    Template::compile(obj.get(key)?, &obj.at(key), d)
+}
+
+fn parse_choice(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<Choice> {
+    obj.required("Choices", "a Choice state", d);
+    let rules = obj.array("Choices", d)?;
+    if rules.is_empty() {
+        d.error(
+            Code::SchemaValidationFailed,
+            &obj.at("Choices"),
+            "Choices must hold at least one rule",
+        );
+    }
+    let mut choices = Vec::with_capacity(rules.len());
+    for (i, rule) in rules.iter().enumerate() {
+        if let Some((rule, Some(next))) = ChoiceRule::parse(rule, &obj.at("Choices").at(i), true, d)
+        {
+            choices.push((rule, next));
+        }
+    }
+    let default = obj.string("Default", d).map(str::to_owned);
+    Some(Choice { choices, default })
+}
+
+fn parse_wait(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<Wait> {
+    let keys = ["Seconds", "Timestamp", "SecondsPath", "TimestampPath"];
+    let present: Vec<&str> = keys.iter().copied().filter(|k| obj.has(k)).collect();
+    if present.len() != 1 {
+        d.error(
+            Code::SchemaValidationFailed,
+            obj.loc,
+            format!("a Wait state needs exactly one of 'Seconds', 'Timestamp', 'SecondsPath' or 'TimestampPath' (found {})", present.len()),
+        );
+        return None;
+    }
+    match present[0] {
+        "Seconds" => obj
+            .integer("Seconds", 0, 99_999_999, d)
+            .map(|n| Wait::Seconds(n as u64)),
+        "Timestamp" => {
+            let text = obj.string("Timestamp", d)?;
+            match crate::time::parse_timestamp(text) {
+                Some(ts) => Some(Wait::Timestamp(ts)),
+                None => {
+                    d.error(
+                        Code::SchemaValidationFailed,
+                        &obj.at("Timestamp"),
+                        format!(
+                            "'{text}' is not an RFC 3339 timestamp such as 2016-03-14T01:59:00Z"
+                        ),
+                    );
+                    None
+                }
+            }
+        }
+        "SecondsPath" => obj.reference_path("SecondsPath", d).map(Wait::SecondsPath),
+        _ => obj
+            .reference_path("TimestampPath", d)
+            .map(Wait::TimestampPath),
+    }
+}
+
+fn parse_fail(obj: &Obj<'_>, d: &mut Diagnostics) -> Fail {
+    obj.at_most_one_of(&["Error", "ErrorPath"], d);
+    obj.at_most_one_of(&["Cause", "CausePath"], d);
+    let error = dynamic(obj, "Error", "ErrorPath", d);
+    let cause = dynamic(obj, "Cause", "CausePath", d);
+    Fail { error, cause }
+}
+
+/// `Error`/`Cause` as a literal, or `ErrorPath`/`CausePath` as a path or string intrinsic.
+fn dynamic(obj: &Obj<'_>, literal: &str, path_key: &str, d: &mut Diagnostics) -> Option<Dynamic> {
+    if let Some(text) = obj.string(literal, d) {
+        return Some(Dynamic::Literal(text.to_owned()));
+    }
+    let text = obj.string(path_key, d)?;
+    let loc = obj.at(path_key);
+    if looks_like_intrinsic(text) {
+        match Intrinsic::parse(text) {
+            Ok(call) if call.returns_string() => Some(Dynamic::Intrinsic(Box::new(call))),
+            Ok(_) => {
+                d.error(
+                    Code::InvalidIntrinsic,
+                    &loc,
+                    format!("{path_key} may only use intrinsic functions that return a string"),
+                );
+                None
+            }
+            Err(e) => {
+                d.error(
+                    Code::InvalidIntrinsic,
+                    &loc,
+                    format!("field '{path_key}': {e}"),
+                );
+                None
+            }
+        }
+    } else {
+        match Path::parse_reference(text) {
+            Ok(path) => Some(Dynamic::Path(path)),
+            Err(e) => {
+                d.error(
+                    Code::InvalidJsonPath,
+                    &loc,
+                    format!("field '{path_key}': {e}"),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn parse_parallel(obj: &Obj<'_>, cx: &mut Cx) -> Option<Parallel> {
+    obj.required("Branches", "a Parallel state", &mut cx.d);
+    let branches = obj.array("Branches", &mut cx.d)?;
+    if branches.is_empty() {
+        cx.d.error(
+            Code::SchemaValidationFailed,
+            &obj.at("Branches"),
+            "Branches must hold at least one branch",
+        );
+    }
+    let mut graphs = Vec::with_capacity(branches.len());
+    for (i, branch) in branches.iter().enumerate() {
+        let loc = obj.at("Branches").at(i);
+        let Some(branch) = Obj::new(branch, &loc, "a branch", &mut cx.d) else {
+            continue;
+        };
+        branch.allow_only(
+            &["StartAt", "States", "Comment", "QueryLanguage"],
+            "a branch",
+            &mut cx.d,
+        );
+        graphs.extend(parse_graph(&branch, "a branch", cx));
+    }
+    Some(Parallel { branches: graphs })
+}
+
+const MAP_FIELDS: &[&str] = &[
+    "ItemProcessor",
+    "Iterator",
+    "ItemsPath",
+    "ItemSelector",
+    "Parameters",
+    "MaxConcurrency",
+    "MaxConcurrencyPath",
+    "ToleratedFailureCount",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentage",
+    "ToleratedFailurePercentagePath",
+    "Label",
+];
+
+fn parse_map(obj: &Obj<'_>, io: &mut Io, cx: &mut Cx) -> Option<Map> {
+    let d = &mut cx.d;
+    obj.at_most_one_of(&["ItemProcessor", "Iterator"], d);
+    obj.at_most_one_of(&["ItemSelector", "Parameters"], d);
+    obj.at_most_one_of(&["MaxConcurrency", "MaxConcurrencyPath"], d);
+    obj.at_most_one_of(&["ToleratedFailureCount", "ToleratedFailureCountPath"], d);
+    obj.at_most_one_of(
+        &[
+            "ToleratedFailurePercentage",
+            "ToleratedFailurePercentagePath",
+        ],
+        d,
+    );
+    let items_path = obj.reference_path("ItemsPath", d);
+    let item_selector = template(obj, "ItemSelector", d).or_else(|| template(obj, "Parameters", d));
+    let max_concurrency = count(obj, "MaxConcurrency", d);
+    let tolerated_failure_count = count(obj, "ToleratedFailureCount", d);
+    let tolerated_failure_percentage = match obj.number("ToleratedFailurePercentage", 0.0, 100.0, d)
+    {
+        Some(p) => Some(Percent::Fixed(p)),
+        None => obj
+            .reference_path("ToleratedFailurePercentagePath", d)
+            .map(Percent::Path),
+    };
+    let label = obj.string("Label", d).map(str::to_owned);
+    io.parameters = None;
+    let key = if obj.has("ItemProcessor") {
+        "ItemProcessor"
+    } else {
+        "Iterator"
+    };
+    obj.required(key, "a Map state", d);
+    let loc = obj.at(key);
+    let processor = Obj::new(obj.get(key)?, &loc, key, d)?;
+    processor.allow_only(
+        &[
+            "StartAt",
+            "States",
+            "Comment",
+            "ProcessorConfig",
+            "QueryLanguage",
+        ],
+        key,
+        d,
+    );
+    let mut distributed = false;
+    if let Some(config) = processor.get("ProcessorConfig") {
+        let config_loc = processor.at("ProcessorConfig");
+        if let Some(config) = Obj::new(config, &config_loc, "ProcessorConfig", d) {
+            config.allow_only(&["Mode", "ExecutionType"], "ProcessorConfig", d);
+            match config.string("Mode", d) {
+                None | Some("INLINE") => {}
+                Some("DISTRIBUTED") => distributed = true,
+                Some(other) => d.error(
+                    Code::SchemaValidationFailed,
+                    &config.at("Mode"),
+                    format!("Mode must be INLINE or DISTRIBUTED, not '{other}'"),
+                ),
+            }
+            if let Some(t) = config.string("ExecutionType", d)
+                && t != "STANDARD"
+                && t != "EXPRESS"
+            {
+                d.error(
+                    Code::SchemaValidationFailed,
+                    &config.at("ExecutionType"),
+                    "ExecutionType must be STANDARD or EXPRESS",
+                );
+            }
+        }
+    }
+    let processor = parse_graph(&processor, key, cx)?;
+    Some(Map {
+        processor,
+        items_path,
+        item_selector,
+        max_concurrency,
+        tolerated_failure_count,
+        tolerated_failure_percentage,
+        distributed,
+        label,
+        legacy_iterator: key == "Iterator",
+    })
+}
+
+fn count(obj: &Obj<'_>, key: &str, d: &mut Diagnostics) -> Option<Count> {
+    match obj.integer(key, 0, 99_999_999, d) {
+        Some(n) => Some(Count::Fixed(n as u64)),
+        None => obj
+            .reference_path(&format!("{key}Path"), d)
+            .map(Count::Path),
+    }
+}

@@ -1,0 +1,341 @@
+use serde_json::{Value, json};
+
+use super::*;
+use crate::Severity;
+
+fn problems(definition: Value) -> Vec<(Severity, &'static str, String)> {
+    match parse_value(&definition) {
+        Ok(def) => def
+            .warnings
+            .into_iter()
+            .map(|d| (d.severity, d.code.as_str(), d.location))
+            .collect(),
+        Err(all) => all
+            .into_iter()
+            .map(|d| (d.severity, d.code.as_str(), d.location))
+            .collect(),
+    }
+}
+
+fn has(problems: &[(Severity, &str, String)], code: &str, location: &str) -> bool {
+    problems.iter().any(|(_, c, l)| *c == code && l == location)
+}
+
+#[track_caller]
+fn assert_problem(definition: Value, code: &str, location: &str) {
+    let found = problems(definition);
+    assert!(
+        has(&found, code, location),
+        "expected {code} at {location}, got {found:?}"
+    );
+}
+
+fn machine(states: Value) -> Value {
+    json!({"StartAt": "A", "States": states})
+}
+
+#[test]
+fn a_valid_machine_parses() {
+    let def = parse_value(&json!({
+        "Comment": "ok", "StartAt": "A", "TimeoutSeconds": 30, "Version": "1.0",
+        "States": {
+            "A": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.r", "Next": "B"},
+            "B": {"Type": "Choice", "Choices": [{"Variable": "$.r.x", "NumericEquals": 1, "Next": "C"}], "Default": "D"},
+            "C": {"Type": "Wait", "Seconds": 1, "Next": "E"},
+            "D": {"Type": "Fail", "Error": "E", "Cause": "c"},
+            "E": {"Type": "Parallel", "Branches": [{"StartAt": "P", "States": {"P": {"Type": "Succeed"}}}], "Next": "F"},
+            "F": {"Type": "Map", "ItemsPath": "$", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "Next": "G"},
+            "G": {"Type": "Task", "Resource": "http://127.0.0.1:1/x", "Retry": [{"ErrorEquals": ["States.ALL"]}], "Next": "H"},
+            "H": {"Type": "Callback", "Notify": {"ApiEndpoint": "http://x/n", "Method": "POST", "RequestBody": {"token.$": "$$.Task.Token"}}, "HeartbeatSeconds": 5, "End": true}
+        }
+    }))
+    .unwrap();
+    assert!(def.warnings.is_empty(), "{:?}", def.warnings);
+    assert_eq!(def.machine.timeout_seconds, Some(30));
+    assert!(def.machine.state("I").is_some());
+    assert_eq!(def.machine.state("A").unwrap().next.as_deref(), Some("B"));
+}
+
+#[test]
+fn reports_every_problem_at_once() {
+    let found = problems(machine(json!({
+        "A": {"Type": "Pass", "Next": "Nowhere", "Bogus": 1},
+        "B": {"Type": "Wait", "End": true},
+        "C": {"Type": "Pass", "End": "yes"}
+    })));
+    assert!(has(&found, "MISSING_TRANSITION_TARGET", "/States/A/Next"));
+    assert!(has(&found, "SCHEMA_VALIDATION_FAILED", "/States/A/Bogus"));
+    assert!(has(&found, "SCHEMA_VALIDATION_FAILED", "/States/B"));
+    assert!(has(&found, "SCHEMA_VALIDATION_FAILED", "/States/C/End"));
+}
+
+#[test]
+fn transition_targets_must_exist() {
+    assert_problem(
+        json!({"StartAt": "X", "States": {"A": {"Type": "Succeed"}}}),
+        "MISSING_TRANSITION_TARGET",
+        "/StartAt",
+    );
+    assert_problem(
+        machine(
+            json!({"A": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsNull": true, "Next": "Z"}], "Default": "Y"}}),
+        ),
+        "MISSING_TRANSITION_TARGET",
+        "/States/A/Choices/0/Next",
+    );
+    assert_problem(
+        machine(
+            json!({"A": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsNull": true, "Next": "A"}], "Default": "Y"}}),
+        ),
+        "MISSING_TRANSITION_TARGET",
+        "/States/A/Default",
+    );
+    assert_problem(
+        machine(
+            json!({"A": {"Type": "Task", "Resource": "http://x", "End": true, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Q"}]}}),
+        ),
+        "MISSING_TRANSITION_TARGET",
+        "/States/A/Catch/0/Next",
+    );
+}
+
+#[test]
+fn branches_cannot_jump_out() {
+    assert_problem(
+        machine(json!({
+            "A": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Next": "A"}}}]}
+        })),
+        "MISSING_TRANSITION_TARGET",
+        "/States/A/Branches/0/States/B/Next",
+    );
+}
+
+#[test]
+fn needs_a_reachable_terminal_state() {
+    assert_problem(
+        machine(json!({"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}})),
+        "NO_TERMINAL_STATE",
+        "/StartAt",
+    );
+}
+
+#[test]
+fn unreachable_states_are_warnings() {
+    let def = parse_value(&machine(
+        json!({"A": {"Type": "Succeed"}, "B": {"Type": "Succeed"}}),
+    ))
+    .unwrap();
+    assert_eq!(def.warnings.len(), 1);
+    assert_eq!(def.warnings[0].severity, Severity::Warning);
+    assert_eq!(def.warnings[0].code.as_str(), "UNREACHABLE_STATE");
+    assert_eq!(def.warnings[0].location, "/States/B");
+}
+
+#[test]
+fn next_with_end_is_an_error() {
+    assert_problem(
+        machine(json!({"A": {"Type": "Pass", "Next": "B", "End": true}, "B": {"Type": "Succeed"}})),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/End",
+    );
+}
+
+#[test]
+fn wait_needs_exactly_one_duration() {
+    assert_problem(
+        machine(json!({"A": {"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": true}})),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Wait", "Timestamp": "yesterday", "End": true}})),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/Timestamp",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Wait", "SecondsPath": "$.a[*]", "End": true}})),
+        "INVALID_JSON_PATH",
+        "/States/A/SecondsPath",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Wait", "Seconds": -1, "End": true}})),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/Seconds",
+    );
+}
+
+#[test]
+fn malformed_paths_templates_and_intrinsics() {
+    assert_problem(
+        machine(json!({"A": {"Type": "Pass", "InputPath": "a.b", "End": true}})),
+        "INVALID_JSON_PATH",
+        "/States/A/InputPath",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Pass", "ResultPath": "$.a[*]", "End": true}})),
+        "INVALID_JSON_PATH",
+        "/States/A/ResultPath",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Pass", "Parameters": {"x.$": "nope"}, "End": true}})),
+        "INVALID_PAYLOAD_TEMPLATE",
+        "/States/A/Parameters/x.$",
+    );
+    assert_problem(
+        machine(
+            json!({"A": {"Type": "Pass", "Parameters": {"x": {"y.$": "States.Nope(1)"}}, "End": true}}),
+        ),
+        "INVALID_INTRINSIC_FUNCTION",
+        "/States/A/Parameters/x/y.$",
+    );
+}
+
+#[test]
+fn error_equals_rules() {
+    let states = |retry: Value| {
+        machine(json!({"A": {"Type": "Task", "Resource": "http://x", "End": true, "Retry": retry}}))
+    };
+    assert_problem(
+        states(json!([{"ErrorEquals": ["States.ALL", "X"]}])),
+        "INVALID_ERROR_EQUALS",
+        "/States/A/Retry/0/ErrorEquals/0",
+    );
+    assert_problem(
+        states(json!([{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}])),
+        "INVALID_ERROR_EQUALS",
+        "/States/A/Retry/0/ErrorEquals/0",
+    );
+    assert_problem(
+        states(json!([{"ErrorEquals": ["X"], "MaxAttempts": -1}])),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/Retry/0/MaxAttempts",
+    );
+    assert_problem(
+        states(json!([{"ErrorEquals": ["X"], "BackoffRate": 0.9}])),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/Retry/0/BackoffRate",
+    );
+}
+
+#[test]
+fn long_and_duplicate_state_names() {
+    let long = "N".repeat(81);
+    assert_problem(
+        json!({"StartAt": long, "States": {long.clone(): {"Type": "Succeed"}}}),
+        "SCHEMA_VALIDATION_FAILED",
+        &format!("/States/{long}"),
+    );
+    assert_problem(
+        machine(
+            json!({"A": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}]}}),
+        ),
+        "DUPLICATE_STATE_NAME",
+        "/States/A/Branches/0/States/A",
+    );
+}
+
+#[test]
+fn problems_inside_map_and_parallel_have_nested_pointers() {
+    assert_problem(
+        machine(
+            json!({"A": {"Type": "Map", "End": true, "Iterator": {"StartAt": "I", "States": {"I": {"Type": "Pass", "Next": "Q"}}}}}),
+        ),
+        "MISSING_TRANSITION_TARGET",
+        "/States/A/Iterator/States/I/Next",
+    );
+    assert_problem(
+        machine(
+            json!({"A": {"Type": "Map", "End": true, "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Task", "Resource": "http://x", "End": true, "Retry": [{"ErrorEquals": ["E"], "BackoffRate": 0}]}}}}}),
+        ),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/ItemProcessor/States/I/Retry/0/BackoffRate",
+    );
+    assert_problem(
+        machine(
+            json!({"A": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Wait", "End": true}}}]}}),
+        ),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/Branches/0/States/B",
+    );
+}
+
+#[test]
+fn jsonata_and_variables_are_refused_clearly() {
+    let found = parse_definition(
+        r#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}"#,
+    )
+    .unwrap_err();
+    assert!(
+        found
+            .iter()
+            .any(|d| d.code.as_str() == "UNSUPPORTED_FEATURE"
+                && d.location == "/QueryLanguage"
+                && d.message.contains("not supported yet"))
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Pass", "Assign": {"x": 1}, "End": true}})),
+        "UNSUPPORTED_FEATURE",
+        "/States/A/Assign",
+    );
+}
+
+#[test]
+fn mistyped_and_missing_fields() {
+    assert_problem(
+        json!({"States": {"A": {"Type": "Succeed"}}}),
+        "SCHEMA_VALIDATION_FAILED",
+        "",
+    );
+    assert_problem(
+        json!({"StartAt": 3, "States": {"A": {"Type": "Succeed"}}}),
+        "SCHEMA_VALIDATION_FAILED",
+        "/StartAt",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Pass", "Comment": 1, "End": true}})),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/Comment",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Teleport"}})),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/Type",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Task", "End": true}})),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A",
+    );
+    assert_problem(
+        machine(
+            json!({"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "End": true}}),
+        ),
+        "UNSUPPORTED_FEATURE",
+        "/States/A/Resource",
+    );
+    assert_problem(
+        machine(
+            json!({"A": {"Type": "Task", "Resource": "http://x", "TimeoutSeconds": 5, "HeartbeatSeconds": 5, "End": true}}),
+        ),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/HeartbeatSeconds",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Fail", "Error": "x", "ErrorPath": "$.e"}})),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/ErrorPath",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Fail", "CausePath": "States.ArrayLength($.a)"}})),
+        "INVALID_INTRINSIC_FUNCTION",
+        "/States/A/CausePath",
+    );
+}
+
+#[test]
+fn not_json_is_reported() {
+    let found = parse_definition("{ nope").unwrap_err();
+    assert_eq!(found[0].code.as_str(), "INVALID_JSON_DESCRIPTION");
+    let found = parse_definition("[]").unwrap_err();
+    assert_eq!(found[0].code.as_str(), "SCHEMA_VALIDATION_FAILED");
+}
