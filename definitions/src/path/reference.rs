@@ -70,17 +70,11 @@ pub(super) fn parse_segments(rest: &str) -> Result<Vec<Segment>, NotReference> {
                                 None => {
                                     return Err(malformed(rest, "has an unterminated quoted name"));
                                 }
-                                Some('\\') => {
+                                // Jayway: only the quote itself is escaped; any other
+                                // backslash is part of the name.
+                                Some('\\') if chars.get(i + 1) == Some(&quote) => {
                                     i += 1;
-                                    match chars.get(i) {
-                                        Some(c) => name.push(*c),
-                                        None => {
-                                            return Err(malformed(
-                                                rest,
-                                                "has an unterminated quoted name",
-                                            ));
-                                        }
-                                    }
+                                    name.push(quote);
                                 }
                                 Some(c) if *c == quote => break,
                                 Some(c) => name.push(*c),

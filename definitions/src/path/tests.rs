@@ -18,6 +18,10 @@ fn reference_paths_select_single_nodes() {
     assert_eq!(select("$['a b']", &input), Some(json!(2)));
     assert_eq!(select("$[\"a b\"]", &input), Some(json!(2)));
     assert_eq!(select("$.k\\.d", &input), Some(json!(3)));
+    // Inside quotes only the quote is escaped (AWS corpus: escape_sequences_jsonpath).
+    let odd = json!({"Test\\\"\"Name\"": 1, "it's": 2});
+    assert_eq!(select(r#"$['Test\""Name"']"#, &odd), Some(json!(1)));
+    assert_eq!(select(r"$['it\'s']", &odd), Some(json!(2)));
     assert_eq!(select("$.missing", &input), None);
     assert_eq!(select("$.a.b[7]", &input), None);
     assert_eq!(select("$.a.b.c", &input), None);

@@ -1,0 +1,87 @@
+//! The context object (`$$`), built only when a path asks for it.
+
+use std::cell::OnceCell;
+
+use serde_json::{Map, Value, json};
+
+use baton_definitions::ContextObject;
+
+use super::{Execution, Settings, iso_ms as format_timestamp_ms};
+
+/// `$$` for one state of one execution.
+pub struct Context<'a> {
+    pub settings: &'a Settings,
+    pub exec: &'a Execution,
+    pub state: &'a str,
+    pub entered_ms: i64,
+    pub retry_count: Option<u32>,
+    pub token: Option<&'a str>,
+    pub item: Option<(u32, &'a Value)>,
+    cell: OnceCell<Value>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        settings: &'a Settings,
+        exec: &'a Execution,
+        state: &'a str,
+        entered_ms: i64,
+    ) -> Context<'a> {
+        Context {
+            settings,
+            exec,
+            state,
+            entered_ms,
+            retry_count: None,
+            token: None,
+            item: None,
+            cell: OnceCell::new(),
+        }
+    }
+
+    fn build(&self) -> Value {
+        let s = self.settings;
+        let mut state = Map::new();
+        state.insert("Name".into(), Value::from(self.state));
+        state.insert(
+            "EnteredTime".into(),
+            Value::from(format_timestamp_ms(self.entered_ms)),
+        );
+        if let Some(n) = self.retry_count {
+            state.insert("RetryCount".into(), Value::from(n));
+        }
+        let mut ctx = json!({
+            "Execution": {
+                "Id": s.execution_arn(&self.exec.id),
+                "Input": self.exec.input,
+                "Name": self.exec.name,
+                "RoleArn": s.role_arn,
+                "StartTime": format_timestamp_ms(self.exec.start_ms),
+                "RedriveCount": 0,
+            },
+            "StateMachine": {"Id": s.state_machine_arn(&self.exec.state_machine), "Name": self.exec.state_machine},
+            "State": state,
+        });
+        if let Some(token) = self.token {
+            ctx["Task"] = json!({"Token": token});
+        }
+        if let Some((index, value)) = self.item {
+            ctx["Map"] = json!({"Item": {"Index": index, "Value": value}});
+        }
+        ctx
+    }
+}
+
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ContextObject for Context<'_> {
+    fn context_value(&self) -> &Value {
+        self.cell.get_or_init(|| self.build())
+    }
+}

@@ -1,0 +1,269 @@
+//! The persisted execution record: everything resuming needs, nothing more.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Execution status, as AWS names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        Some(match text {
+            "RUNNING" => Status::Running,
+            "SUCCEEDED" => Status::Succeeded,
+            "FAILED" => Status::Failed,
+            "TIMED_OUT" => Status::TimedOut,
+            "ABORTED" => Status::Aborted,
+            _ => return None,
+        })
+    }
+
+    pub fn is_final(self) -> bool {
+        self != Status::Running
+    }
+}
+
+/// One execution. Serialized field names are short: the record is written on every
+/// transition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Execution {
+    /// `<state machine>:<execution name>`; unique, and the tail of the execution ARN.
+    pub id: String,
+    #[serde(rename = "sm")]
+    pub state_machine: String,
+    /// The definition version the execution runs (fixed at start).
+    #[serde(rename = "rev")]
+    pub revision: u32,
+    pub name: String,
+    pub input: Value,
+    #[serde(rename = "st")]
+    pub status: Status,
+    #[serde(rename = "t0")]
+    pub start_ms: i64,
+    #[serde(rename = "t1", default, skip_serializing_if = "Option::is_none")]
+    pub stop_ms: Option<i64>,
+    #[serde(rename = "out", default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Value>,
+    #[serde(rename = "err", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(rename = "cause", default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// Commits so far: the version checked by every commit.
+    pub seq: u64,
+    /// History events written so far (the id of the last one).
+    #[serde(rename = "ev")]
+    pub events: u64,
+    /// Running frames: the top level (0), Parallel branches and Map iterations.
+    #[serde(rename = "f", default)]
+    pub frames: BTreeMap<u32, Frame>,
+    #[serde(rename = "nf", default)]
+    pub next_frame: u32,
+    /// Task attempts so far per state name (for idempotency keys and task tokens).
+    #[serde(rename = "at", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attempts: BTreeMap<String, u32>,
+    #[serde(rename = "nt", default)]
+    pub next_timer: u64,
+}
+
+/// Where a child frame reports its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parent {
+    pub frame: u32,
+    /// Branch index (Parallel) or item index (Map).
+    pub index: u32,
+}
+
+/// One thread of control: the current state of a scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Parent>,
+    /// The current state.
+    #[serde(rename = "s")]
+    pub state: String,
+    /// The raw input of the current state.
+    #[serde(rename = "in")]
+    pub input: Value,
+    /// Event id of the current state's `…StateEntered` (0 before entering).
+    #[serde(rename = "en", default)]
+    pub entered: u64,
+    #[serde(rename = "et", default)]
+    pub entered_ms: i64,
+    /// The last history event of this frame (`previousEventId` of the next one).
+    #[serde(rename = "le", default)]
+    pub last_event: u64,
+    #[serde(rename = "x")]
+    pub step: Step,
+    /// A distributed Map iteration: its events are not written to the history (AWS runs it
+    /// as a child execution with its own).
+    #[serde(rename = "q", default, skip_serializing_if = "std::ops::Not::not")]
+    pub quiet: bool,
+    /// Retries made by each retrier in this state visit.
+    #[serde(rename = "r", default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<u32>,
+}
+
+/// What a frame is doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Step {
+    /// Runnable: enter `state`.
+    #[serde(rename = "E")]
+    Enter,
+    /// A task attempt is in flight or waiting for its callback.
+    #[serde(rename = "T")]
+    Task(Box<TaskStep>),
+    /// A Wait state, until this timer fires.
+    #[serde(rename = "W")]
+    Wait { timer: u64 },
+    /// Waiting before retrying the state's work.
+    #[serde(rename = "B")]
+    Backoff { timer: u64 },
+    /// A Parallel or Map state waiting for its children.
+    #[serde(rename = "C")]
+    Children(Box<Children>),
+}
+
+/// An open task attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskStep {
+    #[serde(rename = "a")]
+    pub attempt: u32,
+    /// The task token of a callback attempt.
+    #[serde(rename = "tk", default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The request to (re)send after a crash: the HTTP call or the callback notification.
+    #[serde(rename = "rq", default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<super::HttpRequest>,
+    /// True once the request's answer was recorded (a callback waits after it).
+    #[serde(rename = "sb", default)]
+    pub submitted: bool,
+    #[serde(rename = "to", default, skip_serializing_if = "Option::is_none")]
+    pub timeout_timer: Option<u64>,
+    #[serde(rename = "hb", default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_timer: Option<u64>,
+    /// Seconds of `TimeoutSeconds` for an HTTP call.
+    #[serde(rename = "ts", default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+}
+
+/// Progress of a Parallel or Map state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Children {
+    /// Results by branch or item index; `None` while not finished.
+    #[serde(rename = "res")]
+    pub results: Vec<Option<Value>>,
+    /// Map: every item; those from index `next` on are still to start. Parallel: empty.
+    #[serde(rename = "items", default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Value>,
+    /// Map: the effective input, which `ItemSelector` reads.
+    #[serde(rename = "ein", default, skip_serializing_if = "Option::is_none")]
+    pub selector_input: Option<Value>,
+    #[serde(rename = "n", default)]
+    pub next: u32,
+    /// Frames of running children.
+    #[serde(rename = "run", default)]
+    pub running: Vec<u32>,
+    #[serde(rename = "max", default)]
+    pub max_concurrency: u32,
+    #[serde(rename = "fail", default)]
+    pub failed: u32,
+    #[serde(rename = "tc", default, skip_serializing_if = "Option::is_none")]
+    pub tolerated_count: Option<u64>,
+    #[serde(rename = "tp", default, skip_serializing_if = "Option::is_none")]
+    pub tolerated_percentage: Option<f64>,
+    /// The Map Run event id (distributed Map), whose children write no history.
+    /// A distributed Map: iterations write no history; Map Run events are written instead.
+    #[serde(rename = "dist", default)]
+    pub distributed: bool,
+}
+
+impl Execution {
+    /// A new execution whose top frame is about to enter `start_at`. History starts with
+    /// `ExecutionStarted`, which the caller writes with the record.
+    pub fn new(
+        id: String,
+        state_machine: String,
+        revision: u32,
+        name: String,
+        input: Value,
+        start_at: &str,
+        now_ms: i64,
+    ) -> Execution {
+        let mut frames = BTreeMap::new();
+        frames.insert(
+            0,
+            Frame {
+                parent: None,
+                state: start_at.to_owned(),
+                input: input.clone(),
+                entered: 0,
+                entered_ms: now_ms,
+                last_event: 1,
+                step: Step::Enter,
+                quiet: false,
+                retries: Vec::new(),
+            },
+        );
+        Execution {
+            id,
+            state_machine,
+            revision,
+            name,
+            input,
+            status: Status::Running,
+            start_ms: now_ms,
+            stop_ms: None,
+            output: None,
+            error: None,
+            cause: None,
+            seq: 0,
+            events: 1,
+            frames,
+            next_frame: 1,
+            attempts: BTreeMap::new(),
+            next_timer: 1,
+        }
+    }
+
+    /// Frames ready to run, in id order.
+    pub fn runnable(&self) -> Option<u32> {
+        self.frames
+            .iter()
+            .find(|(_, f)| f.step == Step::Enter)
+            .map(|(id, _)| *id)
+    }
+
+    /// True when nothing can progress without an outside event (a timer, a callback or an
+    /// HTTP answer).
+    pub fn is_parked(&self) -> bool {
+        self.runnable().is_none()
+    }
+
+    /// Frames with an HTTP request in flight (to resend after a crash).
+    pub fn in_flight(&self) -> impl Iterator<Item = (u32, &TaskStep)> {
+        self.frames.iter().filter_map(|(id, f)| match &f.step {
+            Step::Task(t) if t.request.is_some() && !t.submitted => Some((*id, &**t)),
+            _ => None,
+        })
+    }
+}

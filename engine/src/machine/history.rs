@@ -1,0 +1,101 @@
+//! History events, with AWS's `type` names and event details.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One history event. `details` is the `…EventDetails` object; its member name follows
+/// from the type ([`details_member`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    pub id: u64,
+    #[serde(rename = "prev")]
+    pub previous_event_id: u64,
+    /// Milliseconds since the Unix epoch.
+    #[serde(rename = "ts")]
+    pub timestamp_ms: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(rename = "d", default, skip_serializing_if = "Value::is_null")]
+    pub details: Value,
+}
+
+/// The member of AWS's `HistoryEvent` that holds the details of an event type.
+pub fn details_member(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "ExecutionStarted" => "executionStartedEventDetails",
+        "ExecutionSucceeded" => "executionSucceededEventDetails",
+        "ExecutionFailed" => "executionFailedEventDetails",
+        "ExecutionAborted" => "executionAbortedEventDetails",
+        "ExecutionTimedOut" => "executionTimedOutEventDetails",
+        "TaskScheduled" => "taskScheduledEventDetails",
+        "TaskStarted" => "taskStartedEventDetails",
+        "TaskSubmitted" => "taskSubmittedEventDetails",
+        "TaskSucceeded" => "taskSucceededEventDetails",
+        "TaskFailed" => "taskFailedEventDetails",
+        "TaskTimedOut" => "taskTimedOutEventDetails",
+        "MapStateStarted" => "mapStateStartedEventDetails",
+        "MapIterationStarted" => "mapIterationStartedEventDetails",
+        "MapIterationSucceeded" => "mapIterationSucceededEventDetails",
+        "MapIterationFailed" => "mapIterationFailedEventDetails",
+        "MapIterationAborted" => "mapIterationAbortedEventDetails",
+        "MapRunStarted" => "mapRunStartedEventDetails",
+        "MapRunFailed" => "mapRunFailedEventDetails",
+        k if k.ends_with("StateEntered") => "stateEnteredEventDetails",
+        k if k.ends_with("StateExited") => "stateExitedEventDetails",
+        _ => return None,
+    })
+}
+
+impl HistoryEvent {
+    /// The event as AWS's `GetExecutionHistory` returns it (timestamp in epoch seconds).
+    /// Without `include_data`, input and output payloads are left out.
+    pub fn to_aws(&self, include_data: bool) -> Value {
+        let mut out = Map::new();
+        out.insert(
+            "timestamp".into(),
+            Value::from(self.timestamp_ms as f64 / 1000.0),
+        );
+        out.insert("type".into(), Value::from(self.kind.clone()));
+        out.insert("id".into(), Value::from(self.id));
+        out.insert(
+            "previousEventId".into(),
+            Value::from(self.previous_event_id),
+        );
+        if let (Some(member), Value::Object(details)) = (details_member(&self.kind), &self.details)
+        {
+            let mut details = details.clone();
+            if !include_data {
+                for key in ["input", "output"] {
+                    if details.remove(key).is_some() {
+                        details.insert(
+                            format!("{key}Details"),
+                            serde_json::json!({"included": false}),
+                        );
+                    }
+                }
+            }
+            out.insert(member.into(), Value::Object(details));
+        }
+        Value::Object(out)
+    }
+}
+
+/// `{"name": …, "input": …, "inputDetails": {"truncated": false}}`.
+pub fn state_entered(name: &str, input: String) -> Value {
+    serde_json::json!({"name": name, "input": input, "inputDetails": {"truncated": false}})
+}
+
+/// `{"name": …, "output": …, "outputDetails": {"truncated": false}}`.
+pub fn state_exited(name: &str, output: String) -> Value {
+    serde_json::json!({"name": name, "output": output, "outputDetails": {"truncated": false}})
+}
+
+/// `{"error": …, "cause": …}` with absent members left out.
+pub fn error_details(error: &str, cause: Option<&str>) -> Value {
+    let mut m = Map::new();
+    m.insert("error".into(), Value::from(error));
+    if let Some(cause) = cause {
+        m.insert("cause".into(), Value::from(cause));
+    }
+    Value::Object(m)
+}

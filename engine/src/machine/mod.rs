@@ -1,0 +1,59 @@
+//! The pure core: `apply(definition, execution, event) -> transition`.
+//!
+//! Nothing here does I/O: no tokio, no Redis, no HTTP. Time and randomness come in with
+//! the event ([`Input`]); what must happen outside comes back as data ([`Transition`]):
+//! history events, timers and tokens to commit atomically with the record, and effects to
+//! run after the commit.
+//!
+//! # Frames and steps
+//!
+//! An execution runs one or more *frames*: the top level (frame 0), each running Parallel
+//! branch and each running Map iteration. A frame is in one [`Step`]:
+//!
+//! | step | event | next |
+//! |---|---|---|
+//! | `Enter` | `Run` | the state runs: Pass/Choice/Succeed/Fail finish at once (next state: `Enter`, or the frame ends); Wait → `Wait`; Task → `Task`; Parallel/Map → `Children` |
+//! | `Task` | `TaskResult` ok / `Callback` success | output pipeline, next state: `Enter` |
+//! | `Task` | `TaskResult` error / `Callback` failure / `Timer` (timeout, heartbeat) | retry → `Backoff`; catch → `Enter` (catcher's Next); else the frame fails |
+//! | `Task` (callback) | `Submitted` ok | `Task` (waiting; `TaskSubmitted` written) |
+//! | `Wait` | `Timer` | next state: `Enter` |
+//! | `Backoff` | `Timer` | the state's work runs again (`Task` or `Children`) |
+//! | `Children` | a child frame ends | more children start; when all end: output pipeline, next state |
+//! | `Children` | a child frame fails | other children are cancelled; retry / catch / fail as for a task |
+//! | any | `Stop` | the execution is `ABORTED`; frames, timers and tokens are dropped |
+//! | any | `Timer` 0 (`EXECUTION_TIMER`) | the execution is `TIMED_OUT` |
+//!
+//! A frame that ends reports to its parent (or ends the execution, for frame 0). A
+//! `States.Runtime` error ends the execution at once, wherever it happens.
+
+mod context;
+pub mod driver;
+mod event;
+mod execution;
+mod fanout;
+mod history;
+mod settings;
+mod step;
+mod task;
+mod transition;
+
+pub use context::Context;
+pub use event::{EXECUTION_TIMER, Event, Outcome, QueuedEvent};
+pub use execution::{Children, Execution, Frame, Parent, Status, Step, TaskStep};
+pub use history::{HistoryEvent, details_member, error_details};
+pub use settings::{PlainTokens, Settings, TokenMinter};
+pub use step::{Input, Machine, apply, start};
+pub use transition::{
+    Effect, HttpRequest, OpenToken, ResponseShape, Timer, TokenClosed, Transition,
+};
+
+/// `2024-01-02T03:04:05.678Z` from milliseconds since the epoch.
+pub fn iso_ms(ms: i64) -> String {
+    match chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) {
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => String::from("1970-01-01T00:00:00.000Z"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,70 @@
+//! Values the stepper needs from its configuration, and the token minter it is given.
+
+use std::fmt;
+
+/// Configuration read by the pure core.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// AWS region and account shown in ARNs.
+    pub region: String,
+    pub account: String,
+    /// `$$.Execution.RoleArn`.
+    pub role_arn: String,
+    /// Largest state input, output or task result, in bytes (AWS: 256 KiB).
+    pub max_payload_bytes: usize,
+    /// Most history events one execution may write (AWS: 25,000).
+    pub max_history_events: u64,
+    /// Concurrency of an inline Map whose MaxConcurrency is 0 (AWS: up to 40).
+    pub inline_map_concurrency: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            role_arn: "arn:aws:iam::123456789012:role/baton".into(),
+            max_payload_bytes: 262_144,
+            max_history_events: 25_000,
+            inline_map_concurrency: 40,
+        }
+    }
+}
+
+impl Settings {
+    pub fn state_machine_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:states:{}:{}:stateMachine:{name}",
+            self.region, self.account
+        )
+    }
+
+    /// The ARN of execution `id` (`<state machine>:<name>`).
+    pub fn execution_arn(&self, id: &str) -> String {
+        format!(
+            "arn:aws:states:{}:{}:execution:{id}",
+            self.region, self.account
+        )
+    }
+}
+
+/// Mints task tokens bound to an execution, a state and an attempt.
+pub trait TokenMinter: Send + Sync {
+    fn mint(&self, execution: &str, state: &str, attempt: u32) -> String;
+}
+
+/// Mints readable, unsigned tokens; for tests of the pure core only.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PlainTokens;
+
+impl TokenMinter for PlainTokens {
+    fn mint(&self, execution: &str, state: &str, attempt: u32) -> String {
+        format!("{execution}/{state}/{attempt}")
+    }
+}
+
+impl fmt::Debug for dyn TokenMinter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenMinter")
+    }
+}

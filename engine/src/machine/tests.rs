@@ -1,0 +1,529 @@
+//! Unit tests of the pure core, one per row of the transition table where it matters.
+
+use serde_json::{Value, json};
+
+use baton_definitions::{ErrorName, Failure, StateMachine, parse_value};
+
+use super::driver::drive;
+use super::*;
+
+fn definition(def: Value) -> StateMachine {
+    parse_value(&def)
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .machine
+}
+
+fn types(history: &[HistoryEvent]) -> Vec<&str> {
+    history.iter().map(|e| e.kind.as_str()).collect()
+}
+
+struct Run {
+    def: StateMachine,
+    settings: Settings,
+    exec: Execution,
+    history: Vec<HistoryEvent>,
+    now: i64,
+}
+
+impl Run {
+    fn new(def: Value, input: Value) -> Run {
+        let def = definition(def);
+        let settings = Settings::default();
+        let machine = Machine {
+            definition: &def,
+            settings: &settings,
+            tokens: &PlainTokens,
+        };
+        let (exec, tx) = start(&machine, "sm:x1".into(), "x1".into(), 1, input, 1_000);
+        Run {
+            history: tx.history,
+            def,
+            settings,
+            exec,
+            now: 1_000,
+        }
+    }
+
+    fn apply(&mut self, event: Event) -> Transition {
+        let machine = Machine {
+            definition: &self.def,
+            settings: &self.settings,
+            tokens: &PlainTokens,
+        };
+        let tx = apply(
+            &machine,
+            &mut self.exec,
+            event,
+            Input {
+                now_ms: self.now,
+                random: 0.0,
+            },
+        );
+        self.history.extend(tx.history.clone());
+        tx
+    }
+
+    /// Runs every runnable frame; returns the effects asked for.
+    fn run(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        while let Some(frame) = self.exec.runnable() {
+            effects.extend(self.apply(Event::Run { frame }).effects);
+        }
+        effects
+    }
+}
+
+fn http(effect: &Effect) -> (u32, u32, &HttpRequest) {
+    let Effect::Http {
+        frame,
+        attempt,
+        request,
+        ..
+    } = effect;
+    (*frame, *attempt, request)
+}
+
+#[test]
+fn pass_states_chain_and_write_aws_history() {
+    let mut run = Run::new(
+        json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.a", "Next": "B"},
+            "B": {"Type": "Pass", "Parameters": {"sum.$": "States.MathAdd($.a.x, 2)"}, "End": true}}}),
+        json!({"in": true}),
+    );
+    assert!(run.run().is_empty());
+    assert_eq!(run.exec.status, Status::Succeeded);
+    assert_eq!(run.exec.output, Some(json!({"sum": 3})));
+    assert_eq!(
+        types(&run.history),
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let ids: Vec<u64> = run.history.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
+    let prev: Vec<u64> = run.history.iter().map(|e| e.previous_event_id).collect();
+    assert_eq!(prev, [0, 1, 2, 3, 4, 5]);
+    assert_eq!(
+        run.history[2].details["output"],
+        json!("{\"in\":true,\"a\":{\"x\":1}}")
+    );
+    assert!(run.exec.frames.is_empty());
+}
+
+#[test]
+fn http_task_sends_after_commit_with_idempotency_key_and_retries() {
+    let mut run = Run::new(
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "http://127.0.0.1:9/charge",
+            "Retry": [{"ErrorEquals": ["States.Http.StatusCode.503"], "IntervalSeconds": 2, "MaxAttempts": 1}],
+            "ResultSelector": {"paid.$": "$.ok"}, "ResultPath": "$.charge", "End": true}}}),
+        json!({"order": 7}),
+    );
+    let effects = run.run();
+    assert_eq!(effects.len(), 1);
+    let (frame, attempt, request) = http(&effects[0]);
+    assert_eq!((frame, attempt), (0, 1));
+    assert_eq!(request.idempotency_key, "sm:x1/T/1");
+    assert_eq!(request.body, Some(json!({"order": 7})));
+    assert_eq!(request.method, "POST");
+    // A 503 is retried after 2 s with a durable timer.
+    let tx = run.apply(Event::TaskResult {
+        frame,
+        attempt,
+        result: Err(Failure::new(ErrorName::HttpStatusCode(503), "{}")),
+    });
+    assert_eq!(tx.timers_set.len(), 1);
+    assert_eq!(tx.timers_set[0].due_ms, 3_000);
+    assert!(tx.effects.is_empty());
+    // A late answer for attempt 1 is stale.
+    assert!(
+        run.apply(Event::TaskResult {
+            frame,
+            attempt: 1,
+            result: Ok(json!({}))
+        })
+        .is_empty()
+    );
+    run.now = 3_000;
+    let tx = run.apply(Event::Timer {
+        timer: tx.timers_set[0].id,
+    });
+    let (_, attempt, request) = http(&tx.effects[0]);
+    assert_eq!(attempt, 2);
+    assert_eq!(request.idempotency_key, "sm:x1/T/2");
+    run.apply(Event::TaskResult {
+        frame,
+        attempt: 2,
+        result: Ok(json!({"ok": true})),
+    });
+    assert_eq!(
+        run.exec.output,
+        Some(json!({"order": 7, "charge": {"paid": true}}))
+    );
+    assert_eq!(
+        types(&run.history)[1..],
+        [
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskFailed",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}
+
+#[test]
+fn callback_state_mints_a_token_notifies_and_resumes() {
+    let mut run = Run::new(
+        json!({"StartAt": "Approve", "States": {"Approve": {"Type": "Callback",
+            "Notify": {"ApiEndpoint": "http://127.0.0.1:9/notify", "Method": "POST",
+                       "RequestBody": {"token.$": "$$.Task.Token", "order.$": "$.order"}},
+            "HeartbeatSeconds": 10, "TimeoutSeconds": 100, "ResultPath": "$.approval", "End": true}}}),
+        json!({"order": 7}),
+    );
+    let effects = run.run();
+    let (frame, attempt, request) = http(&effects[0]);
+    assert_eq!(
+        request.body,
+        Some(json!({"token": "sm:x1/Approve/1", "order": 7}))
+    );
+    assert_eq!(request.url, "http://127.0.0.1:9/notify");
+    run.apply(Event::Submitted {
+        frame,
+        attempt,
+        result: Ok(json!({"queued": true})),
+    });
+    assert_eq!(run.exec.status, Status::Running);
+    assert!(run.exec.is_parked());
+    assert_eq!(run.exec.in_flight().count(), 0);
+    let tx = run.apply(Event::Callback {
+        state: "Approve".into(),
+        attempt: 1,
+        outcome: Outcome::Success {
+            output: json!({"ok": 1}),
+        },
+    });
+    assert_eq!(
+        tx.tokens_closed,
+        [("Approve/1".to_owned(), TokenClosed::Done)]
+    );
+    assert_eq!(tx.timers_cleared.len(), 2);
+    assert_eq!(
+        run.exec.output,
+        Some(json!({"order": 7, "approval": {"ok": 1}}))
+    );
+    assert_eq!(
+        types(&run.history)[1..],
+        [
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}
+
+#[test]
+fn heartbeat_timeout_raises_and_can_be_caught() {
+    let mut run = Run::new(
+        json!({"StartAt": "W", "States": {
+            "W": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "HeartbeatSeconds": 5,
+                  "Parameters": {"t.$": "$$.Task.Token"},
+                  "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "ResultPath": "$.err", "Next": "Done"}], "End": true},
+            "Done": {"Type": "Succeed"}}}),
+        json!({}),
+    );
+    let effects = run.run();
+    assert!(
+        effects.is_empty(),
+        "a service Baton does not call only waits"
+    );
+    let open = run
+        .history
+        .iter()
+        .find(|e| e.kind == "TaskScheduled")
+        .unwrap();
+    assert_eq!(open.details["parameters"], json!("{\"t\":\"sm:x1/W/1\"}"));
+    let timer = run.exec.frames[&0].step.clone();
+    let Step::Task(step) = timer else { panic!() };
+    run.now = 6_000;
+    let tx = run.apply(Event::Timer {
+        timer: step.heartbeat_timer.unwrap(),
+    });
+    assert_eq!(
+        tx.tokens_closed,
+        [("W/1".to_owned(), TokenClosed::TimedOut)]
+    );
+    run.run();
+    assert_eq!(run.exec.status, Status::Succeeded);
+    assert_eq!(
+        run.exec.output.as_ref().unwrap()["err"]["Error"],
+        json!("States.HeartbeatTimeout")
+    );
+    assert!(types(&run.history).contains(&"TaskTimedOut"));
+}
+
+#[test]
+fn wait_uses_a_durable_timer_and_ignores_stale_ones() {
+    let mut run = Run::new(
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 30, "End": true}}}),
+        json!({"a": 1}),
+    );
+    assert!(run.run().is_empty());
+    let Step::Wait { timer } = run.exec.frames[&0].step else {
+        panic!("waiting")
+    };
+    assert!(run.apply(Event::Timer { timer: timer + 10 }).is_empty());
+    run.now = 31_000;
+    run.apply(Event::Timer { timer });
+    assert_eq!(run.exec.status, Status::Succeeded);
+    assert_eq!(run.exec.output, Some(json!({"a": 1})));
+}
+
+#[test]
+fn parallel_keeps_branch_order_and_a_failure_stops_the_others() {
+    let def = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "http://h/a", "End": true}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "http://h/b", "End": true}}}]}}});
+    let mut run = Run::new(def.clone(), json!(1));
+    let effects = run.run();
+    assert_eq!(effects.len(), 2);
+    let (fb, ab, _) = http(&effects[1]);
+    let (fa, aa, _) = http(&effects[0]);
+    run.apply(Event::TaskResult {
+        frame: fb,
+        attempt: ab,
+        result: Ok(json!("b")),
+    });
+    run.apply(Event::TaskResult {
+        frame: fa,
+        attempt: aa,
+        result: Ok(json!("a")),
+    });
+    assert_eq!(run.exec.output, Some(json!(["a", "b"])));
+
+    let mut run = Run::new(def, json!(1));
+    let effects = run.run();
+    let (fa, aa, _) = http(&effects[0]);
+    let (fb, ab, _) = http(&effects[1]);
+    run.apply(Event::TaskResult {
+        frame: fa,
+        attempt: aa,
+        result: Err(Failure::new(ErrorName::parse("Boom"), "x")),
+    });
+    assert_eq!(run.exec.status, Status::Failed);
+    assert_eq!(run.exec.error.as_deref(), Some("Boom"));
+    assert!(run.exec.frames.is_empty());
+    assert!(
+        run.apply(Event::TaskResult {
+            frame: fb,
+            attempt: ab,
+            result: Ok(json!(1))
+        })
+        .is_empty()
+    );
+}
+
+#[test]
+fn map_honours_max_concurrency_and_keeps_item_order() {
+    let mut run = Run::new(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 2, "ItemsPath": "$.items",
+            "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"},
+            "ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "http://h/t", "End": true}}},
+            "End": true}}}),
+        json!({"items": ["a", "b", "c", "d"]}),
+    );
+    let mut pending = run.run();
+    let mut max_seen = 0;
+    let mut order = Vec::new();
+    while let Some(effect) = pending.pop() {
+        let running = run
+            .exec
+            .frames
+            .values()
+            .filter(|f| matches!(f.step, Step::Task(_)))
+            .count();
+        max_seen = max_seen.max(running);
+        let (frame, attempt, request) = http(&effect);
+        order.push(request.body.clone().unwrap()["i"].clone());
+        let body = request.body.clone().unwrap();
+        run.apply(Event::TaskResult {
+            frame,
+            attempt,
+            result: Ok(body["v"].clone()),
+        });
+        pending.extend(run.run());
+    }
+    assert_eq!(max_seen, 2);
+    assert_eq!(run.exec.output, Some(json!(["a", "b", "c", "d"])));
+    assert_eq!(order.len(), 4);
+    let kinds = types(&run.history);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == "MapIterationSucceeded")
+            .count(),
+        4
+    );
+    assert_eq!(
+        kinds[kinds.len() - 3..],
+        ["MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
+    );
+}
+
+#[test]
+fn map_tolerated_failures() {
+    let run = drive(
+        &definition(
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ToleratedFailureCount": 1,
+            "ItemProcessor": {"StartAt": "C", "States": {"C": {"Type": "Choice",
+                "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "F"}], "Default": "OK"},
+                "F": {"Type": "Fail", "Error": "Bad"}, "OK": {"Type": "Succeed"}}},
+            "End": true}}}),
+        ),
+        &Settings::default(),
+        json!([1, 2, 3]),
+        |_| Ok(Value::Null),
+        1000,
+    );
+    assert_eq!(run.execution.status, Status::Succeeded);
+    assert_eq!(run.execution.output, Some(json!([1, {"Error": "Bad"}, 3])));
+
+    let run = drive(
+        &definition(
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ToleratedFailureCount": 0,
+            "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Bad"}}}, "End": true}}}),
+        ),
+        &Settings::default(),
+        json!([1]),
+        |_| Ok(Value::Null),
+        1000,
+    );
+    assert_eq!(
+        run.execution.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+}
+
+#[test]
+fn stop_aborts_and_drops_tokens_and_timers() {
+    let mut run = Run::new(
+        json!({"StartAt": "C", "States": {"C": {"Type": "Callback", "TimeoutSeconds": 60, "End": true}}}),
+        json!({}),
+    );
+    run.run();
+    let tx = run.apply(Event::Stop {
+        error: Some("Cancelled".into()),
+        cause: Some("by test".into()),
+    });
+    assert!(tx.finished);
+    assert_eq!(run.exec.status, Status::Aborted);
+    assert_eq!(tx.tokens_closed, [("C/1".to_owned(), TokenClosed::Gone)]);
+    assert_eq!(tx.timers_cleared.len(), 1);
+    assert_eq!(
+        types(&run.history)[4..],
+        ["TaskStateAborted", "ExecutionAborted"]
+    );
+    assert!(run.apply(Event::Run { frame: 0 }).is_empty());
+}
+
+#[test]
+fn execution_timeout_ends_as_timed_out() {
+    let mut run = Run::new(
+        json!({"TimeoutSeconds": 5, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": true}}}),
+        json!({}),
+    );
+    run.run();
+    run.now = 6_000;
+    run.apply(Event::Timer {
+        timer: EXECUTION_TIMER,
+    });
+    assert_eq!(run.exec.status, Status::TimedOut);
+    assert_eq!(types(&run.history).last(), Some(&"ExecutionTimedOut"));
+}
+
+#[test]
+fn history_limit_fails_the_execution() {
+    let def = definition(json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "B"},
+        "B": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "Done"}], "Default": "A"},
+        "Done": {"Type": "Succeed"}}}));
+    let settings = Settings {
+        max_history_events: 50,
+        ..Settings::default()
+    };
+    let run = drive(&def, &settings, json!({}), |_| Ok(Value::Null), 10_000);
+    assert_eq!(run.execution.status, Status::Failed);
+    assert!(
+        run.execution
+            .cause
+            .as_deref()
+            .unwrap()
+            .contains("maximum number of history events (50)")
+    );
+    assert_eq!(run.history.len(), 50);
+    assert_eq!(run.history.last().unwrap().kind, "ExecutionFailed");
+}
+
+#[test]
+fn data_limit_exceeded_is_terminal() {
+    let settings = Settings {
+        max_payload_bytes: 100,
+        ..Settings::default()
+    };
+    let def = definition(
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "x".repeat(200), "End": true}}}),
+    );
+    let run = drive(&def, &settings, json!({}), |_| Ok(Value::Null), 100);
+    assert_eq!(
+        run.execution.error.as_deref(),
+        Some("States.DataLimitExceeded")
+    );
+}
+
+#[test]
+fn runtime_errors_are_not_caught() {
+    let def = definition(json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "http://h", "InputPath": "$.missing",
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "S"}], "End": true},
+        "S": {"Type": "Succeed"}}}));
+    let run = drive(
+        &def,
+        &Settings::default(),
+        json!({}),
+        |_| Ok(Value::Null),
+        100,
+    );
+    assert_eq!(run.execution.error.as_deref(), Some("States.Runtime"));
+    assert_eq!(
+        run.execution.cause.as_deref(),
+        Some(
+            "An error occurred while executing the state 'T' (entered at the event id #2). Invalid path '$.missing' : No results for path: $['missing']"
+        )
+    );
+}
+
+#[test]
+fn records_round_trip_through_json() {
+    let mut run = Run::new(
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": {"StartAt": "T",
+            "States": {"T": {"Type": "Task", "Resource": "http://h", "End": true}}}, "End": true}}}),
+        json!([1, 2]),
+    );
+    run.run();
+    let text = serde_json::to_string(&run.exec).unwrap();
+    let back: Execution = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, run.exec);
+}

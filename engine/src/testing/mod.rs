@@ -1,0 +1,4 @@
+//! Test support shared by this crate's tests and the end-to-end tests: the recorded AWS
+//! conformance corpus, a `redis-server` child process, and the store suite.
+
+pub mod conformance;

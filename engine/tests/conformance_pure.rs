@@ -1,0 +1,62 @@
+//! The AWS conformance corpus through the pure core alone (simulated time, no store), as a
+//! fast check of the stepper. The store-backed run is `conformance_stores.rs`.
+
+use baton_definitions::parse_value;
+use baton_engine::machine::driver::drive;
+use baton_engine::machine::{Settings, Status};
+use baton_engine::testing::conformance::{Outcome, compare, corpus_dir, load_cases};
+
+#[test]
+fn corpus_through_the_pure_core() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("conformance corpus not found (../shared/conformance/cases); skipping");
+        return;
+    };
+    let cases = load_cases(&dir);
+    assert!(cases.len() > 700, "corpus has {} cases", cases.len());
+    let settings = Settings::default();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let outcome = match parse_value(&case.definition) {
+            Err(diagnostics) => Outcome {
+                status: "INVALID".into(),
+                output: None,
+                error: Some(format!("{diagnostics:?}")),
+                cause: None,
+            },
+            Ok(def) => {
+                let run = drive(
+                    &def.machine,
+                    &settings,
+                    case.input.clone(),
+                    |_| Ok(serde_json::Value::Null),
+                    100_000,
+                );
+                let exec = run.execution;
+                Outcome {
+                    status: match exec.status {
+                        Status::Running => "RUNNING".into(),
+                        s => s.as_str().into(),
+                    },
+                    output: exec.output,
+                    error: exec.error,
+                    cause: exec.cause,
+                }
+            }
+        };
+        if let Err(why) = compare(case, &outcome) {
+            failures.push(format!("{}: {why}", case.name));
+        }
+    }
+    let passed = cases.len() - failures.len();
+    eprintln!("pure core: {passed}/{} cases match", cases.len());
+    for f in &failures {
+        eprintln!("  {f}");
+    }
+    assert!(
+        passed * 100 >= cases.len() * 99,
+        "{} of {} cases differ",
+        failures.len(),
+        cases.len()
+    );
+}
