@@ -16,6 +16,8 @@ fn corpus_through_the_pure_core() {
     assert!(cases.len() > 700, "corpus has {} cases", cases.len());
     let settings = Settings::default();
     let mut failures = Vec::new();
+    let mut history_checked = 0;
+    let mut history_differs = Vec::new();
     for case in &cases {
         let outcome = match parse_value(&case.definition) {
             Err(diagnostics) => Outcome {
@@ -28,10 +30,24 @@ fn corpus_through_the_pure_core() {
                 let run = drive(
                     &def.machine,
                     &settings,
+                    case.kind(),
                     case.input.clone(),
                     |_| Ok(serde_json::Value::Null),
                     100_000,
                 );
+                if let Some(want) = &case.history_types {
+                    history_checked += 1;
+                    let got: Vec<&str> = run.history.iter().map(|e| e.kind.as_str()).collect();
+                    let mut sorted_want: Vec<&str> = want.iter().map(String::as_str).collect();
+                    let mut sorted_got = got.clone();
+                    sorted_want.sort_unstable();
+                    sorted_got.sort_unstable();
+                    // Concurrent branches may interleave differently: compare as multisets.
+                    if sorted_want != sorted_got {
+                        history_differs
+                            .push(format!("{}: want {want:?}\n      got  {got:?}", case.name));
+                    }
+                }
                 let exec = run.execution;
                 Outcome {
                     status: match exec.status {
@@ -52,6 +68,13 @@ fn corpus_through_the_pure_core() {
     eprintln!("pure core: {passed}/{} cases match", cases.len());
     for f in &failures {
         eprintln!("  {f}");
+    }
+    eprintln!(
+        "history event types: {}/{history_checked} recorded histories match (as multisets)",
+        history_checked - history_differs.len()
+    );
+    for h in &history_differs {
+        eprintln!("  {h}");
     }
     assert!(
         passed * 100 >= cases.len() * 99,

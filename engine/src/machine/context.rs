@@ -50,15 +50,18 @@ impl<'a> Context<'a> {
         if let Some(n) = self.retry_count {
             state.insert("RetryCount".into(), Value::from(n));
         }
+        let mut execution = json!({
+            "Id": s.context_execution_arn(self.exec),
+            "Input": self.exec.input,
+            "Name": self.exec.name,
+            "RoleArn": s.role_arn,
+            "StartTime": format_timestamp_ms(self.exec.start_ms),
+        });
+        if self.exec.kind != super::ExecutionKind::ExpressSync {
+            execution["RedriveCount"] = json!(0);
+        }
         let mut ctx = json!({
-            "Execution": {
-                "Id": s.execution_arn(&self.exec.id),
-                "Input": self.exec.input,
-                "Name": self.exec.name,
-                "RoleArn": s.role_arn,
-                "StartTime": format_timestamp_ms(self.exec.start_ms),
-                "RedriveCount": 0,
-            },
+            "Execution": execution,
             "StateMachine": {"Id": s.state_machine_arn(&self.exec.state_machine), "Name": self.exec.state_machine},
             "State": state,
         });

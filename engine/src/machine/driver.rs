@@ -26,6 +26,7 @@ pub struct Driven {
 pub fn drive(
     definition: &StateMachine,
     settings: &Settings,
+    kind: super::ExecutionKind,
     input: Value,
     mut answer: impl FnMut(&Effect) -> Result<Value, Failure>,
     max_steps: usize,
@@ -37,6 +38,7 @@ pub fn drive(
     };
     let mut now = 1_700_000_000_000i64;
     let (mut exec, first) = start(&machine, "sm:exec".into(), "exec".into(), 1, input, now);
+    exec.kind = kind;
     let mut history = first.history;
     let mut timers: BTreeMap<u64, i64> =
         first.timers_set.iter().map(|t| (t.id, t.due_ms)).collect();

@@ -43,6 +43,23 @@ impl Status {
     }
 }
 
+/// How an execution was started; changes only what `$$.Execution` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ExecutionKind {
+    #[default]
+    Standard,
+    /// An EXPRESS state machine started with `StartExecution`.
+    Express,
+    /// An EXPRESS state machine started with `StartSyncExecution`.
+    ExpressSync,
+}
+
+impl ExecutionKind {
+    fn is_standard(&self) -> bool {
+        *self == ExecutionKind::Standard
+    }
+}
+
 /// One execution. Serialized field names are short: the record is written on every
 /// transition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +100,12 @@ pub struct Execution {
     pub attempts: BTreeMap<String, u32>,
     #[serde(rename = "nt", default)]
     pub next_timer: u64,
+    #[serde(
+        rename = "k",
+        default,
+        skip_serializing_if = "ExecutionKind::is_standard"
+    )]
+    pub kind: ExecutionKind,
 }
 
 /// Where a child frame reports its result.
@@ -242,6 +265,7 @@ impl Execution {
             next_frame: 1,
             attempts: BTreeMap::new(),
             next_timer: 1,
+            kind: ExecutionKind::Standard,
         }
     }
 

@@ -161,15 +161,15 @@ impl<'m> Cx<'m> {
                     }
                 }
             };
-            let started = self.emit(
-                f,
-                "MapIterationStarted".into(),
-                serde_json::json!({"name": state.name, "index": index}),
-            );
+            // A distributed Map's iterations are child executions with their own history.
             let started = if distributed {
                 self.exec.frames[&f].last_event
             } else {
-                started
+                self.emit(
+                    f,
+                    "MapIterationStarted".into(),
+                    serde_json::json!({"name": state.name, "index": index}),
+                )
             };
             let child = self.add_frame(
                 Parent { frame: f, index },

@@ -39,7 +39,7 @@ mod transition;
 
 pub use context::Context;
 pub use event::{EXECUTION_TIMER, Event, Outcome, QueuedEvent};
-pub use execution::{Children, Execution, Frame, Parent, Status, Step, TaskStep};
+pub use execution::{Children, Execution, ExecutionKind, Frame, Parent, Status, Step, TaskStep};
 pub use history::{HistoryEvent, details_member, error_details};
 pub use settings::{PlainTokens, Settings, TokenMinter};
 pub use step::{Input, Machine, apply, start};

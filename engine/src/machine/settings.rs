@@ -46,6 +46,17 @@ impl Settings {
             self.region, self.account
         )
     }
+
+    /// The ARN `$$.Execution.Id` shows: express executions have their own form.
+    pub fn context_execution_arn(&self, exec: &super::Execution) -> String {
+        match exec.kind {
+            super::ExecutionKind::Standard => self.execution_arn(&exec.id),
+            _ => format!(
+                "arn:aws:states:{}:{}:express:{}:{:x}",
+                self.region, self.account, exec.id, exec.start_ms
+            ),
+        }
+    }
 }
 
 /// Mints task tokens bound to an execution, a state and an attempt.

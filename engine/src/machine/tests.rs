@@ -394,6 +394,7 @@ fn map_tolerated_failures() {
             "End": true}}}),
         ),
         &Settings::default(),
+        ExecutionKind::Standard,
         json!([1, 2, 3]),
         |_| Ok(Value::Null),
         1000,
@@ -407,6 +408,7 @@ fn map_tolerated_failures() {
             "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Bad"}}}, "End": true}}}),
         ),
         &Settings::default(),
+        ExecutionKind::Standard,
         json!([1]),
         |_| Ok(Value::Null),
         1000,
@@ -464,7 +466,14 @@ fn history_limit_fails_the_execution() {
         max_history_events: 50,
         ..Settings::default()
     };
-    let run = drive(&def, &settings, json!({}), |_| Ok(Value::Null), 10_000);
+    let run = drive(
+        &def,
+        &settings,
+        ExecutionKind::Standard,
+        json!({}),
+        |_| Ok(Value::Null),
+        10_000,
+    );
     assert_eq!(run.execution.status, Status::Failed);
     assert!(
         run.execution
@@ -486,7 +495,14 @@ fn data_limit_exceeded_is_terminal() {
     let def = definition(
         json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "x".repeat(200), "End": true}}}),
     );
-    let run = drive(&def, &settings, json!({}), |_| Ok(Value::Null), 100);
+    let run = drive(
+        &def,
+        &settings,
+        ExecutionKind::Standard,
+        json!({}),
+        |_| Ok(Value::Null),
+        100,
+    );
     assert_eq!(
         run.execution.error.as_deref(),
         Some("States.DataLimitExceeded")
@@ -502,6 +518,7 @@ fn runtime_errors_are_not_caught() {
     let run = drive(
         &def,
         &Settings::default(),
+        ExecutionKind::Standard,
         json!({}),
         |_| Ok(Value::Null),
         100,

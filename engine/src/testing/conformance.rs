@@ -19,6 +19,21 @@ pub struct Case {
     pub fuzzy: bool,
     #[serde(default)]
     pub input_substitutions: Option<serde_json::Map<String, Value>>,
+    /// `EXPRESS` for express cases (absent: STANDARD).
+    #[serde(default)]
+    pub state_machine_type: Option<String>,
+}
+
+impl Case {
+    /// How AWS started the recorded execution.
+    pub fn kind(&self) -> crate::machine::ExecutionKind {
+        use crate::machine::ExecutionKind;
+        match self.state_machine_type.as_deref() {
+            Some("EXPRESS") if self.name.starts_with("express_sync") => ExecutionKind::ExpressSync,
+            Some("EXPRESS") => ExecutionKind::Express,
+            _ => ExecutionKind::Standard,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
