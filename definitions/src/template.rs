@@ -37,6 +37,15 @@ enum Node {
 impl Template {
     /// Compiles `value` (found at `loc`), reporting every problem into `d`.
     pub fn compile(value: &Value, loc: &Loc, d: &mut Diagnostics) -> Option<Template> {
+        let max = crate::parse::MAX_NESTING_DEPTH;
+        if crate::parse::nested_deeper_than(value, max) {
+            d.error(
+                Code::InvalidPayloadTemplate,
+                loc,
+                format!("the template is nested more than {max} levels deep"),
+            );
+            return None;
+        }
         let before = d.items().len();
         let root = compile_node(value, loc, d);
         if d.items()[before..]

@@ -103,8 +103,9 @@ fn check_graph(
         terminal |= state.is_terminal();
         let empty = Loc::root();
         for (target, _) in transitions(state, &empty) {
-            if let Some(t) = graph.states.iter().find(|s| **s == target) {
-                queue.push_back(t.as_str());
+            // A set lookup, not a scan of the scope: validation stays linear in the states.
+            if let Some(t) = scope.get(target.as_str()) {
+                queue.push_back(t);
             }
         }
     }

@@ -20,6 +20,11 @@ use fields::Obj;
 pub const MAX_STATE_NAME_CHARS: usize = 80;
 /// The largest definition AWS accepts (1 MiB).
 pub const MAX_DEFINITION_BYTES: usize = 1_048_576;
+/// The deepest nesting of arrays and objects accepted: what serde_json accepts in text. A
+/// value built in code and nested deeper is refused by [`parse_value`] (and
+/// [`crate::Template::compile`]), so that their recursive parts stay far from the end of the
+/// stack whatever the input.
+pub const MAX_NESTING_DEPTH: usize = 127;
 
 /// A definition that parsed without errors, and its warnings.
 #[derive(Debug, Clone)]
@@ -64,6 +69,14 @@ pub fn parse_value(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
         locs: HashMap::new(),
     };
     let root_loc = Loc::root();
+    if nested_deeper_than(value, MAX_NESTING_DEPTH) {
+        cx.d.error(
+            Code::SchemaValidationFailed,
+            &root_loc,
+            format!("the definition is nested more than {MAX_NESTING_DEPTH} levels deep"),
+        );
+        return Err(cx.d.into_vec());
+    }
     let machine = parse_machine(value, &root_loc, &mut cx);
     if let Some(machine) = &machine {
         crate::validate::check(machine, &cx.locs, &mut cx.d);
@@ -75,6 +88,25 @@ pub fn parse_value(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
         }),
         _ => Err(cx.d.into_vec()),
     }
+}
+
+/// True when arrays and objects nest more than `max` levels deep in `value` (`[]` is one
+/// level). Iterative, so it is safe on any value.
+pub(crate) fn nested_deeper_than(value: &Value, max: usize) -> bool {
+    // Each entry is a value and the number of arrays and objects around it.
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, around)) = stack.pop() {
+        let is_container = matches!(value, Value::Array(_) | Value::Object(_));
+        if is_container && around >= max {
+            return true;
+        }
+        match value {
+            Value::Array(items) => stack.extend(items.iter().map(|v| (v, around + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|v| (v, around + 1))),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Parsing state shared by every scope of one definition.

@@ -339,3 +339,62 @@ fn not_json_is_reported() {
     let found = parse_definition("[]").unwrap_err();
     assert_eq!(found[0].code.as_str(), "SCHEMA_VALIDATION_FAILED");
 }
+
+/// `depth` Parallel states, each the only state of the branch of the one above; built
+/// without `json!` (which re-serializes its arguments, recursively).
+fn nested_parallels(depth: usize) -> Value {
+    let object = |pairs: Vec<(&str, Value)>| {
+        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    };
+    let mut graph = json!({"StartAt": "L", "States": {"L": {"Type": "Succeed"}}});
+    for i in 0..depth {
+        let name = format!("P{i}");
+        let state = object(vec![
+            ("Type", json!("Parallel")),
+            ("Branches", Value::Array(vec![graph])),
+            ("End", json!(true)),
+        ]);
+        graph = object(vec![
+            ("StartAt", json!(name)),
+            ("States", object(vec![(name.as_str(), state)])),
+        ]);
+    }
+    graph
+}
+
+/// Runs `f` on a thread with a stack of `kib` KiB: a regression there is a crash, not a
+/// failure.
+fn on_stack<T: Send>(kib: usize, f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(kib * 1024)
+            .spawn_scoped(s, f)
+            .expect("spawn")
+            .join()
+            .expect("no panic")
+    })
+}
+
+#[test]
+fn values_nested_deeper_than_text_allows_are_refused_without_recursion() {
+    // 300 Parallels are 1200 levels of JSON: text cannot hold that, a `Value` can. Parsing it
+    // used to recurse once per level and overflowed the stack.
+    let deep = nested_parallels(300);
+    let problems = on_stack(256, || parse_value(&deep).unwrap_err());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].code, Code::SchemaValidationFailed);
+    assert_eq!(problems[0].location, "");
+    assert!(problems[0].message.contains("nested more than 127 levels"));
+}
+
+#[test]
+fn nesting_up_to_the_text_limit_still_parses() {
+    // 31 Parallels: 125 levels, within what serde_json reads from text. Half of a default
+    // thread stack is plenty, even unoptimized.
+    let text = nested_parallels(31).to_string();
+    assert!(serde_json::from_str::<Value>(&text).is_ok());
+    assert!(on_stack(1024, || parse_definition(&text).is_ok()));
+    assert!(!nested_deeper_than(&json!([[[1]]]), 3));
+    assert!(nested_deeper_than(&json!([[[[]]]]), 3));
+    assert!(!nested_deeper_than(&json!(1), 0));
+}

@@ -78,3 +78,31 @@ fn reports_every_problem_with_its_location() {
         ]
     );
 }
+
+#[test]
+fn templates_nested_too_deep_are_refused_without_recursion() {
+    let mut deep = json!({"x.$": "$.a"});
+    for _ in 0..5_000 {
+        let mut m = Map::new();
+        m.insert("k".to_owned(), deep);
+        deep = Value::Object(m);
+    }
+    let problems = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn_scoped(s, || {
+                let mut d = Diagnostics::new();
+                assert!(Template::compile(&deep, &Loc::root(), &mut d).is_none());
+                d.into_vec()
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow")
+    });
+    assert_eq!(problems[0].code, Code::InvalidPayloadTemplate);
+    assert!(problems[0].message.contains("nested more than 127 levels"));
+    // Dropping a value this deep recurses in serde_json itself: unwind it by hand.
+    while let Value::Object(mut m) = deep {
+        deep = m.remove("k").unwrap_or(Value::Null);
+    }
+}
