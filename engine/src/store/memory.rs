@@ -344,11 +344,7 @@ impl Store for MemoryStore {
         }
         let token = format!("m{}", self.inner.next_lease.fetch_add(1, Ordering::Relaxed));
         data.lease = Some((token.clone(), now + Duration::from_millis(ttl_ms)));
-        // A new owner sees every unacknowledged entry again.
-        let pending = std::mem::take(&mut data.pending);
-        for (n, (id, event)) in pending.into_iter().rev() {
-            data.queue.push_front((n, id, event));
-        }
+        // Unacknowledged entries stay pending: the new owner reads them with `pending`.
         Ok(Some(Lease { partition, token }))
     }
 

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::machine::{Execution, HistoryEvent, OpenToken, QueuedEvent, Status, Timer, TokenClosed};
 
 pub use memory::MemoryStore;
-// pub use redis::RedisStore;
+pub use redis::RedisStore;
 
 /// Store failures that are not a normal outcome of an operation.
 #[derive(Debug, thiserror::Error)]

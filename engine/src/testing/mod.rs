@@ -2,3 +2,5 @@
 //! conformance corpus, a `redis-server` child process, and the store suite.
 
 pub mod conformance;
+pub mod redis_server;
+pub mod store_suite;

@@ -1,0 +1,32 @@
+-- deliver_callback: a success, failure or heartbeat for the task `<state>/<attempt>`
+-- (`Store::deliver_callback`).
+--
+-- KEYS[1]  <prefix>:{p<N>}:k:<id>  tokens (hash: field -> `o|<hb timer>|<hb s>` open, `d` done, `t` timed out)
+-- KEYS[2]  <prefix>:{p<N>}:t       timers (zset: member `<id>|<timer>`, score due ms)
+-- KEYS[3]  <prefix>:{p<N>}:q       the queue (stream)
+--
+-- ARGV[1]  token field `<state>/<attempt>`
+-- ARGV[2]  execution id
+-- ARGV[3]  `f` (finish: success or failure) or `h` (heartbeat)
+-- ARGV[4]  finish: the event to queue (JSON); heartbeat: now (ms)
+--
+-- Returns 0 delivered, 1 gone (no such token), 2 closed (done, timed out, or its
+-- heartbeat timer already fired), 3 the token's state is corrupt.
+
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if not state then return 1 end
+if state == 'd' or state == 't' then return 2 end
+local timer, seconds = string.match(state, '^o|(%d*)|(%d*)$')
+if not timer then return 3 end
+
+if ARGV[3] == 'f' then
+  redis.call('HSET', KEYS[1], ARGV[1], 'd')
+  redis.call('XADD', KEYS[3], '*', 'x', ARGV[2], 'e', ARGV[4])
+  return 0
+end
+
+if timer == '' or seconds == '' then return 0 end
+local member = ARGV[2] .. '|' .. timer
+if not redis.call('ZSCORE', KEYS[2], member) then return 2 end
+redis.call('ZADD', KEYS[2], tonumber(ARGV[4]) + tonumber(seconds) * 1000, member)
+return 0

@@ -1,0 +1,16 @@
+-- update_state_machine: stores a new revision when the latest stored one is the one before
+-- it (`Store::update_state_machine`); of two updates from the same revision, one wins.
+--
+-- KEYS[1]  <prefix>:{sm}:m:<name>        latest revision (hash: `rev`, `rec`)
+-- KEYS[2]  <prefix>:{sm}:v:<name>:<rev>  the new revision (string: record JSON)
+--
+-- ARGV[1]  the revision the store must hold (the new one - 1)
+-- ARGV[2]  the new revision
+-- ARGV[3]  the record (JSON)
+--
+-- Returns 1 when stored, 0 when the state machine is absent or at another revision.
+
+if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'rec', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[3])
+return 1

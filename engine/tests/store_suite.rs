@@ -1,0 +1,573 @@
+//! The store conformance suite (`baton_engine::testing::store_suite`) against both stores:
+//! `MemoryStore`, and `RedisStore` on a `redis-server` of its own per test.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use baton_engine::store::{MemoryStore, RedisStore};
+use baton_engine::testing::redis_server::RedisServer;
+
+/// A key prefix no other test uses.
+fn unique_prefix() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "suite{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+mod memory {
+    use super::*;
+
+    async fn store() -> Option<(MemoryStore, ())> {
+        Some((MemoryStore::new(4), ()))
+    }
+
+    baton_engine::store_suite!(store);
+}
+
+mod redis {
+    use super::*;
+
+    async fn store() -> Option<(RedisStore, RedisServer)> {
+        let server = RedisServer::start()?;
+        let store = RedisStore::connect(&server.url(), &unique_prefix(), 4)
+            .await
+            .expect("connect to the test redis-server");
+        Some((store, server))
+    }
+
+    baton_engine::store_suite!(store);
+}
+
+/// The suite again on a single-node Redis Cluster (cluster mode, owning every slot): the
+/// server refuses any script or multi-key command whose keys are not in one slot, so this
+/// checks the hash tags. One server for the whole suite (each case on its own prefix):
+/// a cluster node takes 2 s to accept writes.
+mod redis_cluster_mode {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    async fn server() -> Option<RedisServer> {
+        let server = RedisServer::start_with(&[
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+        ])?;
+        let client = ::redis::Client::open(server.url()).unwrap();
+        let mut con = client.get_multiplexed_async_connection().await.unwrap();
+        let _: () = ::redis::cmd("CLUSTER")
+            .arg("ADDSLOTSRANGE")
+            .arg(0)
+            .arg(16383)
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let info: String = ::redis::cmd("CLUSTER")
+                .arg("INFO")
+                .query_async(&mut con)
+                .await
+                .unwrap();
+            if info.contains("cluster_state:ok") {
+                return Some(server);
+            }
+            assert!(Instant::now() < deadline, "cluster never became ok: {info}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn store(server: &RedisServer) -> RedisStore {
+        RedisStore::connect(&server.url(), &unique_prefix(), 4)
+            .await
+            .unwrap()
+    }
+
+    baton_engine::store_suite!(sequential whole_suite, server, store);
+}
+
+/// What only the Redis store has: its key layout, the stored partition count, corrupt
+/// data, its blocking reads and reconnection.
+mod redis_only {
+    use std::time::{Duration, Instant};
+
+    use ::redis::aio::MultiplexedConnection;
+    use baton_engine::machine::{QueuedEvent, Timer};
+    use baton_engine::store::{CallbackError, CallbackMessage, Store, StoreError, partition_of};
+    use baton_engine::testing::store_suite::{commit, next, start, with_events};
+
+    use super::*;
+
+    struct Setup {
+        server: RedisServer,
+        store: RedisStore,
+        raw: MultiplexedConnection,
+        prefix: String,
+    }
+
+    async fn setup() -> Option<Setup> {
+        let server = RedisServer::start()?;
+        let prefix = unique_prefix();
+        let store = RedisStore::connect(&server.url(), &prefix, 4)
+            .await
+            .unwrap();
+        let client = ::redis::Client::open(server.url()).unwrap();
+        let raw = client.get_multiplexed_async_connection().await.unwrap();
+        Some(Setup {
+            server,
+            store,
+            raw,
+            prefix,
+        })
+    }
+
+    async fn query<T: ::redis::FromRedisValue>(
+        con: &mut MultiplexedConnection,
+        args: &[&str],
+    ) -> T {
+        let mut cmd = ::redis::cmd(args[0]);
+        for arg in &args[1..] {
+            cmd.arg(*arg);
+        }
+        cmd.query_async(con).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn partition_count_is_fixed_per_prefix() {
+        let Some(Setup { server, store, .. }) = setup().await else {
+            return;
+        };
+        assert_eq!(store.partitions(), 4);
+        let prefix = store_prefix(&store);
+        let again = RedisStore::connect(&server.url(), &prefix, 16)
+            .await
+            .unwrap();
+        assert_eq!(again.partitions(), 4, "the stored count wins");
+        let other = RedisStore::connect(&server.url(), "other", 16)
+            .await
+            .unwrap();
+        assert_eq!(other.partitions(), 16);
+        for bad in ["", "a{b", "x}"] {
+            assert!(
+                RedisStore::connect(&server.url(), bad, 4).await.is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    fn store_prefix(store: &RedisStore) -> String {
+        let debug = format!("{store:?}");
+        let start = debug.find("prefix: \"").unwrap() + 9;
+        debug[start..start + debug[start..].find('"').unwrap()].to_owned()
+    }
+
+    #[tokio::test]
+    async fn keys_follow_the_documented_layout() {
+        let Some(Setup {
+            server: _server,
+            store,
+            mut raw,
+            prefix,
+        }) = setup().await
+        else {
+            return;
+        };
+        let id = "layout:one";
+        let p = partition_of(id, 4);
+        let record = start(
+            &store,
+            id,
+            1_234,
+            vec![Timer {
+                id: 3,
+                due_ms: 9_000,
+            }],
+        )
+        .await;
+        let base = format!("{prefix}:{{p{p}}}:");
+        let seq: String = query(&mut raw, &["HGET", &format!("{base}x:{id}"), "seq"]).await;
+        assert_eq!(seq, "0");
+        let history: i64 = query(&mut raw, &["LLEN", &format!("{base}h:{id}")]).await;
+        assert_eq!(history, 1);
+        let due: f64 = query(
+            &mut raw,
+            &["ZSCORE", &format!("{base}t"), &format!("{id}|3")],
+        )
+        .await;
+        assert_eq!(due, 9_000.0);
+        let active: bool = query(&mut raw, &["SISMEMBER", &format!("{base}a"), id]).await;
+        assert!(active);
+        let queued: i64 = query(&mut raw, &["XLEN", &format!("{base}q")]).await;
+        assert_eq!(queued, 1);
+        let listed: f64 = query(&mut raw, &["ZSCORE", &format!("{prefix}:ex:layout"), id]).await;
+        assert_eq!(listed, 1_234.0);
+
+        let lease = store.acquire(p, "w", 60_000).await.unwrap().unwrap();
+        let holder: String = query(&mut raw, &["GET", &format!("{base}lease")]).await;
+        assert_eq!(holder, lease.token);
+        let wake = store
+            .read_queue(&lease, false, 10, 0)
+            .await
+            .unwrap()
+            .remove(0);
+        let mut request = with_events(next(&record), 1);
+        request
+            .tokens_opened
+            .push(baton_engine::machine::OpenToken {
+                key: "Task/1".into(),
+                heartbeat: Some((4, 30)),
+            });
+        request.acks.push(wake.id);
+        commit(&store, &lease, request).await;
+        let token: String = query(&mut raw, &["HGET", &format!("{base}k:{id}"), "Task/1"]).await;
+        assert_eq!(token, "o|4|30");
+        let queued: i64 = query(&mut raw, &["XLEN", &format!("{base}q")]).await;
+        assert_eq!(queued, 0, "acknowledged entries are deleted");
+    }
+
+    #[tokio::test]
+    async fn corrupt_data_is_an_error_not_a_panic() {
+        let Some(Setup {
+            server,
+            store,
+            mut raw,
+            prefix,
+        }) = setup().await
+        else {
+            return;
+        };
+        let id = "corrupt:one";
+        let p = partition_of(id, 4);
+        let base = format!("{prefix}:{{p{p}}}:");
+        start(&store, id, 1_000, vec![]).await;
+        let _: () = query(
+            &mut raw,
+            &["HSET", &format!("{base}x:{id}"), "rec", "{nope"],
+        )
+        .await;
+        let _: () = query(&mut raw, &["RPUSH", &format!("{base}h:{id}"), "[]"]).await;
+        let _: () = query(&mut raw, &["HSET", &format!("{base}k:{id}"), "T/1", "?"]).await;
+        assert!(matches!(
+            store.load_execution(id).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.history(id, 1, 10, false).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.list_executions("corrupt", None, None, 10).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        let callback = store
+            .deliver_callback(id, "T/1", CallbackMessage::Heartbeat, 0)
+            .await;
+        assert!(
+            matches!(callback, Err(CallbackError::Store(_))),
+            "{callback:?}"
+        );
+        let lease = store.acquire(p, "w", 60_000).await.unwrap().unwrap();
+        let _: String = query(
+            &mut raw,
+            &[
+                "XADD",
+                &format!("{base}q"),
+                "*",
+                "x",
+                id,
+                "e",
+                "{\"e\":\"?\"}",
+            ],
+        )
+        .await;
+        // The Wake is fine, the second entry is not.
+        assert!(matches!(
+            store.read_queue(&lease, false, 10, 0).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        let _: () = query(
+            &mut raw,
+            &["HSET", &format!("{prefix}:meta"), "partitions", "x"],
+        )
+        .await;
+        assert!(matches!(
+            RedisStore::connect(&server.url(), &prefix, 4).await,
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+
+    /// The blocking read has its own connection: requests on the shared one are not
+    /// stuck behind it, and it outlasts the shared connection's response timeout.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn blocking_read_does_not_stall_other_requests() {
+        let Some(Setup {
+            server: _server,
+            store,
+            ..
+        }) = setup().await
+        else {
+            return;
+        };
+        let id = "blocking:one";
+        let lease = store
+            .acquire(partition_of(id, 4), "w", 60_000)
+            .await
+            .unwrap()
+            .unwrap();
+        let reader = {
+            let (store, lease) = (store.clone(), lease.clone());
+            tokio::spawn(async move { store.read_queue(&lease, false, 10, 6_000).await })
+        };
+        let begun = Instant::now();
+        while begun.elapsed() < Duration::from_millis(5_500) {
+            let ping = Instant::now();
+            store.ping().await.unwrap();
+            assert!(
+                ping.elapsed() < Duration::from_secs(2),
+                "{:?}",
+                ping.elapsed()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(!reader.is_finished(), "still waiting after 5.5 s");
+        store.send_event(id, QueuedEvent::Wake).await.unwrap();
+        let entries = reader.await.unwrap().unwrap();
+        assert_eq!(entries.len(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn survives_a_server_restart() {
+        let Some(Setup {
+            mut server,
+            store,
+            raw: _raw,
+            ..
+        }) = setup().await
+        else {
+            return;
+        };
+        let id = "restart:one";
+        let p = partition_of(id, 4);
+        let lease = store.acquire(p, "w", 60_000).await.unwrap().unwrap();
+        // Opens the partition's blocking connection.
+        assert!(
+            store
+                .read_queue(&lease, false, 10, 50)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        server.restart();
+        // An empty server: the scripts and the data are gone; the store reconnects.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let lease = loop {
+            if let Ok(Some(lease)) = store.acquire(p, "w", 60_000).await {
+                break lease;
+            }
+            assert!(Instant::now() < deadline, "no reconnection");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        start(&store, id, 1_000, vec![]).await;
+        let mut entries = Vec::new();
+        while entries.is_empty() {
+            match store.read_queue(&lease, false, 10, 50).await {
+                Ok(read) => entries = read,
+                Err(e) => assert!(Instant::now() < deadline, "{e}"),
+            }
+        }
+        assert_eq!(entries[0].execution, id);
+        let blocked = tokio::spawn({
+            let (store, lease) = (store.clone(), lease.clone());
+            async move { store.read_queue(&lease, false, 10, 5_000).await }
+        });
+        store.send_event(id, QueuedEvent::Wake).await.unwrap();
+        assert_eq!(blocked.await.unwrap().unwrap().len(), 1);
+    }
+}
+
+/// Measurements, not checks: run them with
+/// `cargo test --release -p baton-engine --test store_suite -- --ignored --nocapture bench`.
+mod bench {
+    use std::time::{Duration, Instant};
+
+    use ::redis::Script;
+    use ::redis::aio::ConnectionManager;
+    use baton_engine::machine::{Execution, Timer};
+    use baton_engine::store::{CommitRequest, Store, partition_of};
+    use baton_engine::testing::store_suite::{execution, leases, next, outcomes, with_events};
+    use futures::future::join_all;
+    use serde_json::json;
+
+    use super::*;
+
+    /// A version-checked commit, the shape of every transition's script.
+    const CAS: &str = r"
+        if (redis.call('HGET', KEYS[1], 'seq') or '0') ~= ARGV[1] then return 0 end
+        redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'rec', ARGV[3])
+        redis.call('RPUSH', KEYS[2], ARGV[4])
+        return 1";
+
+    #[derive(Clone)]
+    enum Connections {
+        Multiplexed(ConnectionManager),
+        Pool(deadpool_redis::Pool),
+    }
+
+    impl Connections {
+        async fn cas(&self, script: &Script, key: &str, seq: u64, record: &str) -> i64 {
+            let mut call = script.prepare_invoke();
+            call.key(format!("{key}:x"))
+                .key(format!("{key}:h"))
+                .arg(seq.wrapping_sub(1))
+                .arg(seq)
+                .arg(record)
+                .arg(r#"{"id":1,"prev":0,"ts":0,"type":"PassStateEntered"}"#);
+            match self {
+                Connections::Multiplexed(con) => call.invoke_async(&mut con.clone()).await,
+                Connections::Pool(pool) => {
+                    let mut con = pool.get().await.unwrap();
+                    call.invoke_async(&mut con).await
+                }
+            }
+            .unwrap()
+        }
+    }
+
+    /// `tasks` tasks, each committing `per_task` versions of its own record; commits/s.
+    async fn run(connections: &Connections, label: &str, tasks: usize, per_task: u64) -> f64 {
+        let script = Script::new(CAS);
+        let record = json!({"input": "x".repeat(400), "frames": {"0": {"s": "Work"}}}).to_string();
+        let begun = Instant::now();
+        let workers = (0..tasks).map(|t| {
+            let (connections, script, record) =
+                (connections.clone(), script.clone(), record.clone());
+            let key = format!("{label}:{t}");
+            tokio::spawn(async move {
+                for seq in 1..=per_task {
+                    assert_eq!(connections.cas(&script, &key, seq, &record).await, 1);
+                }
+            })
+        });
+        for worker in join_all(workers).await {
+            worker.unwrap();
+        }
+        (tasks as u64 * per_task) as f64 / begun.elapsed().as_secs_f64()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a measurement"]
+    async fn bench_pool_vs_multiplexed() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let (tasks, per_task) = (64, 3_000);
+        let client = ::redis::Client::open(server.url()).unwrap();
+        let multiplexed = Connections::Multiplexed(ConnectionManager::new(client).await.unwrap());
+        let pool = |size: usize| {
+            let mut config = deadpool_redis::Config::from_url(server.url());
+            config.pool = Some(deadpool_redis::PoolConfig::new(size));
+            Connections::Pool(
+                config
+                    .create_pool(Some(deadpool_redis::Runtime::Tokio1))
+                    .unwrap(),
+            )
+        };
+        let setups = [
+            ("multiplexed ConnectionManager", multiplexed),
+            ("deadpool-redis max_size 8", pool(8)),
+            ("deadpool-redis max_size 64", pool(64)),
+        ];
+        for round in 1..=2 {
+            for (n, (label, connections)) in setups.iter().enumerate() {
+                let rate = run(connections, &format!("r{round}s{n}"), tasks, per_task).await;
+                println!("round {round}: {label}: {rate:.0} EVALSHA commits/s ({tasks} tasks)");
+            }
+        }
+    }
+
+    /// Batched commits through `RedisStore::commit`: 1,000 executions, each transition
+    /// writing the record, two history events and a timer, set or cleared.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a measurement"]
+    async fn bench_commit_throughput() {
+        let Some(server) = RedisServer::start() else {
+            return;
+        };
+        let partitions = 8;
+        let store = RedisStore::connect(&server.url(), "bench", partitions)
+            .await
+            .unwrap();
+        let leases = leases(&store).await;
+        let executions = 1_000;
+        let mut records: Vec<Vec<Execution>> = vec![Vec::new(); partitions as usize];
+        for i in 0..executions {
+            let mut record = execution(&format!("bench:e{i}"), 1_000);
+            record.input = json!({"order": i, "payload": "x".repeat(300)});
+            let started = store.start_execution(record.clone(), vec![], vec![]).await;
+            started.unwrap();
+            records[partition_of(&record.id, partitions) as usize].push(record);
+        }
+        for batch in [10, 25, 50, 100] {
+            let deadline = Instant::now() + Duration::from_secs(3);
+            let mut tasks = Vec::new();
+            for (p, records) in records.iter().enumerate() {
+                for chunk in records.chunks(batch) {
+                    let (store, lease, mut chunk) =
+                        (store.clone(), leases[p].clone(), chunk.to_vec());
+                    tasks.push(tokio::spawn(async move {
+                        let mut committed = 0u64;
+                        while Instant::now() < deadline {
+                            let requests: Vec<CommitRequest> = (chunk.iter())
+                                .map(|record| {
+                                    let mut request = with_events(next(record), 2);
+                                    let timer = record.seq % 2;
+                                    if timer == 0 {
+                                        request.timers_set.push(Timer {
+                                            id: 1,
+                                            due_ms: 1_000_000,
+                                        });
+                                    } else {
+                                        request.timers_cleared.push(1);
+                                    }
+                                    request
+                                })
+                                .collect();
+                            let next: Vec<Execution> =
+                                requests.iter().map(|r| r.record.clone()).collect();
+                            let results = store.commit(&lease, requests).await;
+                            assert!(outcomes(&results).iter().all(|o| *o == "ok"));
+                            committed += next.len() as u64;
+                            chunk = next;
+                        }
+                        (committed, chunk)
+                    }));
+                }
+            }
+            let begun = Instant::now();
+            let mut committed = 0;
+            let mut chunks = Vec::new();
+            for task in join_all(tasks).await {
+                let (n, chunk) = task.unwrap();
+                committed += n;
+                chunks.push(chunk);
+            }
+            let elapsed = begun.elapsed().as_secs_f64().max(3.0);
+            println!(
+                "batch {batch}: {:.0} transitions/s ({executions} executions, {partitions} partitions, {} commit calls in flight)",
+                committed as f64 / elapsed,
+                chunks.len()
+            );
+            // Carry the records forward for the next batch size.
+            let mut flat: Vec<Execution> = chunks.into_iter().flatten().collect();
+            for records in &mut records {
+                for record in records.iter_mut() {
+                    let i = flat.iter().position(|r| r.id == record.id).unwrap();
+                    *record = flat.swap_remove(i);
+                }
+            }
+        }
+    }
+}
