@@ -8,6 +8,7 @@
 pub mod http;
 pub mod machine;
 pub mod store;
+pub mod worker;
 
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;

@@ -115,6 +115,10 @@ impl Store for MemoryStore {
         self.inner.partitions.len() as u32
     }
 
+    fn batches_commits(&self) -> bool {
+        false
+    }
+
     async fn ping(&self) -> Result<()> {
         Ok(())
     }

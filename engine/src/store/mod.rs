@@ -167,6 +167,12 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The number of partitions (fixed for the store's lifetime).
     fn partitions(&self) -> u32;
 
+    /// True when commits are cheaper in batches (a network round trip each); false when a
+    /// commit is a local operation and callers should commit directly.
+    fn batches_commits(&self) -> bool {
+        true
+    }
+
     /// Store reachable (for `/healthz`).
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 

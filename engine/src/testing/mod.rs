@@ -2,5 +2,6 @@
 //! conformance corpus, a `redis-server` child process, and the store suite.
 
 pub mod conformance;
+pub mod engine;
 pub mod redis_server;
 pub mod store_suite;

@@ -1,0 +1,95 @@
+//! What every partition and execution actor of a worker shares.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use baton_callbacks::{KeyRing, TaskClaims};
+use baton_definitions::{StateMachine, parse_definition};
+use tokio::sync::mpsc;
+
+use crate::http::HttpInvoker;
+use crate::machine::{Settings, TokenMinter};
+use crate::store::{Store, StoreError};
+
+/// Mints task tokens with the server's signing keys.
+#[derive(Debug, Clone)]
+pub struct KeyRingMinter(pub Arc<KeyRing>);
+
+impl TokenMinter for KeyRingMinter {
+    fn mint(&self, execution: &str, state: &str, attempt: u32) -> String {
+        // Claims come from the engine itself (ids ≤ 161 bytes, names ≤ 80 chars), well
+        // within the token limits; an error here is a bug, so fall back to a token that
+        // will simply never verify.
+        self.0
+            .mint(&TaskClaims::new(execution, state, attempt))
+            .unwrap_or_else(|_| String::from("bt1_invalid"))
+    }
+}
+
+/// Parsed definitions by (state machine, revision); revisions never change.
+#[derive(Debug, Default)]
+pub struct DefinitionCache {
+    parsed: Mutex<HashMap<(String, u32), Arc<StateMachine>>>,
+}
+
+impl DefinitionCache {
+    pub async fn get<S: Store>(
+        &self,
+        store: &S,
+        name: &str,
+        revision: u32,
+    ) -> Result<Arc<StateMachine>, StoreError> {
+        let key = (name.to_owned(), revision);
+        if let Some(found) = self
+            .parsed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(found.clone());
+        }
+        let record = store
+            .get_state_machine_revision(name, revision)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "state machine {name} revision {revision} is missing"
+                ))
+            })?;
+        let parsed = parse_definition(&record.definition).map_err(|d| {
+            StoreError::Corrupt(format!(
+                "stored definition {name}:{revision} is invalid: {d:?}"
+            ))
+        })?;
+        let machine = Arc::new(parsed.machine);
+        self.parsed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, machine.clone());
+        Ok(machine)
+    }
+}
+
+/// Shared by every part of one worker.
+pub struct Shared<S> {
+    pub store: S,
+    pub settings: Settings,
+    pub tokens: Arc<dyn TokenMinter>,
+    pub http: HttpInvoker,
+    pub definitions: DefinitionCache,
+    /// Told the id of every execution this worker finished (tests, benchmarks, sync starts).
+    pub finished: Option<mpsc::UnboundedSender<String>>,
+}
+
+impl<S> std::fmt::Debug for Shared<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
