@@ -43,7 +43,7 @@ pub async fn run<S: Store>(
 ) {
     let store = shared.store.clone();
     let p = lease.partition;
-    tracing::info!(partition = p, "partition acquired");
+    tracing::debug!(partition = p, "partition acquired");
     let committer = Committer::start(store.clone(), lease.clone(), config.commit_batch);
     let (control_tx, mut control_rx) = mpsc::unbounded_channel();
     let timers = Arc::new(TimerWake::default());
@@ -114,7 +114,7 @@ pub async fn run<S: Store>(
     cancel.cancel();
     let _ = tokio::join!(renew, reader, timer);
     let _ = store.release(&lease).await;
-    tracing::info!(partition = p, "partition released");
+    tracing::debug!(partition = p, "partition released");
 }
 
 fn dispatch<S: Store>(

@@ -1,0 +1,150 @@
+//! The store the gateway runs on: the embedded [`MemoryStore`] or a [`RedisStore`].
+
+use baton_engine::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
+use baton_engine::store::{
+    CallbackError, CallbackMessage, CommitError, CommitRequest, ExecutionPage, Lease, MemoryStore,
+    Partition, QueueEntry, RedisStore, Result, Started, StateMachineRecord, Store,
+};
+
+/// One of the two stores, chosen at start-up.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Memory(MemoryStore),
+    Redis(RedisStore),
+}
+
+macro_rules! delegate {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Backend::Memory($s) => $e,
+            Backend::Redis($s) => $e,
+        }
+    };
+}
+
+impl Store for Backend {
+    fn partitions(&self) -> u32 {
+        delegate!(self, s => s.partitions())
+    }
+    fn batches_commits(&self) -> bool {
+        delegate!(self, s => s.batches_commits())
+    }
+    async fn ping(&self) -> Result<()> {
+        delegate!(self, s => s.ping().await)
+    }
+    async fn create_state_machine(
+        &self,
+        record: StateMachineRecord,
+    ) -> Result<Result<(), StateMachineRecord>> {
+        delegate!(self, s => s.create_state_machine(record).await)
+    }
+    async fn update_state_machine(&self, record: StateMachineRecord) -> Result<bool> {
+        delegate!(self, s => s.update_state_machine(record).await)
+    }
+    async fn get_state_machine(&self, name: &str) -> Result<Option<StateMachineRecord>> {
+        delegate!(self, s => s.get_state_machine(name).await)
+    }
+    async fn get_state_machine_revision(
+        &self,
+        name: &str,
+        revision: u32,
+    ) -> Result<Option<StateMachineRecord>> {
+        delegate!(self, s => s.get_state_machine_revision(name, revision).await)
+    }
+    async fn list_state_machines(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StateMachineRecord>> {
+        delegate!(self, s => s.list_state_machines(after, limit).await)
+    }
+    async fn delete_state_machine(&self, name: &str) -> Result<bool> {
+        delegate!(self, s => s.delete_state_machine(name).await)
+    }
+    async fn start_execution(
+        &self,
+        record: Execution,
+        history: Vec<HistoryEvent>,
+        timers: Vec<Timer>,
+    ) -> Result<Started> {
+        delegate!(self, s => s.start_execution(record, history, timers).await)
+    }
+    async fn load_execution(&self, id: &str) -> Result<Option<Execution>> {
+        delegate!(self, s => s.load_execution(id).await)
+    }
+    async fn history(
+        &self,
+        id: &str,
+        from_id: u64,
+        limit: usize,
+        reverse: bool,
+    ) -> Result<Vec<HistoryEvent>> {
+        delegate!(self, s => s.history(id, from_id, limit, reverse).await)
+    }
+    async fn list_executions(
+        &self,
+        sm: &str,
+        status: Option<Status>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ExecutionPage> {
+        delegate!(self, s => s.list_executions(sm, status, cursor, limit).await)
+    }
+    async fn send_event(&self, id: &str, event: QueuedEvent) -> Result<()> {
+        delegate!(self, s => s.send_event(id, event).await)
+    }
+    async fn deliver_callback(
+        &self,
+        id: &str,
+        task: &str,
+        message: CallbackMessage,
+        now_ms: i64,
+    ) -> Result<(), CallbackError> {
+        delegate!(self, s => s.deliver_callback(id, task, message, now_ms).await)
+    }
+    async fn heartbeat_worker(&self, worker: &str, ttl_ms: u64) -> Result<usize> {
+        delegate!(self, s => s.heartbeat_worker(worker, ttl_ms).await)
+    }
+    async fn acquire(
+        &self,
+        partition: Partition,
+        worker: &str,
+        ttl_ms: u64,
+    ) -> Result<Option<Lease>> {
+        delegate!(self, s => s.acquire(partition, worker, ttl_ms).await)
+    }
+    async fn renew(&self, lease: &Lease, ttl_ms: u64) -> Result<bool> {
+        delegate!(self, s => s.renew(lease, ttl_ms).await)
+    }
+    async fn release(&self, lease: &Lease) -> Result<()> {
+        delegate!(self, s => s.release(lease).await)
+    }
+    async fn read_queue(
+        &self,
+        lease: &Lease,
+        pending: bool,
+        count: usize,
+        block_ms: u64,
+    ) -> Result<Vec<QueueEntry>> {
+        delegate!(self, s => s.read_queue(lease, pending, count, block_ms).await)
+    }
+    async fn ack(&self, lease: &Lease, ids: &[String]) -> Result<()> {
+        delegate!(self, s => s.ack(lease, ids).await)
+    }
+    async fn commit(
+        &self,
+        lease: &Lease,
+        requests: Vec<CommitRequest>,
+    ) -> Vec<Result<(), CommitError>> {
+        delegate!(self, s => s.commit(lease, requests).await)
+    }
+    async fn fire_timers(&self, lease: &Lease, now_ms: i64, limit: usize) -> Result<usize> {
+        delegate!(self, s => s.fire_timers(lease, now_ms, limit).await)
+    }
+    async fn next_timer(&self, partition: Partition) -> Result<Option<i64>> {
+        delegate!(self, s => s.next_timer(partition).await)
+    }
+    async fn active_executions(&self, partition: Partition) -> Result<Vec<String>> {
+        delegate!(self, s => s.active_executions(partition).await)
+    }
+}

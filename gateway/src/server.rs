@@ -1,0 +1,106 @@
+//! The HTTP application: routes, limits, and graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router, middleware};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use baton_engine::store::Store;
+
+use crate::service::Service;
+use crate::{Backend, GatewayConfig, auth, aws, rest};
+
+/// What every handler can reach.
+#[derive(Debug)]
+pub struct AppState {
+    pub service: Service<Backend>,
+    pub config: GatewayConfig,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// The whole HTTP application.
+pub fn app(state: SharedState) -> Router {
+    let limit = state.config.max_body_bytes;
+    let timeout = state.config.request_timeout;
+    let api = Router::new()
+        .merge(rest::routes())
+        .route("/", post(aws::handle))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_credentials,
+        ));
+    Router::new()
+        .merge(api)
+        .merge(rest::callback_routes())
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(rest::openapi))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` resolves; in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: SharedState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// 200 once the store answers, 503 otherwise.
+async fn healthz(State(state): State<SharedState>) -> Response {
+    match state.service.store.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "error": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(state): State<SharedState>) -> Response {
+    match &state.metrics {
+        Some(handle) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4",
+            )],
+            handle.render(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "metrics are off").into_response(),
+    }
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": "NotFound", "message": "no such route"})),
+    )
+        .into_response()
+}

@@ -1,0 +1,72 @@
+//! Service errors, named as AWS Step Functions names them.
+
+use baton_definitions::Diagnostic;
+use baton_engine::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("State Machine Does Not Exist: '{0}'")]
+    StateMachineDoesNotExist(String),
+    #[error("State Machine Already Exists: '{0}'")]
+    StateMachineAlreadyExists(String),
+    #[error("Execution Does Not Exist: '{0}'")]
+    ExecutionDoesNotExist(String),
+    #[error("Execution Already Exists: '{0}'")]
+    ExecutionAlreadyExists(String),
+    #[error("Invalid State Machine Definition: '{message}'")]
+    InvalidDefinition {
+        message: String,
+        diagnostics: Vec<Diagnostic>,
+    },
+    #[error("Invalid Name: '{0}'")]
+    InvalidName(String),
+    #[error("Invalid Arn: '{0}'")]
+    InvalidArn(String),
+    #[error("Invalid execution input: {0}")]
+    InvalidExecutionInput(String),
+    #[error("Invalid output: {0}")]
+    InvalidOutput(String),
+    #[error("Invalid Token: {0}")]
+    InvalidToken(String),
+    #[error(
+        "Task Does Not Exist: the task is no longer open (its execution ended or the attempt was cancelled)"
+    )]
+    TaskDoesNotExist,
+    #[error("Task Timed Out: the task token has expired or the task has already been closed")]
+    TaskTimedOut,
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// AWS's exception name (`__type` without the namespace).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
+            ServiceError::StateMachineAlreadyExists(_) => "StateMachineAlreadyExists",
+            ServiceError::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
+            ServiceError::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
+            ServiceError::InvalidDefinition { .. } => "InvalidDefinition",
+            ServiceError::InvalidName(_) => "InvalidName",
+            ServiceError::InvalidArn(_) => "InvalidArn",
+            ServiceError::InvalidExecutionInput(_) => "InvalidExecutionInput",
+            ServiceError::InvalidOutput(_) => "InvalidOutput",
+            ServiceError::InvalidToken(_) => "InvalidToken",
+            ServiceError::TaskDoesNotExist => "TaskDoesNotExist",
+            ServiceError::TaskTimedOut => "TaskTimedOut",
+            ServiceError::Validation(_) => "ValidationException",
+            ServiceError::Conflict(_) => "ConflictException",
+            ServiceError::Internal(_) => "InternalError",
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> ServiceError {
+        ServiceError::Internal(e.to_string())
+    }
+}

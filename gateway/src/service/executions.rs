@@ -1,0 +1,160 @@
+//! Executions: start (async and sync), describe, list, stop, history.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use baton_engine::machine::{
+    Execution, ExecutionKind, HistoryEvent, Machine, QueuedEvent, Status, start,
+};
+use baton_engine::store::{ExecutionPage, Started, Store};
+use baton_engine::worker::{KeyRingMinter, now_ms};
+
+use super::machines::MachineKind;
+use super::names::check_name;
+use super::{Result, Service, ServiceError};
+
+/// The payload limit for inputs and outputs (AWS: 256 KiB).
+pub const MAX_PAYLOAD_BYTES: usize = 262_144;
+
+/// How to start an execution.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// Defaults to a random UUID.
+    pub name: Option<String>,
+    /// JSON text; defaults to `{}`.
+    pub input: Option<String>,
+    /// `StartSyncExecution` (an EXPRESS state machine run to its end).
+    pub sync: bool,
+}
+
+impl<S: Store> Service<S> {
+    /// Starts an execution. Starting again with the same name and input while it runs
+    /// returns the running one (AWS's idempotency); otherwise the name must be new.
+    pub async fn start_execution(
+        &self,
+        state_machine: &str,
+        options: StartOptions,
+    ) -> Result<Execution> {
+        let record = self.describe_state_machine(state_machine).await?;
+        let name = options
+            .name
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        check_name(&name)?;
+        let text = options.input.as_deref().unwrap_or("{}");
+        if text.len() > MAX_PAYLOAD_BYTES {
+            return Err(ServiceError::InvalidExecutionInput(format!(
+                "the input is {} bytes; the limit is {MAX_PAYLOAD_BYTES}",
+                text.len()
+            )));
+        }
+        let input: Value = serde_json::from_str(text)
+            .map_err(|e| ServiceError::InvalidExecutionInput(format!("not JSON: {e}")))?;
+        let definition = self
+            .definitions
+            .get(&self.store, &record.name, record.revision)
+            .await?;
+        let minter = KeyRingMinter(self.keys.clone());
+        let machine = Machine {
+            definition: &definition,
+            settings: &self.settings,
+            tokens: &minter,
+        };
+        let id = format!("{state_machine}:{name}");
+        let (mut exec, tx) = start(&machine, id, name, record.revision, input.clone(), now_ms());
+        exec.kind = match (MachineKind::parse(Some(&record.kind))?, options.sync) {
+            (MachineKind::Standard, _) => ExecutionKind::Standard,
+            (MachineKind::Express, false) => ExecutionKind::Express,
+            (MachineKind::Express, true) => ExecutionKind::ExpressSync,
+        };
+        match self
+            .store
+            .start_execution(exec.clone(), tx.history, tx.timers_set)
+            .await?
+        {
+            Started::Created => Ok(exec),
+            Started::Exists(existing)
+                if existing.status == Status::Running
+                    && existing.input == input
+                    && !options.sync =>
+            {
+                Ok(*existing)
+            }
+            Started::Exists(existing) => Err(ServiceError::ExecutionAlreadyExists(
+                self.settings.execution_arn(&existing.id),
+            )),
+        }
+    }
+
+    pub async fn describe_execution(&self, id: &str) -> Result<Execution> {
+        self.store
+            .load_execution(id)
+            .await?
+            .ok_or_else(|| ServiceError::ExecutionDoesNotExist(self.settings.execution_arn(id)))
+    }
+
+    /// Waits until the execution ends or `timeout` passes; returns it either way.
+    pub async fn wait_for_end(&self, id: &str, timeout: Duration) -> Result<Execution> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            let exec = self.describe_execution(id).await?;
+            if exec.status.is_final() || tokio::time::Instant::now() >= deadline {
+                return Ok(exec);
+            }
+            tokio::time::sleep(pause.min(deadline - tokio::time::Instant::now())).await;
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
+    }
+
+    pub async fn list_executions(
+        &self,
+        state_machine: &str,
+        status: Option<Status>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ExecutionPage> {
+        self.describe_state_machine(state_machine).await?;
+        Ok(self
+            .store
+            .list_executions(state_machine, status, cursor, limit.clamp(1, 1000))
+            .await?)
+    }
+
+    /// Stops a running execution (it ends `ABORTED`); returns it once stopped.
+    pub async fn stop_execution(
+        &self,
+        id: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<Execution> {
+        let exec = self.describe_execution(id).await?;
+        if exec.status.is_final() {
+            return Ok(exec);
+        }
+        self.store
+            .send_event(id, QueuedEvent::Stop { error, cause })
+            .await?;
+        self.wait_for_end(id, Duration::from_secs(10)).await
+    }
+
+    /// History events from `from_id` (forward) or down from it (reverse).
+    pub async fn history(
+        &self,
+        id: &str,
+        from_id: u64,
+        limit: usize,
+        reverse: bool,
+    ) -> Result<Vec<HistoryEvent>> {
+        let exec = self.describe_execution(id).await?;
+        let from = if reverse && from_id == 0 {
+            exec.events
+        } else {
+            from_id.max(1)
+        };
+        Ok(self
+            .store
+            .history(id, from, limit.clamp(1, 1000), reverse)
+            .await?)
+    }
+}

@@ -1,0 +1,41 @@
+//! What both APIs (REST and AWS) do, in one place: state machines, executions, history and
+//! callbacks over a [`Store`]. The API modules only translate requests and errors.
+
+mod callbacks;
+mod errors;
+mod executions;
+mod machines;
+pub mod names;
+
+use std::sync::Arc;
+
+use baton_callbacks::KeyRing;
+use baton_engine::machine::Settings;
+use baton_engine::store::Store;
+use baton_engine::worker::DefinitionCache;
+
+pub use errors::ServiceError;
+pub use executions::StartOptions;
+pub use machines::MachineKind;
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// The gateway's view of Baton.
+#[derive(Debug)]
+pub struct Service<S: Store> {
+    pub store: S,
+    pub settings: Settings,
+    pub keys: Arc<KeyRing>,
+    pub definitions: DefinitionCache,
+}
+
+impl<S: Store> Service<S> {
+    pub fn new(store: S, settings: Settings, keys: Arc<KeyRing>) -> Service<S> {
+        Service {
+            store,
+            settings,
+            keys,
+            definitions: DefinitionCache::default(),
+        }
+    }
+}
