@@ -1,9 +1,135 @@
-//! The AWS Step Functions JSON 1.0 API on `POST /` (being written).
+//! The AWS Step Functions API (AWS JSON 1.0) on `POST /`: the operation is named by
+//! `X-Amz-Target: AWSStepFunctions.<Operation>`, the input is a JSON object, and the answer
+//! is `application/x-amz-json-1.0` shaped as the AWS model (botocore `stepfunctions`
+//! 2016-11-23) has it. Errors are AWS exceptions ([`errors::AwsError`]). Requests are
+//! checked for SigV4 signatures by [`sigv4::check`] when AWS credentials are configured.
+//!
+//! | family | operations |
+//! |---|---|
+//! | [`machines`] | CreateStateMachine, UpdateStateMachine, DescribeStateMachine, DeleteStateMachine, ListStateMachines, ValidateStateMachineDefinition, DescribeStateMachineForExecution |
+//! | [`executions`] | StartExecution, StartSyncExecution, DescribeExecution, ListExecutions, StopExecution |
+//! | [`history`] | GetExecutionHistory |
+//! | [`callbacks`] | SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat |
 
+pub mod callbacks;
+pub mod errors;
+pub mod executions;
+pub mod express;
+pub mod history;
+pub mod machines;
+pub mod shapes;
 pub mod sigv4;
 
-use axum::response::IntoResponse;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
 
-pub async fn handle() -> impl IntoResponse {
-    "{}"
+use crate::server::SharedState;
+use errors::{AMZ_JSON, AwsError};
+use shapes::Input;
+
+/// `X-Amz-Target` is `AWSStepFunctions.<Operation>`.
+const TARGET_PREFIX: &str = "AWSStepFunctions.";
+
+/// The operations Baton serves.
+pub const OPERATIONS: &[&str] = &[
+    "CreateStateMachine",
+    "UpdateStateMachine",
+    "DescribeStateMachine",
+    "DeleteStateMachine",
+    "ListStateMachines",
+    "ValidateStateMachineDefinition",
+    "DescribeStateMachineForExecution",
+    "StartExecution",
+    "StartSyncExecution",
+    "DescribeExecution",
+    "ListExecutions",
+    "StopExecution",
+    "GetExecutionHistory",
+    "SendTaskSuccess",
+    "SendTaskFailure",
+    "SendTaskHeartbeat",
+];
+
+/// `POST /`.
+pub async fn handle(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let operation: Option<&'static str> = target
+        .strip_prefix(TARGET_PREFIX)
+        .and_then(|op| OPERATIONS.iter().find(|known| **known == op).copied());
+    let result = match operation {
+        None => Err(AwsError::unknown_operation(target)),
+        Some(op) => match body.map_err(too_large).and_then(|b| Input::parse(&b)) {
+            Ok(input) => dispatch(&state, op, &input).await,
+            Err(e) => Err(e),
+        },
+    };
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(e) => e.name,
+    };
+    metrics::counter!(
+        "baton_aws_requests_total",
+        "operation" => operation.unwrap_or("unknown"),
+        "outcome" => outcome
+    )
+    .increment(1);
+    let mut response = match result {
+        Ok(value) => ([(header::CONTENT_TYPE, AMZ_JSON)], value.to_string()).into_response(),
+        Err(e) => {
+            if e.status.is_server_error() {
+                tracing::error!(operation = operation.unwrap_or(target), error = %e.message, "AWS API call failed");
+            }
+            e.into_response()
+        }
+    };
+    with_request_id(&mut response);
+    response
+}
+
+/// The body could not be read (over the body limit, or cut off).
+fn too_large(rejection: BytesRejection) -> AwsError {
+    AwsError {
+        status: rejection.status(),
+        ..AwsError::validation(rejection.body_text())
+    }
+}
+
+/// Every response carries `x-amzn-RequestId`.
+pub fn with_request_id(response: &mut Response) {
+    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        response.headers_mut().insert("x-amzn-requestid", id);
+    }
+}
+
+async fn dispatch(state: &SharedState, operation: &str, input: &Input) -> Result<Value, AwsError> {
+    match operation {
+        "CreateStateMachine" => machines::create(state, input).await,
+        "UpdateStateMachine" => machines::update(state, input).await,
+        "DescribeStateMachine" => machines::describe(state, input).await,
+        "DeleteStateMachine" => machines::delete(state, input).await,
+        "ListStateMachines" => machines::list(state, input).await,
+        "ValidateStateMachineDefinition" => machines::validate(state, input).await,
+        "DescribeStateMachineForExecution" => machines::describe_for_execution(state, input).await,
+        "StartExecution" => executions::start(state, input).await,
+        "StartSyncExecution" => executions::start_sync(state, input).await,
+        "DescribeExecution" => executions::describe(state, input).await,
+        "ListExecutions" => executions::list(state, input).await,
+        "StopExecution" => executions::stop(state, input).await,
+        "GetExecutionHistory" => history::get(state, input).await,
+        "SendTaskSuccess" => callbacks::success(state, input).await,
+        "SendTaskFailure" => callbacks::failure(state, input).await,
+        "SendTaskHeartbeat" => callbacks::heartbeat(state, input).await,
+        other => Err(AwsError::unknown_operation(other)),
+    }
 }
