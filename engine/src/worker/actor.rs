@@ -267,7 +267,10 @@ impl<S: Store> Actor<S> {
             self.pending_acks = acks;
             return Ok(());
         }
-        let active = self.exec.runnable().is_some() || self.in_flight + tx.effects.len() > 0;
+        // A finished execution is never active, even with an answer still to come (a stop
+        // or a failed sibling during an HTTP call): that answer changes nothing.
+        let active = !self.exec.status.is_final()
+            && (self.exec.runnable().is_some() || self.in_flight + tx.effects.len() > 0);
         let earliest = tx.timers_set.iter().map(|t| t.due_ms).min();
         let request = CommitRequest {
             record: self.exec.clone(),
