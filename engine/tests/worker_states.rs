@@ -745,7 +745,12 @@ async fn context_object_fields<S: Store>(fixture: Fixture<S>) {
     assert_eq!(out["name"], "exec");
     assert_eq!(out["input"], input);
     assert_eq!(out["start"], json!(iso_ms(exec.start_ms)));
-    assert_eq!(out["role"], json!(rig.settings.role_arn));
+    // The role ExecutionStarted names (today Settings::role_arn, not the state machine's).
+    let history = rig.history(&id).await;
+    assert_eq!(
+        out["role"],
+        first(&history, "ExecutionStarted").details["roleArn"]
+    );
     assert_eq!(
         out["sm"],
         "arn:aws:states:us-east-1:123456789012:stateMachine:ctx"
@@ -764,7 +769,6 @@ async fn context_object_fields<S: Store>(fixture: Fixture<S>) {
             {"index": 1, "value": "b", "state": "Items"}
         ])
     );
-    let history = rig.history(&id).await;
     assert_eq!(
         first(&history, "PassStateEntered").timestamp_ms,
         entered_ms,
