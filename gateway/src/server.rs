@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,8 +15,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-
-use baton_engine::store::Store;
 
 use crate::service::Service;
 use crate::{Backend, GatewayConfig, auth, aws, rest};
@@ -45,8 +43,8 @@ pub fn app(state: SharedState) -> Router {
     Router::new()
         .merge(api)
         .merge(rest::callback_routes())
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+        .route("/healthz", get(rest::system::healthz))
+        .route("/metrics", get(rest::system::metrics))
         .route("/openapi.json", get(rest::openapi))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
@@ -56,6 +54,10 @@ pub fn app(state: SharedState) -> Router {
             timeout,
         ))
         .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rest::errors::json_edge_errors,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -69,32 +71,6 @@ pub async fn serve(
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-/// 200 once the store answers, 503 otherwise.
-async fn healthz(State(state): State<SharedState>) -> Response {
-    match state.service.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))).into_response(),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "unavailable", "error": e.to_string()})),
-        )
-            .into_response(),
-    }
-}
-
-async fn metrics(State(state): State<SharedState>) -> Response {
-    match &state.metrics {
-        Some(handle) => (
-            [(
-                axum::http::header::CONTENT_TYPE,
-                "text/plain; version=0.0.4",
-            )],
-            handle.render(),
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "metrics are off").into_response(),
-    }
 }
 
 async fn not_found() -> Response {

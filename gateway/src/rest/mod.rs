@@ -1,18 +1,132 @@
-//! Baton's REST API under `/v1` (being written).
+//! Baton's own REST API under `/v1`, and its OpenAPI 3.1 document at `GET /openapi.json`.
+//!
+//! | Method and path | Does | Success |
+//! |---|---|---|
+//! | `PUT /v1/state-machines/{name}?type&roleArn` | create from a JSON or YAML definition, or store a new revision | 201 created, 200 new revision (or unchanged) |
+//! | `GET /v1/state-machines?limit&cursor` | list, by name | 200 |
+//! | `GET /v1/state-machines/{name}?revision` | describe, with the definition | 200 |
+//! | `DELETE /v1/state-machines/{name}` | delete (idempotent) | 204 |
+//! | `POST /v1/validate` | check a definition without saving it | 200 `{valid, diagnostics}` |
+//! | `POST /v1/state-machines/{name}/executions?wait` | start (idempotent by name and input) | 201, 200 existing; with `wait`: 200 ended, 202 still running |
+//! | `GET /v1/state-machines/{name}/executions?status&limit&cursor` | list, newest first | 200 |
+//! | `GET /v1/state-machines/{name}/executions/{execution}` | describe | 200 |
+//! | `POST /v1/state-machines/{name}/executions/{execution}/stop` | stop (ends `ABORTED`) | 200 |
+//! | `GET /v1/state-machines/{name}/executions/{execution}/history?order&limit&cursor` | history events | 200 |
+//! | `POST /v1/callbacks/{token}/success` · `/failure` · `/heartbeat` | answer a waiting task (no bearer token: the task token is the capability) | 200 `{}` |
+//! | `GET /healthz`, `GET /metrics`, `GET /openapi.json` | operations | 200 |
+//!
+//! Errors and their statuses: [`errors`]. Bodies: [`body`].
+
+pub mod body;
+pub mod callbacks;
+pub mod errors;
+pub mod executions;
+pub mod history;
+pub mod machines;
+pub mod openapi;
+pub mod system;
+pub mod views;
+
+use std::sync::OnceLock;
 
 use axum::Router;
+use axum::http::header;
 use axum::response::IntoResponse;
+use chrono::{DateTime, SecondsFormat};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::server::SharedState;
+use crate::service::names::check_name;
+use errors::ApiError;
 
+/// A state machine or execution name: 1–80 characters, none of them whitespace, control
+/// characters or ``< > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /`` (AWS's rule).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(transparent)]
+#[schema(
+    example = "orders",
+    min_length = 1,
+    max_length = 80,
+    pattern = r##"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff<>{}\[\]?*"#%\\^|~`$&,;:/]+$"##
+)]
+pub struct ResourceName(pub String);
+
+/// The API routes (behind bearer authentication when it is configured).
 pub fn routes() -> Router<SharedState> {
-    Router::new()
+    api_router().split_for_parts().0
 }
 
+/// The callback routes: the task token in the path is the credential.
 pub fn callback_routes() -> Router<SharedState> {
-    Router::new()
+    callback_router().split_for_parts().0
 }
 
+/// This document (OpenAPI 3.1).
+#[utoipa::path(
+    get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", body = Object))
+)]
 pub async fn openapi() -> impl IntoResponse {
-    "{}"
+    static DOC: OnceLock<String> = OnceLock::new();
+    let doc = DOC.get_or_init(|| openapi::document().to_json().unwrap_or_default());
+    ([(header::CONTENT_TYPE, "application/json")], doc.as_str())
+}
+
+fn api_router() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
+        .routes(routes!(machines::list_state_machines))
+        .routes(routes!(
+            machines::put_state_machine,
+            machines::get_state_machine,
+            machines::delete_state_machine
+        ))
+        .routes(routes!(machines::validate))
+        .routes(routes!(
+            executions::start_execution,
+            executions::list_executions
+        ))
+        .routes(routes!(executions::describe_execution))
+        .routes(routes!(executions::stop_execution))
+        .routes(routes!(history::get_history))
+}
+
+fn system_router() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
+        .routes(routes!(system::healthz))
+        .routes(routes!(system::metrics))
+        .routes(routes!(openapi))
+}
+
+fn callback_router() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
+        .routes(routes!(callbacks::success))
+        .routes(routes!(callbacks::failure))
+        .routes(routes!(callbacks::heartbeat))
+}
+
+/// Milliseconds since the epoch as RFC 3339 (UTC, milliseconds).
+pub fn rfc3339(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A name from the path, checked by AWS's rule.
+pub fn checked(name: &str) -> Result<&str, ApiError> {
+    check_name(name)?;
+    Ok(name)
+}
+
+/// The page size: 1–1000, 100 when absent.
+pub fn page_limit(limit: Option<u32>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(100),
+        Some(n @ 1..=1000) => Ok(n as usize),
+        Some(n) => Err(ApiError::bad_request(format!(
+            "limit must be 1 to 1000, not {n}"
+        ))),
+    }
 }

@@ -36,6 +36,16 @@ impl<S: Store> Service<S> {
         state_machine: &str,
         options: StartOptions,
     ) -> Result<Execution> {
+        Ok(self.start_execution_new(state_machine, options).await?.0)
+    }
+
+    /// [`Self::start_execution`], also telling whether the execution is new (`true`) or the
+    /// running one returned by idempotency (`false`).
+    pub async fn start_execution_new(
+        &self,
+        state_machine: &str,
+        options: StartOptions,
+    ) -> Result<(Execution, bool)> {
         let record = self.describe_state_machine(state_machine).await?;
         let name = options
             .name
@@ -72,13 +82,13 @@ impl<S: Store> Service<S> {
             .start_execution(exec.clone(), tx.history, tx.timers_set)
             .await?
         {
-            Started::Created => Ok(exec),
+            Started::Created => Ok((exec, true)),
             Started::Exists(existing)
                 if existing.status == Status::Running
                     && existing.input == input
                     && !options.sync =>
             {
-                Ok(*existing)
+                Ok((*existing, false))
             }
             Started::Exists(existing) => Err(ServiceError::ExecutionAlreadyExists(
                 self.settings.execution_arn(&existing.id),

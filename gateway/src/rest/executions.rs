@@ -1,0 +1,256 @@
+//! Executions: start (optionally waiting for the end), list, describe, stop.
+//!
+//! Executions live under their state machine: once it is deleted, these routes answer 404
+//! `StateMachineDoesNotExist` for its executions (running ones still finish).
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use baton_callbacks::{validate_cause, validate_error};
+use baton_engine::machine::Status;
+
+use super::body::{JsonBody, Path, Query};
+use super::errors::{ApiError, ErrorBody};
+use super::views::{ExecutionList, ExecutionStatus, ExecutionView, execution_view, summary};
+use super::{ResourceName, checked, page_limit};
+use crate::server::SharedState;
+use crate::service::{ServiceError, StartOptions};
+
+/// The most seconds `wait` takes (the server's sync timeout may cut it shorter).
+pub const MAX_WAIT_SECONDS: u32 = 3600;
+
+/// What to start. An empty body starts an execution with a random name and input `{}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartRequest {
+    /// Unique among the state machine's executions; a random UUID when absent. Starting
+    /// again with the same name and input while it runs returns the running execution.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub name: Option<ResourceName>,
+    /// The input: any JSON value (default `{}`), at most 256 KiB.
+    #[serde(default = "empty_object")]
+    #[schema(value_type = Value, default = json!({}))]
+    pub input: Value,
+}
+
+fn empty_object() -> Value {
+    Value::Object(serde_json::Map::new())
+}
+
+impl Default for StartRequest {
+    fn default() -> StartRequest {
+        StartRequest {
+            name: None,
+            input: empty_object(),
+        }
+    }
+}
+
+/// An error name and cause (stopping an execution, failing a task). Both optional.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorCause {
+    #[serde(default)]
+    #[schema(max_length = 256, nullable = false)]
+    pub error: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 32768, nullable = false)]
+    pub cause: Option<String>,
+}
+
+impl ErrorCause {
+    /// AWS's length limits (256 and 32,768 characters).
+    pub fn check(&self) -> Result<(), ApiError> {
+        let error = self.error.as_deref().map_or(Ok(()), validate_error);
+        let cause = self.cause.as_deref().map_or(Ok(()), validate_cause);
+        error
+            .and(cause)
+            .map_err(|e| ServiceError::Validation(e.to_string()).into())
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StartParams {
+    /// Wait up to this many seconds (cut to the server's sync timeout, 30 s by default) for
+    /// the execution to end: 200 when it ended, 202 when it still runs.
+    #[param(minimum = 0, maximum = 3600)]
+    pub wait: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Only executions with this status.
+    #[param(inline)]
+    pub status: Option<ExecutionStatus>,
+    /// Page size, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// The `next` of the previous page.
+    #[param(pattern = r"^-?[0-9]{1,18}\|[^|]+$")]
+    pub cursor: Option<String>,
+}
+
+/// The id of execution `name` of state machine `sm`, once both names are valid and the
+/// state machine exists.
+pub async fn execution_id(state: &SharedState, sm: &str, name: &str) -> Result<String, ApiError> {
+    checked(sm)?;
+    checked(name)?;
+    state.service.describe_state_machine(sm).await?;
+    Ok(format!("{sm}:{name}"))
+}
+
+/// Start an execution.
+#[utoipa::path(
+    post, path = "/v1/state-machines/{name}/executions", tag = "executions",
+    params(("name" = ResourceName, Path, description = "The state machine"), StartParams),
+    request_body(content = StartRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "With `wait`: the execution ended. Without: it was already running (same name and input)", body = ExecutionView),
+        (status = 201, description = "Started", body = ExecutionView),
+        (status = 202, description = "With `wait`: still running when the wait ended", body = ExecutionView),
+        (status = 400, description = "InvalidName, InvalidExecutionInput, BadRequest", body = ErrorBody),
+        (status = 404, description = "StateMachineDoesNotExist", body = ErrorBody),
+        (status = 409, description = "ExecutionAlreadyExists: the name is taken (by an ended execution, or with another input)", body = ErrorBody),
+        (status = 413, description = "PayloadTooLarge", body = ErrorBody),
+    )
+)]
+pub async fn start_execution(
+    State(state): State<SharedState>,
+    Path(name): Path<String>,
+    Query(params): Query<StartParams>,
+    JsonBody(body): JsonBody<StartRequest>,
+) -> Result<(StatusCode, Json<ExecutionView>), ApiError> {
+    let sm = checked(&name)?;
+    let wait = match params.wait {
+        None => None,
+        Some(w @ 0..=MAX_WAIT_SECONDS) => {
+            Some(Duration::from_secs(w.into()).min(state.config.sync_timeout))
+        }
+        Some(w) => {
+            return Err(ApiError::bad_request(format!(
+                "wait must be 0 to {MAX_WAIT_SECONDS} seconds, not {w}"
+            )));
+        }
+    };
+    let options = StartOptions {
+        name: body.name.map(|n| n.0),
+        input: Some(body.input.to_string()),
+        sync: false,
+    };
+    let (exec, created) = state.service.start_execution_new(sm, options).await?;
+    let Some(wait) = wait else {
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        return Ok((status, Json(execution_view(&state, exec))));
+    };
+    let exec = state.service.wait_for_end(&exec.id, wait).await?;
+    let status = if exec.status.is_final() {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok((status, Json(execution_view(&state, exec))))
+}
+
+/// List a state machine's executions, newest first.
+#[utoipa::path(
+    get, path = "/v1/state-machines/{name}/executions", tag = "executions",
+    params(("name" = ResourceName, Path, description = "The state machine"), ListParams),
+    responses(
+        (status = 200, description = "A page of executions", body = ExecutionList),
+        (status = 400, description = "InvalidName, BadRequest", body = ErrorBody),
+        (status = 404, description = "StateMachineDoesNotExist", body = ErrorBody),
+    )
+)]
+pub async fn list_executions(
+    State(state): State<SharedState>,
+    Path(name): Path<String>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<ExecutionList>, ApiError> {
+    let sm = checked(&name)?;
+    let limit = page_limit(params.limit)?;
+    if let Some(cursor) = &params.cursor {
+        let valid = cursor
+            .split_once('|')
+            .is_some_and(|(start, id)| start.parse::<i64>().is_ok() && !id.is_empty());
+        if !valid {
+            return Err(ApiError::bad_request("cursor is not one this API returned"));
+        }
+    }
+    let page = state
+        .service
+        .list_executions(
+            sm,
+            params.status.map(Status::from),
+            params.cursor.as_deref(),
+            limit,
+        )
+        .await?;
+    Ok(Json(ExecutionList {
+        executions: page.executions.iter().map(|e| summary(&state, e)).collect(),
+        next: page.next,
+    }))
+}
+
+/// Describe an execution.
+#[utoipa::path(
+    get, path = "/v1/state-machines/{name}/executions/{execution}", tag = "executions",
+    params(
+        ("name" = ResourceName, Path, description = "The state machine"),
+        ("execution" = ResourceName, Path, description = "The execution"),
+    ),
+    responses(
+        (status = 200, description = "The execution", body = ExecutionView),
+        (status = 400, description = "InvalidName", body = ErrorBody),
+        (status = 404, description = "StateMachineDoesNotExist, ExecutionDoesNotExist", body = ErrorBody),
+    )
+)]
+pub async fn describe_execution(
+    State(state): State<SharedState>,
+    Path((sm, name)): Path<(String, String)>,
+) -> Result<Json<ExecutionView>, ApiError> {
+    let id = execution_id(&state, &sm, &name).await?;
+    let exec = state.service.describe_execution(&id).await?;
+    Ok(Json(execution_view(&state, exec)))
+}
+
+/// Stop a running execution; it ends `ABORTED`. An ended execution is returned unchanged.
+#[utoipa::path(
+    post, path = "/v1/state-machines/{name}/executions/{execution}/stop", tag = "executions",
+    params(
+        ("name" = ResourceName, Path, description = "The state machine"),
+        ("execution" = ResourceName, Path, description = "The execution"),
+    ),
+    request_body(content = ErrorCause, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The execution, stopped", body = ExecutionView),
+        (status = 400, description = "InvalidName, ValidationException, BadRequest", body = ErrorBody),
+        (status = 404, description = "StateMachineDoesNotExist, ExecutionDoesNotExist", body = ErrorBody),
+        (status = 413, description = "PayloadTooLarge", body = ErrorBody),
+    )
+)]
+pub async fn stop_execution(
+    State(state): State<SharedState>,
+    Path((sm, name)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ErrorCause>,
+) -> Result<Json<ExecutionView>, ApiError> {
+    let id = execution_id(&state, &sm, &name).await?;
+    body.check()?;
+    let exec = state
+        .service
+        .stop_execution(&id, body.error, body.cause)
+        .await?;
+    Ok(Json(execution_view(&state, exec)))
+}

@@ -1,0 +1,189 @@
+//! Fuzzes the REST API against its own OpenAPI document with schemathesis
+//! (<https://schemathesis.readthedocs.io>): every check (`--checks all`) on every operation,
+//! through all phases (examples, coverage, fuzzing, stateful).
+//!
+//! `baton serve` runs as a child process with a bearer token, so the auth checks see real
+//! 401s. A few state machines, executions and one real task token are made first and mixed
+//! into generated paths, so requests reach existing resources, not only 404s. Outside CI a
+//! missing `schemathesis` skips the test with a note; with `CI=true` it fails (`.ci/run`
+//! installs it with pip).
+//!
+//! Knobs: `BATON_SCHEMATHESIS_EXAMPLES` (default 100 per operation) and
+//! `BATON_SCHEMATHESIS_SEED` (random by default; schemathesis prints the seed it used).
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use baton_tests::baton::Baton;
+
+const TOKEN: &str = "schemathesis-token";
+
+/// Settings that differ from schemathesis's defaults, each with its reason. Nothing is
+/// excluded; some operations accept more statuses in two checks:
+/// `positive_data_acceptance` (a schema-valid request must not get a 4xx other than
+/// 401/403/404/409/429) and `negative_data_rejection` (a schema-invalid request must get a
+/// 4xx from its list, which lacks 413).
+const CONFIG: &str = r#"
+# A definition that fits the schema's outline (an object with StartAt and typed States) can
+# still break ASL's rules the outline cannot express: StartAt naming no state, a state
+# without Next or End, fields of each state type, paths. The server answers those with
+# 400 InvalidDefinition and located diagnostics, by design.
+[[operations]]
+include-operation-id = "put_state_machine"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
+# A token of the right shape that this server did not sign is InvalidToken (400), as in AWS.
+# Schemathesis cannot mint signed tokens (one real token is mixed in below; the tests in
+# gateway/tests/rest_api/ use real ones throughout).
+[[operations]]
+include-operation-id = ["success", "heartbeat"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
+# As above (InvalidToken). Also: a cause may hold 32,768 characters; when schemathesis
+# writes astral characters as JSON surrogate escapes (12 bytes each) the body passes the
+# server's request limit (256 KiB + 8 KiB) and is refused with 413 before it is read.
+[[operations]]
+include-operation-id = "failure"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "413", "429", "5xx"]
+checks.negative_data_rejection.expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+
+# The request limit, as for `failure`.
+[[operations]]
+include-operation-id = "stop_execution"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "413", "429", "5xx"]
+checks.negative_data_rejection.expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+
+# `?wait=` holds the request until the execution ends or the server's sync timeout (30 s)
+# passes, by design; the default response-time limit of `--checks all` is 10 s.
+[[operations]]
+include-operation-id = "start_execution"
+checks.max_response_time = 35
+
+# Names of the seeded resources, mixed into generated path parameters.
+[dictionaries.machines]
+values = ["orders", "approval"]
+
+[dictionaries.executions]
+values = ["run-1", "run-2"]
+
+[parameters]
+"path.name" = { dictionary = "machines", probability = 0.5 }
+"path.execution" = { dictionary = "executions", probability = 0.5 }
+"path.token" = { dictionary = "tokens", probability = 0.3 }
+"#;
+
+/// An authenticated JSON request; panics unless it succeeds.
+async fn call(http: &reqwest::Client, request: reqwest::RequestBuilder) -> Value {
+    let response = http
+        .execute(request.bearer_auth(TOKEN).build().expect("request"))
+        .await
+        .expect("send");
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.expect("JSON")
+}
+
+/// Makes the resources the config names; returns the task token of `approval/run-1`.
+async fn seed(url: &str) -> String {
+    let http = reqwest::Client::new();
+    // Nothing here runs long: a start with `?wait=` holds its request until the execution
+    // ends, and the callback task gives up after 5 s.
+    let machines = [
+        (
+            "orders",
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
+        ),
+        (
+            "approval",
+            json!({"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"token.$": "$$.Task.Token"}, "TimeoutSeconds": 5, "End": true}}}),
+        ),
+    ];
+    for (name, definition) in machines {
+        let machine = format!("{url}/v1/state-machines/{name}");
+        call(&http, http.put(&machine).json(&definition)).await;
+        for run in ["run-1", "run-2"] {
+            let body = json!({"name": run, "input": {"n": 1}});
+            call(
+                &http,
+                http.post(format!("{machine}/executions")).json(&body),
+            )
+            .await;
+        }
+    }
+    let history = format!("{url}/v1/state-machines/approval/executions/run-1/history");
+    for _ in 0..500 {
+        let page = call(&http, http.get(&history)).await;
+        let scheduled = page["events"].as_array().and_then(|events| {
+            events
+                .iter()
+                .find(|e| e["type"] == "TaskScheduled")
+                .cloned()
+        });
+        if let Some(event) = scheduled {
+            let parameters = event["taskScheduledEventDetails"]["parameters"]
+                .as_str()
+                .expect("parameters");
+            let parameters: Value = serde_json::from_str(parameters).expect("JSON");
+            return parameters["token"].as_str().expect("token").to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the approval task was not scheduled");
+}
+
+fn installed() -> bool {
+    std::process::Command::new("schemathesis")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_api_conforms_to_its_openapi_document() {
+    if !installed() {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(
+            !ci,
+            "schemathesis is not installed (python3 -m pip install schemathesis)"
+        );
+        eprintln!(
+            "note: schemathesis is not installed; skipping (python3 -m pip install schemathesis)"
+        );
+        return;
+    }
+    let baton = Baton::serve(&["--auth-token", TOKEN], &[]);
+    let task_token = seed(&baton.url).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("schemathesis.toml");
+    let tokens = format!("\n[dictionaries.tokens]\nvalues = [\"{task_token}\"]\n");
+    std::fs::write(&config, format!("{CONFIG}{tokens}")).expect("write the config");
+    let examples =
+        std::env::var("BATON_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "100".to_owned());
+    let mut command = tokio::process::Command::new("schemathesis");
+    command
+        // Hypothesis keeps its example database in the working directory.
+        .current_dir(dir.path())
+        .arg("--no-color")
+        .arg("--config-file")
+        .arg(&config)
+        .args(["run", &format!("{}/openapi.json", baton.url)])
+        .args(["--checks", "all"])
+        .args(["--header", &format!("Authorization: Bearer {TOKEN}")])
+        .args(["--max-examples", &examples])
+        .args(["--request-timeout", "45"])
+        .args(["--max-failures", "50"])
+        .args(["--output-truncate", "true"]);
+    if let Ok(seed) = std::env::var("BATON_SCHEMATHESIS_SEED") {
+        command.args(["--seed", &seed]);
+    }
+    let output = command.output().await.expect("run schemathesis");
+    println!("{}", String::from_utf8_lossy(&output.stdout));
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "schemathesis found problems (output above)"
+    );
+    drop(baton);
+}
