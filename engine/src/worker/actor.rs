@@ -53,6 +53,9 @@ pub struct PartitionHandle<S> {
     pub committer: Committer<S>,
     pub control: mpsc::UnboundedSender<Control>,
     pub cancel: CancellationToken,
+    /// Fired when the partition is being given up: send no new request (the next owner
+    /// will), but finish those in flight.
+    pub draining: CancellationToken,
     pub timers: Arc<TimerWake>,
 }
 
@@ -168,12 +171,16 @@ impl<S: Store> Actor<S> {
             while let Some(frame) = self.exec.runnable() {
                 self.transition(Event::Run { frame }, Vec::new()).await?;
             }
-            if self.in_flight == 0 {
+            // A finished execution's answers still due change nothing: a partition being
+            // given up does not wait for them.
+            let finished = self.exec.status.is_final();
+            if self.in_flight == 0 || (finished && self.partition.draining.is_cancelled()) {
                 return self.leave().await;
             }
             let msg = tokio::select! {
                 msg = self.rx.recv() => msg,
                 () = self.partition.cancel.cancelled() => return Err(Stop::Cancelled),
+                () = self.partition.draining.cancelled(), if finished => return self.leave().await,
             };
             let Some(msg) = msg else { return Ok(()) };
             self.handle(msg).await?;
@@ -302,6 +309,10 @@ impl<S: Store> Actor<S> {
     }
 
     fn spawn_effect(&mut self, effect: Effect) {
+        if self.partition.draining.is_cancelled() {
+            // Committed, and the execution is active: the partition's next owner sends it.
+            return;
+        }
         let Effect::Http {
             frame,
             attempt,

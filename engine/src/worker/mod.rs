@@ -55,17 +55,21 @@ impl<S: Store> Worker<S> {
         Worker { shared, config }
     }
 
-    /// Runs until `shutdown`; then stops reading, lets in-flight transitions commit and
-    /// releases every lease.
+    /// Runs until `shutdown`; then stops reading, lets in-flight requests finish and their
+    /// transitions commit, and releases every lease.
     pub async fn run(self, shutdown: CancellationToken) {
         let store = self.shared.store.clone();
         let partitions = store.partitions();
         let ttl_ms = self.config.lease_ttl.as_millis() as u64;
         let mut owned: HashMap<Partition, (CancellationToken, JoinHandle<()>)> = HashMap::new();
+        // Partitions being handed over: they drain (finish their requests in flight), then
+        // release their leases. Not awaited here, so heartbeats go on meanwhile.
+        let mut releasing: Vec<JoinHandle<()>> = Vec::new();
         // Start the search at a different partition per worker so workers spread out.
         let offset = partition_of(&self.config.id, partitions);
         loop {
             owned.retain(|_, (_, handle)| !handle.is_finished());
+            releasing.retain(|handle| !handle.is_finished());
             let live = store
                 .heartbeat_worker(&self.config.id, ttl_ms)
                 .await
@@ -100,7 +104,7 @@ impl<S: Store> Worker<S> {
                     };
                     if let Some((cancel, task)) = owned.remove(&p) {
                         cancel.cancel();
-                        let _ = task.await;
+                        releasing.push(task);
                     }
                 }
             }
@@ -109,8 +113,10 @@ impl<S: Store> Worker<S> {
                 () = tokio::time::sleep(self.config.lease_ttl / 4) => {}
             }
         }
-        for (_, (cancel, task)) in owned {
+        for (cancel, _) in owned.values() {
             cancel.cancel();
+        }
+        for task in owned.into_values().map(|(_, task)| task).chain(releasing) {
             let _ = task.await;
         }
     }

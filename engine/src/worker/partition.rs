@@ -34,16 +34,30 @@ impl TimerWake {
 /// execution with a timeout) are seen within this time.
 const TIMER_POLL_MS: i64 = 500;
 
-/// Runs the partition of `lease` until `cancel` fires or the lease is lost; releases it.
+/// How long a partition given up (`release` fired) waits for its HTTP requests in flight
+/// before it stops anyway; the next owner then sends them again.
+const DRAIN_LIMIT: Duration = Duration::from_secs(20);
+
+/// Runs the partition of `lease` until `release` fires or the lease is lost; releases it.
+///
+/// When `release` fires (shutdown, or a hand-over to a worker that joined) the partition
+/// drains before it lets the lease go: it stops reading its queue and firing timers, lets
+/// every HTTP request in flight finish and commits its result, and sends no new request
+/// (the execution stays active, so the next owner sends it). So a graceful hand-over
+/// repeats no request; only a crash (or a drain longer than [`DRAIN_LIMIT`]) does.
 pub async fn run<S: Store>(
     shared: Arc<Shared<S>>,
     lease: Lease,
     config: WorkerConfig,
-    cancel: CancellationToken,
+    release: CancellationToken,
 ) {
     let store = shared.store.clone();
     let p = lease.partition;
     tracing::debug!(partition = p, "partition acquired");
+    // Stops everything at once: the lease is lost, or the drain is over.
+    let cancel = CancellationToken::new();
+    // Stops reading the queue and firing timers.
+    let intake = cancel.child_token();
     let committer = Committer::start(store.clone(), lease.clone(), config.commit_batch);
     let (control_tx, mut control_rx) = mpsc::unbounded_channel();
     let timers = Arc::new(TimerWake::default());
@@ -52,6 +66,7 @@ pub async fn run<S: Store>(
         committer,
         control: control_tx,
         cancel: cancel.clone(),
+        draining: intake.clone(),
         timers: timers.clone(),
     };
 
@@ -67,13 +82,13 @@ pub async fn run<S: Store>(
         lease.clone(),
         config.read_batch,
         entries_tx,
-        cancel.clone(),
+        intake.clone(),
     ));
     let timer = tokio::spawn(timer_loop(
         store.clone(),
         lease.clone(),
         timers,
-        cancel.clone(),
+        intake.clone(),
     ));
 
     let mut actors: HashMap<String, mpsc::UnboundedSender<Msg>> = HashMap::new();
@@ -88,10 +103,24 @@ pub async fn run<S: Store>(
             cancel.cancel();
         }
     }
+    let mut drain_until: Option<tokio::time::Instant> = None;
     loop {
+        if drain_until.is_some() && actors.is_empty() {
+            break;
+        }
+        let deadline = drain_until.unwrap_or_else(tokio::time::Instant::now);
         tokio::select! {
             () = cancel.cancelled() => break,
-            entries = entries_rx.recv() => {
+            () = release.cancelled(), if drain_until.is_none() => {
+                // Entries read but not dispatched stay pending for the next owner.
+                intake.cancel();
+                drain_until = Some(tokio::time::Instant::now() + DRAIN_LIMIT);
+            }
+            () = tokio::time::sleep_until(deadline), if drain_until.is_some() => {
+                tracing::warn!(partition = p, actors = actors.len(), "partition drain timed out");
+                break;
+            }
+            entries = entries_rx.recv(), if drain_until.is_none() => {
                 let Some(entries) = entries else { break };
                 for entry in entries {
                     let id = entry.execution.clone();
@@ -112,6 +141,7 @@ pub async fn run<S: Store>(
         }
     }
     cancel.cancel();
+    drop(entries_rx);
     let _ = tokio::join!(renew, reader, timer);
     let _ = store.release(&lease).await;
     tracing::debug!(partition = p, "partition released");
