@@ -240,7 +240,7 @@ async fn parked<S: Store>(
     let probe = format!("park:e{}", a.parked - 1);
     loop {
         let waiting = match store.load_execution(&probe).await {
-            Ok(Some(exec)) => exec.events >= 5 && exec.is_parked(),
+            Ok(Some(exec)) => exec.events >= 4 && exec.is_parked(),
             _ => false,
         };
         let active: usize = join_all((0..store.partitions()).map(|p| store.active_executions(p)))
