@@ -188,8 +188,11 @@ mod redis_only {
         )
         .await;
         let base = format!("{prefix}:{{p{p}}}:");
-        let seq: String = query(&mut raw, &["HGET", &format!("{base}x:{id}"), "seq"]).await;
-        assert_eq!(seq, "0");
+        let stored: String = query(&mut raw, &["GET", &format!("{base}x:{id}")]).await;
+        assert!(
+            stored.starts_with("0|{"),
+            "record is stored as `<seq>|<json>`: {stored}"
+        );
         let history: i64 = query(&mut raw, &["LLEN", &format!("{base}h:{id}")]).await;
         assert_eq!(history, 1);
         let due: f64 = query(
@@ -243,11 +246,7 @@ mod redis_only {
         let p = partition_of(id, 4);
         let base = format!("{prefix}:{{p{p}}}:");
         start(&store, id, 1_000, vec![]).await;
-        let _: () = query(
-            &mut raw,
-            &["HSET", &format!("{base}x:{id}"), "rec", "{nope"],
-        )
-        .await;
+        let _: () = query(&mut raw, &["SET", &format!("{base}x:{id}"), "0|{nope"]).await;
         let _: () = query(&mut raw, &["RPUSH", &format!("{base}h:{id}"), "[]"]).await;
         let _: () = query(&mut raw, &["HSET", &format!("{base}k:{id}"), "T/1", "?"]).await;
         assert!(matches!(

@@ -63,16 +63,20 @@ impl HistoryEvent {
         );
         if let (Some(member), Value::Object(details)) = (details_member(&self.kind), &self.details)
         {
+            // Stored events leave out `inputDetails`/`outputDetails` (Baton never truncates
+            // payloads); they are added here.
             let mut details = details.clone();
-            if !include_data {
-                for key in ["input", "output"] {
-                    if details.remove(key).is_some() {
-                        details.insert(
-                            format!("{key}Details"),
-                            serde_json::json!({"included": false}),
-                        );
-                    }
+            for key in ["input", "output"] {
+                if !details.contains_key(key) {
+                    continue;
                 }
+                let flag = if include_data {
+                    serde_json::json!({"truncated": false})
+                } else {
+                    details.remove(key);
+                    serde_json::json!({"included": false})
+                };
+                details.insert(format!("{key}Details"), flag);
             }
             out.insert(member.into(), Value::Object(details));
         }
@@ -80,14 +84,14 @@ impl HistoryEvent {
     }
 }
 
-/// `{"name": …, "input": …, "inputDetails": {"truncated": false}}`.
+/// `{"name": …, "input": …}`.
 pub fn state_entered(name: &str, input: String) -> Value {
-    serde_json::json!({"name": name, "input": input, "inputDetails": {"truncated": false}})
+    serde_json::json!({"name": name, "input": input})
 }
 
-/// `{"name": …, "output": …, "outputDetails": {"truncated": false}}`.
+/// `{"name": …, "output": …}`.
 pub fn state_exited(name: &str, output: String) -> Value {
-    serde_json::json!({"name": name, "output": output, "outputDetails": {"truncated": false}})
+    serde_json::json!({"name": name, "output": output})
 }
 
 /// `{"error": …, "cause": …}` with absent members left out.

@@ -69,7 +69,6 @@ pub fn start(
         kind: "ExecutionStarted".into(),
         details: serde_json::json!({
             "input": text,
-            "inputDetails": {"truncated": false},
             "roleArn": m.settings.role_arn,
             "stateMachineArn": m.settings.state_machine_arn(&exec.state_machine),
         }),
@@ -412,7 +411,7 @@ impl<'m> Cx<'m> {
                         self.emit_after(
                             prev,
                             "ExecutionSucceeded".into(),
-                            serde_json::json!({"output": text, "outputDetails": {"truncated": false}}),
+                            serde_json::json!({"output": text}),
                         );
                         self.end_execution();
                     }

@@ -184,7 +184,7 @@ impl<'m> Cx<'m> {
                     f,
                     "TaskSubmitted".into(),
                     serde_json::json!({"resourceType": resource_type, "resource": resource,
-                        "output": compact_json(&response), "outputDetails": {"truncated": false}}),
+                        "output": compact_json(&response)}),
                 );
                 if let Step::Task(step) = &mut self.frame(f).step {
                     step.submitted = true;
@@ -267,7 +267,7 @@ impl<'m> Cx<'m> {
         self.emit(
             f,
             "TaskSucceeded".into(),
-            serde_json::json!({"resourceType": resource_type, "resource": resource, "output": text, "outputDetails": {"truncated": false}}),
+            serde_json::json!({"resourceType": resource_type, "resource": resource, "output": text}),
         );
         let raw = if state.catch.is_empty() {
             self.take_input(f)

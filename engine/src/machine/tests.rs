@@ -544,3 +544,26 @@ fn records_round_trip_through_json() {
     let back: Execution = serde_json::from_str(&text).unwrap();
     assert_eq!(back, run.exec);
 }
+
+#[test]
+fn aws_history_shape_adds_payload_details() {
+    let event = HistoryEvent {
+        id: 2,
+        previous_event_id: 1,
+        timestamp_ms: 1_500,
+        kind: "PassStateEntered".into(),
+        details: history::state_entered("A", "{}".into()),
+    };
+    let full = event.to_aws(true);
+    assert_eq!(
+        full["stateEnteredEventDetails"],
+        json!({"name": "A", "input": "{}", "inputDetails": {"truncated": false}})
+    );
+    assert_eq!(full["timestamp"], json!(1.5));
+    assert_eq!(full["previousEventId"], json!(1));
+    let bare = event.to_aws(false);
+    assert_eq!(
+        bare["stateEnteredEventDetails"],
+        json!({"name": "A", "inputDetails": {"included": false}})
+    );
+}

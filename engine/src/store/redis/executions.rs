@@ -1,6 +1,6 @@
 //! Executions: start, history pages and callbacks.
 
-use super::{RedisStore, SCRIPTS, decode, encode, timer_member};
+use super::{RedisStore, SCRIPTS, decode, encode, record_json, timer_member};
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Timer};
 use crate::store::{CallbackError, CallbackMessage, Result, Started, StoreError};
 
@@ -49,7 +49,9 @@ impl RedisStore {
         let existing: Option<String> = call.invoke_async(&mut con).await?;
         Ok(match existing {
             None => Started::Created,
-            Some(text) => Started::Exists(Box::new(decode("execution record", &text)?)),
+            Some(text) => {
+                Started::Exists(Box::new(decode("execution record", record_json(&text))?))
+            }
         })
     }
 

@@ -1,6 +1,6 @@
 //! State machines (`{sm}` keys) and execution listing (`<prefix>:ex:<state machine>`).
 
-use super::{RedisStore, SCRIPTS, decode, encode};
+use super::{RedisStore, SCRIPTS, decode, encode, record_json};
 use crate::machine::{Execution, Status};
 use crate::store::{ExecutionPage, Result, StateMachineRecord};
 
@@ -171,12 +171,12 @@ impl RedisStore {
             if !ids.is_empty() {
                 let mut pipe = redis::pipe();
                 for (id, _) in &ids {
-                    pipe.cmd("HGET").arg(self.keys_of(id).record(id)).arg("rec");
+                    pipe.cmd("GET").arg(self.keys_of(id).record(id));
                 }
                 let records: Vec<Option<String>> = pipe.query_async(&mut con).await?;
                 for ((id, start), text) in ids.iter().zip(records) {
                     let Some(text) = text else { continue };
-                    let record: Execution = decode("execution record", &text)?;
+                    let record: Execution = decode("execution record", record_json(&text))?;
                     if status.is_some_and(|s| s != record.status) {
                         continue;
                     }

@@ -312,12 +312,12 @@ impl Store for RedisStore {
     }
 
     async fn load_execution(&self, id: &str) -> Result<Option<Execution>> {
-        let text: Option<String> = redis::cmd("HGET")
+        let text: Option<String> = redis::cmd("GET")
             .arg(self.keys_of(id).record(id))
-            .arg("rec")
             .query_async(&mut self.con())
             .await?;
-        text.map(|t| decode("execution record", &t)).transpose()
+        text.map(|t| decode("execution record", record_json(&t)))
+            .transpose()
     }
 
     async fn history(
@@ -472,6 +472,11 @@ impl Store for RedisStore {
             .query_async(&mut self.con())
             .await?)
     }
+}
+
+/// The record JSON of a stored `<seq>|<record JSON>` value.
+pub(crate) fn record_json(stored: &str) -> &str {
+    stored.split_once('|').map_or(stored, |(_, json)| json)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 -- KEYS[3]        <prefix>:{p<N>}:t       timers (zset: member `<id>|<timer>`, score due ms)
 -- KEYS[4]        <prefix>:{p<N>}:a       active execution ids (set)
 -- for the r-th request (r = 1..n), j = 2 + 3r:
--- KEYS[j]        <prefix>:{p<N>}:x:<id>  record (hash: `seq`, `rec`)
+-- KEYS[j]        <prefix>:{p<N>}:x:<id>  record (string: `<seq>|<record JSON>`)
 -- KEYS[j + 1]    <prefix>:{p<N>}:h:<id>  history (list of event JSON)
 -- KEYS[j + 2]    <prefix>:{p<N>}:k:<id>  tokens (hash: `<state>/<attempt>` -> `o|<hb timer>|<hb s>`, `d`, `t`)
 --
@@ -55,11 +55,12 @@ local queue, timers, active = KEYS[2], KEYS[3], KEYS[4]
 local i = 3
 for r = 1, n do
   local j = 2 + 3 * r
-  if redis.call('HGET', KEYS[j], 'seq') ~= ARGV[i + 2] then
+  local current = redis.call('GET', KEYS[j])
+  if not current or string.match(current, '^(%d+)|') ~= ARGV[i + 2] then
     codes[r] = 1
   else
     local id, tokens = ARGV[i + 1], KEYS[j + 2]
-    redis.call('HSET', KEYS[j], 'seq', ARGV[i + 3], 'rec', ARGV[i + 4])
+    redis.call('SET', KEYS[j], ARGV[i + 3] .. '|' .. ARGV[i + 4])
     local final = ARGV[i + 6] == '1'
     local p = i + 7
     local c = tonumber(ARGV[p])

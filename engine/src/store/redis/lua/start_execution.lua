@@ -1,7 +1,9 @@
 -- start_execution: creates an execution unless one with its id exists
 -- (`Store::start_execution`).
 --
--- KEYS[1]  <prefix>:{p<N>}:x:<id>  record (hash: `seq`, `rec`)
+-- KEYS[1]  <prefix>:{p<N>}:x:<id>  record (string: `<seq>|<record JSON>`; a string, not a
+--                                  hash, because a hash with a value over 64 bytes leaves the
+--                                  compact listpack encoding and costs ~300 bytes more)
 -- KEYS[2]  <prefix>:{p<N>}:h:<id>  history (list of event JSON)
 -- KEYS[3]  <prefix>:{p<N>}:t       timers (zset)
 -- KEYS[4]  <prefix>:{p<N>}:a       active execution ids (set)
@@ -14,13 +16,13 @@
 -- ARGV[5]  ch, then ch history event JSON
 -- then     score, timer member, ... (the rest)
 --
--- Returns the stored record JSON when the execution exists (nothing written), else nil.
+-- Returns the stored `<seq>|<record JSON>` when the execution exists (nothing written), else nil.
 
-local existing = redis.call('HGET', KEYS[1], 'rec')
+local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
 
 local id = ARGV[1]
-redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'rec', ARGV[3])
+redis.call('SET', KEYS[1], ARGV[2] .. '|' .. ARGV[3])
 local ch = tonumber(ARGV[5])
 local from = 6
 while from < 6 + ch do
