@@ -65,6 +65,12 @@ struct EngineArgs {
     /// `text` or `json` logs.
     #[arg(long, env = "BATON_LOG_FORMAT", default_value = "text")]
     log_format: String,
+    /// Largest state input, output or task result in bytes (AWS: 256 KiB).
+    #[arg(long, env = "BATON_MAX_PAYLOAD_BYTES", default_value_t = 262_144)]
+    max_payload_bytes: usize,
+    /// Most history events one execution may write; the execution then fails (AWS: 25,000).
+    #[arg(long, env = "BATON_MAX_HISTORY_EVENTS", default_value_t = 25_000)]
+    max_history_events: u64,
     /// Region and account shown in ARNs.
     #[arg(long, env = "BATON_REGION", default_value = "us-east-1")]
     region: String,
@@ -179,6 +185,8 @@ async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
     let settings = Settings {
         region: args.region.clone(),
         account: args.account.clone(),
+        max_payload_bytes: args.max_payload_bytes,
+        max_history_events: args.max_history_events,
         ..Settings::default()
     };
     let http = HttpInvoker::new(HttpConfig {
@@ -238,6 +246,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ..GatewayConfig::default()
         },
         metrics: Some(observe::metrics()),
+    });
+    let upkeep = observe::metrics();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            upkeep.run_upkeep();
+        }
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -55,9 +55,10 @@ struct Partitioned {
     timers: BTreeSet<(i64, String, u64)>,
     /// (execution, timer id) → due, to clear or move timers.
     timer_due: HashMap<(String, u64), i64>,
-    queue: VecDeque<(u64, String, QueuedEvent)>,
+    /// (entry number, enqueued at ms, execution, event).
+    queue: VecDeque<(u64, i64, String, QueuedEvent)>,
     /// Delivered, not yet acknowledged.
-    pending: BTreeMap<u64, (String, QueuedEvent)>,
+    pending: BTreeMap<u64, (i64, String, QueuedEvent)>,
     active: HashSet<String>,
 }
 
@@ -102,7 +103,8 @@ impl MemoryStore {
 
     fn push(&self, data: &mut Partitioned, id: &str, event: QueuedEvent) {
         let n = self.inner.next_entry.fetch_add(1, Ordering::Relaxed);
-        data.queue.push_back((n, id.to_owned(), event));
+        data.queue
+            .push_back((n, crate::worker::now_ms(), id.to_owned(), event));
     }
 
     fn holds(data: &Partitioned, lease: &Lease) -> bool {
@@ -391,8 +393,8 @@ impl Store for MemoryStore {
                 if pending {
                     let entries = data.pending.iter().take(count);
                     return Ok(entries
-                        .map(|(n, (x, e))| QueueEntry {
-                            id: n.to_string(),
+                        .map(|(n, (ms, x, e))| QueueEntry {
+                            id: format!("{ms}-{n}"),
                             execution: x.clone(),
                             event: e.clone(),
                         })
@@ -401,12 +403,12 @@ impl Store for MemoryStore {
                 if !data.queue.is_empty() {
                     let mut out = Vec::new();
                     while out.len() < count {
-                        let Some((n, id, event)) = data.queue.pop_front() else {
+                        let Some((n, ms, id, event)) = data.queue.pop_front() else {
                             break;
                         };
-                        data.pending.insert(n, (id.clone(), event.clone()));
+                        data.pending.insert(n, (ms, id.clone(), event.clone()));
                         out.push(QueueEntry {
-                            id: n.to_string(),
+                            id: format!("{ms}-{n}"),
                             execution: id,
                             event,
                         });
@@ -424,7 +426,7 @@ impl Store for MemoryStore {
         let mut data = lock(&self.part(lease.partition).data);
         if Self::holds(&data, lease) {
             for id in ids {
-                if let Ok(n) = id.parse::<u64>() {
+                if let Some(n) = entry_number(id) {
                     data.pending.remove(&n);
                 }
             }
@@ -510,7 +512,7 @@ fn apply_commit(
         _ => return Err(CommitError::Conflict),
     }
     for n in &request.acks {
-        if let Ok(n) = n.parse::<u64>() {
+        if let Some(n) = entry_number(n) {
             data.pending.remove(&n);
         }
     }
@@ -560,4 +562,9 @@ fn apply_commit(
 fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
     let (start, id) = cursor.split_once('|')?;
     Some((start.parse().ok()?, id.to_owned()))
+}
+
+/// The entry number of a queue entry id (`<enqueued ms>-<n>`, as Redis stream ids).
+fn entry_number(id: &str) -> Option<u64> {
+    id.rsplit_once('-').and_then(|(_, n)| n.parse().ok())
 }

@@ -82,6 +82,12 @@ pub struct StateMachineRecord {
     pub updated_ms: i64,
 }
 
+/// When a queue entry was queued: both stores use ids of the form `<ms>-<n>` (Redis
+/// stream ids).
+pub fn enqueued_ms(entry_id: &str) -> Option<i64> {
+    entry_id.split_once('-').and_then(|(ms, _)| ms.parse().ok())
+}
+
 /// An entry of a partition's queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueEntry {

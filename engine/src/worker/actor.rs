@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use baton_definitions::{Failure, StateMachine};
 
@@ -224,7 +225,16 @@ impl<S: Store> Actor<S> {
                     self.pending_acks.push(entry.id);
                     Ok(())
                 }
-                Some(event) => self.transition(event, vec![entry.id]).await,
+                Some(event) => {
+                    let callback = matches!(event, Event::Callback { .. });
+                    let queued = crate::store::enqueued_ms(&entry.id);
+                    self.transition(event, vec![entry.id]).await?;
+                    if let (true, Some(queued)) = (callback, queued) {
+                        let waited = (now_ms() - queued).max(0) as f64 / 1000.0;
+                        metrics::histogram!("baton_callback_resume_seconds").record(waited);
+                    }
+                    Ok(())
+                }
             },
             Msg::Http {
                 frame,
@@ -289,21 +299,25 @@ impl<S: Store> Actor<S> {
             acks,
             active,
         };
+        let span = tracing::debug_span!("transition", execution = %self.id, seq = self.exec.seq);
         self.partition
             .committer
             .commit(request)
+            .instrument(span)
             .await
             .map_err(Stop::Commit)?;
+        metrics::counter!("baton_transitions_total").increment(1);
         if let Some(due) = earliest {
             self.partition.timers.note(due);
         }
         for effect in tx.effects {
             self.spawn_effect(effect);
         }
-        if tx.finished
-            && let Some(finished) = &self.shared.finished
-        {
-            let _ = finished.send(self.id.clone());
+        if tx.finished {
+            metrics::counter!("baton_executions_finished_total", "status" => self.exec.status.as_str()).increment(1);
+            if let Some(finished) = &self.shared.finished {
+                let _ = finished.send(self.id.clone());
+            }
         }
         Ok(())
     }
@@ -322,8 +336,22 @@ impl<S: Store> Actor<S> {
         self.in_flight += 1;
         let http = self.shared.http.clone();
         let me = self.me.clone();
+        let span = tracing::info_span!(
+            "http_task",
+            execution = %self.id,
+            frame,
+            attempt,
+            method = %request.method,
+            url = %request.url,
+            notify,
+        );
         tokio::spawn(async move {
-            let result = http.invoke(&request).await;
+            let began = std::time::Instant::now();
+            let result = http.invoke(&request).instrument(span).await;
+            let kind = if notify { "notify" } else { "task" };
+            let outcome = if result.is_ok() { "ok" } else { "error" };
+            metrics::histogram!("baton_task_duration_seconds", "kind" => kind, "outcome" => outcome)
+                .record(began.elapsed().as_secs_f64());
             let _ = me.send(Msg::Http {
                 frame,
                 attempt,

@@ -51,7 +51,9 @@ async fn run<S: Store>(
     let mut batch: Vec<Pending> = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let (requests, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+        let began = std::time::Instant::now();
         let results = store.commit(&lease, requests).await;
+        metrics::histogram!("baton_store_commit_seconds").record(began.elapsed().as_secs_f64());
         let mut results = results.into_iter();
         for reply in replies {
             let result = results.next().unwrap_or(Err(CommitError::LeaseLost));

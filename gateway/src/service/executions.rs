@@ -82,7 +82,10 @@ impl<S: Store> Service<S> {
             .start_execution(exec.clone(), tx.history, tx.timers_set)
             .await?
         {
-            Started::Created => Ok((exec, true)),
+            Started::Created => {
+                metrics::counter!("baton_executions_started_total").increment(1);
+                Ok((exec, true))
+            }
             Started::Exists(existing)
                 if existing.status == Status::Running
                     && existing.input == input
