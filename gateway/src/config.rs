@@ -10,7 +10,7 @@ pub struct GatewayConfig {
     /// AWS credentials whose SigV4 signatures the AWS endpoint accepts; empty means the
     /// AWS endpoint does not check signatures.
     pub aws_credentials: Vec<(String, String)>,
-    /// Largest request body (AWS: 256 KiB payloads).
+    /// Largest request body: 256 KiB (bodies above it answer 413).
     pub max_body_bytes: usize,
     /// Every request ends within this time.
     pub request_timeout: Duration,
@@ -23,7 +23,7 @@ impl Default for GatewayConfig {
         GatewayConfig {
             auth_tokens: Vec::new(),
             aws_credentials: Vec::new(),
-            max_body_bytes: 262_144 + 8 * 1024,
+            max_body_bytes: 262_144,
             request_timeout: Duration::from_secs(60),
             sync_timeout: Duration::from_secs(30),
         }
