@@ -97,7 +97,10 @@ impl<S: Store> TestEngine<S> {
             .ok_or("no such state machine")?;
         let def = baton_definitions::parse_definition(&record.definition)
             .map_err(|d| format!("{d:?}"))?;
-        let settings = Settings::default();
+        let settings = Settings {
+            role_arn: record.role_arn.clone(),
+            ..Settings::default()
+        };
         let machine = Machine {
             definition: &def.machine,
             settings: &settings,

@@ -9,12 +9,12 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use baton_definitions::{Failure, StateMachine};
+use baton_definitions::Failure;
 
 use super::committer::Committer;
 use super::partition::TimerWake;
-use super::shared::{Shared, now_ms};
-use crate::machine::{Effect, Event, Execution, Input, Machine, apply};
+use super::shared::{Loaded, Shared, now_ms};
+use crate::machine::{Effect, Event, Execution, Input, Machine, Settings, apply};
 use crate::store::{CommitError, CommitRequest, Lease, QueueEntry, Store};
 
 /// A message for an execution's actor.
@@ -67,7 +67,9 @@ pub struct Actor<S: Store> {
     rx: mpsc::UnboundedReceiver<Msg>,
     me: mpsc::UnboundedSender<Msg>,
     exec: Execution,
-    definition: Arc<StateMachine>,
+    definition: Arc<Loaded>,
+    /// The worker's settings with this state machine's role.
+    settings: Settings,
     in_flight: usize,
     pending_acks: Vec<String>,
 }
@@ -125,6 +127,10 @@ pub async fn run<S: Store>(
             return;
         }
     };
+    let settings = Settings {
+        role_arn: definition.role_arn.clone(),
+        ..shared.settings.clone()
+    };
     let mut actor = Actor {
         id,
         shared,
@@ -132,6 +138,7 @@ pub async fn run<S: Store>(
         rx,
         me,
         exec,
+        settings,
         definition,
         in_flight: 0,
         pending_acks: Vec::new(),
@@ -264,8 +271,8 @@ impl<S: Store> Actor<S> {
     /// Applies one event, commits it, then runs its effects.
     async fn transition(&mut self, event: Event, mut acks: Vec<String>) -> Result<(), Stop> {
         let machine = Machine {
-            definition: &self.definition,
-            settings: &self.shared.settings,
+            definition: &self.definition.machine,
+            settings: &self.settings,
             tokens: &*self.shared.tokens,
         };
         let before = self.exec.seq;

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::store::{Partition, Store, partition_of};
 
-pub use shared::{DefinitionCache, KeyRingMinter, Shared, now_ms};
+pub use shared::{DefinitionCache, KeyRingMinter, Loaded, Shared, now_ms};
 
 /// How a worker runs.
 #[derive(Debug, Clone)]

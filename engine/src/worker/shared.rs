@@ -26,10 +26,18 @@ impl TokenMinter for KeyRingMinter {
     }
 }
 
+/// One revision of a state machine, ready to run.
+#[derive(Debug)]
+pub struct Loaded {
+    pub machine: StateMachine,
+    /// The state machine's role (`$$.Execution.RoleArn`, `ExecutionStarted.roleArn`).
+    pub role_arn: String,
+}
+
 /// Parsed definitions by (state machine, revision); revisions never change.
 #[derive(Debug, Default)]
 pub struct DefinitionCache {
-    parsed: Mutex<HashMap<(String, u32), Arc<StateMachine>>>,
+    parsed: Mutex<HashMap<(String, u32), Arc<Loaded>>>,
 }
 
 impl DefinitionCache {
@@ -38,7 +46,7 @@ impl DefinitionCache {
         store: &S,
         name: &str,
         revision: u32,
-    ) -> Result<Arc<StateMachine>, StoreError> {
+    ) -> Result<Arc<Loaded>, StoreError> {
         let key = (name.to_owned(), revision);
         if let Some(found) = self
             .parsed
@@ -61,7 +69,10 @@ impl DefinitionCache {
                 "stored definition {name}:{revision} is invalid: {d:?}"
             ))
         })?;
-        let machine = Arc::new(parsed.machine);
+        let machine = Arc::new(Loaded {
+            machine: parsed.machine,
+            role_arn: record.role_arn,
+        });
         self.parsed
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use baton_engine::machine::{
-    Execution, ExecutionKind, HistoryEvent, Machine, QueuedEvent, Status, start,
+    Execution, ExecutionKind, HistoryEvent, Machine, QueuedEvent, Settings, Status, start,
 };
 use baton_engine::store::{ExecutionPage, Started, Store};
 use baton_engine::worker::{KeyRingMinter, now_ms};
@@ -65,9 +65,13 @@ impl<S: Store> Service<S> {
             .get(&self.store, &record.name, record.revision)
             .await?;
         let minter = KeyRingMinter(self.keys.clone());
+        let settings = Settings {
+            role_arn: definition.role_arn.clone(),
+            ..self.settings.clone()
+        };
         let machine = Machine {
-            definition: &definition,
-            settings: &self.settings,
+            definition: &definition.machine,
+            settings: &settings,
             tokens: &minter,
         };
         let id = format!("{state_machine}:{name}");
