@@ -62,6 +62,10 @@ struct EngineArgs {
     /// Let HTTP tasks call link-local and cloud metadata addresses.
     #[arg(long, env = "BATON_ALLOW_LINK_LOCAL", default_value_t = false)]
     allow_link_local: bool,
+    /// The `User-Agent` of HTTP task requests (default `Baton/<version>`); e.g. to tell
+    /// which process called a service.
+    #[arg(long, env = "BATON_USER_AGENT")]
+    user_agent: Option<String>,
     /// `text` or `json` logs.
     #[arg(long, env = "BATON_LOG_FORMAT", default_value = "text")]
     log_format: String,
@@ -189,9 +193,14 @@ async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
         max_history_events: args.max_history_events,
         ..Settings::default()
     };
+    let defaults = HttpConfig::default();
     let http = HttpInvoker::new(HttpConfig {
         allow_link_local: args.allow_link_local,
-        ..HttpConfig::default()
+        user_agent: args
+            .user_agent
+            .clone()
+            .unwrap_or_else(|| defaults.user_agent.clone()),
+        ..defaults
     })
     .map_err(|e| anyhow::anyhow!(e))?;
     Ok(Engine {

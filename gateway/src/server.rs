@@ -4,7 +4,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
@@ -58,8 +59,41 @@ pub fn app(state: SharedState) -> Router {
             state.clone(),
             rest::errors::json_edge_errors,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::map_response(close_after_413))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of a request, as tower-http's default (method, URI, version at DEBUG) but with
+/// the task token of callback routes left out: the token is a credential.
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        uri = %loggable_uri(request.uri()),
+        version = ?request.version(),
+    )
+}
+
+/// `uri` with the token of `/v1/callbacks/{token}/…` replaced by `<token>`.
+fn loggable_uri(uri: &Uri) -> String {
+    let Some(rest) = uri.path().strip_prefix("/v1/callbacks/") else {
+        return uri.to_string();
+    };
+    let tail = rest.find('/').map_or("", |i| &rest[i..]);
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    format!("/v1/callbacks/<token>{tail}{query}")
+}
+
+/// A body refused for its size is left unread, and the connection is closed after the
+/// answer: saying so keeps a keep-alive client from sending its next request on it.
+async fn close_after_413(mut response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` resolves; in-flight requests finish.

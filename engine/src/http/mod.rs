@@ -307,6 +307,28 @@ fn headers_json(headers: &HeaderMap) -> Value {
     Value::Object(out)
 }
 
+/// A task URL as logs may show it: `scheme://host[:port]/path`, as in failure causes (no
+/// userinfo, query or fragment, where credentials and task tokens travel), with any task
+/// token in the path cut to its prefix (`…/approve/bt1_…`).
+pub fn loggable_url(url: &str) -> String {
+    let Ok(parsed) = Url::parse(url) else {
+        return "(not a valid URL)".to_owned();
+    };
+    let host = parsed.host_str().unwrap_or_default();
+    let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let mut path = String::with_capacity(parsed.path().len());
+    let mut rest = parsed.path();
+    while let Some(at) = rest.find(baton_callbacks::TOKEN_PREFIX) {
+        let end = at + baton_callbacks::TOKEN_PREFIX.len();
+        path.push_str(&rest[..end]);
+        path.push('…');
+        rest = rest[end..]
+            .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    }
+    path.push_str(rest);
+    format!("{}://{host}{port}{path}", parsed.scheme())
+}
+
 /// `key` with `%`, spaces, controls and non-ASCII bytes percent-encoded, so any execution
 /// or state name gives a valid (and distinct) header value.
 fn header_safe(key: &str) -> String {
@@ -331,6 +353,19 @@ mod unit_tests {
         assert_eq!(header_safe("a%b"), "a%25b");
         assert_eq!(header_safe("é\n"), "%C3%A9%0A");
         assert_eq!(header_safe("plain:key_1"), "plain:key_1");
+    }
+
+    #[test]
+    fn loggable_urls_carry_no_credentials_or_tokens() {
+        assert_eq!(
+            loggable_url("https://user:pw@api.example.com:8443/a/b?key=secret#f"),
+            "https://api.example.com:8443/a/b"
+        );
+        assert_eq!(
+            loggable_url("http://h/approve/bt1_AQEAAAAB-x_9/done?t=bt1_QQ"),
+            "http://h/approve/bt1_…/done"
+        );
+        assert_eq!(loggable_url("not a url"), "(not a valid URL)");
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub fn details_member(kind: &str) -> Option<&'static str> {
         "TaskScheduled" => "taskScheduledEventDetails",
         "TaskStarted" => "taskStartedEventDetails",
         "TaskSubmitted" => "taskSubmittedEventDetails",
+        "TaskSubmitFailed" => "taskSubmitFailedEventDetails",
         "TaskSucceeded" => "taskSucceededEventDetails",
         "TaskFailed" => "taskFailedEventDetails",
         "TaskTimedOut" => "taskTimedOutEventDetails",

@@ -349,7 +349,7 @@ impl<S: Store> Actor<S> {
             frame,
             attempt,
             method = %request.method,
-            url = %request.url,
+            url = %crate::http::loggable_url(&request.url),
             notify,
         );
         tokio::spawn(async move {

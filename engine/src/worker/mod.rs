@@ -119,5 +119,8 @@ impl<S: Store> Worker<S> {
         for task in owned.into_values().map(|(_, task)| task).chain(releasing) {
             let _ = task.await;
         }
+        // Leave (alive for 0 ms): the other workers count one less and take this worker's
+        // share at once, not after its heartbeat expires.
+        let _ = store.heartbeat_worker(&self.config.id, 0).await;
     }
 }
