@@ -7,10 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_sfn::Client;
-use aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut;
-use aws_sdk_sfn::config::{
-    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
-};
 use aws_sdk_sfn::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_sfn::types::{ExecutionStatus, StateMachineType};
 use serde_json::Value;
@@ -21,49 +17,12 @@ use baton_engine::testing::conformance::{Case, Outcome, compare, corpus_dir, loa
 use baton_engine::testing::redis_server::RedisServer;
 use baton_tests::baton::Baton;
 
+mod common;
+
 /// Cases in flight at once.
 const CONCURRENCY: usize = 32;
 /// Longest wait for one execution.
 const CASE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Takes the `sync-` host prefix of StartSyncExecution off again: a loopback endpoint has
-/// no such host.
-#[derive(Debug)]
-struct NoHostPrefix;
-
-impl Intercept for NoHostPrefix {
-    fn name(&self) -> &'static str {
-        "NoHostPrefix"
-    }
-
-    fn modify_before_signing(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let request = context.request_mut();
-        if let Some(rest) = request.uri().strip_prefix("http://sync-") {
-            let uri = format!("http://{rest}");
-            request.set_uri(uri)?;
-        }
-        Ok(())
-    }
-}
-
-async fn client(url: &str) -> Client {
-    let shared = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "tests"))
-        .endpoint_url(url)
-        .load()
-        .await;
-    Client::from_conf(
-        aws_sdk_sfn::config::Builder::from(&shared)
-            .interceptor(NoHostPrefix)
-            .build(),
-    )
-}
 
 fn parse_output(text: Option<&str>) -> Option<Value> {
     text.map(|t| serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_owned())))
@@ -156,7 +115,7 @@ async fn corpus_through_the_aws_api() {
     let baton = tokio::task::spawn_blocking(move || Baton::serve(&["--redis", &url], &[]))
         .await
         .expect("start baton");
-    let client = client(&baton.url).await;
+    let client = common::sdk_client(&baton.url).await;
     let began = Instant::now();
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     let mut tasks = tokio::task::JoinSet::new();
