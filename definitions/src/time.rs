@@ -81,6 +81,12 @@ pub fn format_timestamp<Tz: TimeZone>(dt: &DateTime<Tz>) -> String {
         .to_string()
 }
 
+/// [`format_timestamp`] of milliseconds since the Unix epoch (the epoch itself when out
+/// of range).
+pub fn format_timestamp_ms(ms: i64) -> String {
+    format_timestamp(&DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default())
+}
+
 /// `count` ASCII digits starting at `at`, as a number.
 fn digits(b: &[u8], at: usize, count: usize) -> Option<u32> {
     let slice = b.get(at..at.checked_add(count)?)?;
@@ -174,6 +180,11 @@ mod tests {
     fn formats_utc_with_milliseconds() {
         let dt = parse_timestamp("2024-01-02T04:04:05.678901+01:00").unwrap();
         assert_eq!(format_timestamp(&dt), "2024-01-02T03:04:05.678Z");
+        assert_eq!(
+            format_timestamp_ms(dt.timestamp_millis()),
+            "2024-01-02T03:04:05.678Z"
+        );
+        assert_eq!(format_timestamp_ms(i64::MAX), "1970-01-01T00:00:00.000Z");
         let whole = parse_timestamp("2024-01-02T03:04:05Z").unwrap();
         assert_eq!(format_timestamp(&whole), "2024-01-02T03:04:05.000Z");
         assert_eq!(

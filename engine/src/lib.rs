@@ -5,6 +5,7 @@
 //! Dependency rule: this crate depends on `baton-definitions` and `baton-callbacks` only
 //! (of ours). `machine/` is pure — it must not use tokio, redis or reqwest; CI checks it.
 
+pub mod clock;
 pub mod http;
 pub mod machine;
 pub mod store;

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use baton_engine::machine::{HistoryEvent, Settings, Status, iso_ms};
+use baton_definitions::time::format_timestamp_ms as iso_ms;
+use baton_engine::machine::{HistoryEvent, Settings, Status};
 use baton_engine::store::Store;
 
 use common::*;

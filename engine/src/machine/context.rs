@@ -6,7 +6,9 @@ use serde_json::{Map, Value, json};
 
 use baton_definitions::ContextObject;
 
-use super::{Execution, Settings, iso_ms as format_timestamp_ms};
+use baton_definitions::time::format_timestamp_ms;
+
+use super::{Execution, Settings};
 
 /// `$$` for one state of one execution.
 pub struct Context<'a> {

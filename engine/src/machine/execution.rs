@@ -184,9 +184,6 @@ pub struct TaskStep {
     pub timeout_timer: Option<u64>,
     #[serde(rename = "hb", default, skip_serializing_if = "Option::is_none")]
     pub heartbeat_timer: Option<u64>,
-    /// Seconds of `TimeoutSeconds` for an HTTP call.
-    #[serde(rename = "ts", default, skip_serializing_if = "Option::is_none")]
-    pub timeout_seconds: Option<u64>,
 }
 
 /// Progress of a Parallel or Map state.

@@ -47,13 +47,5 @@ pub use transition::{
     Effect, HttpRequest, OpenToken, ResponseShape, Timer, TokenClosed, Transition,
 };
 
-/// `2024-01-02T03:04:05.678Z` from milliseconds since the epoch.
-pub fn iso_ms(ms: i64) -> String {
-    match chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) {
-        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        None => String::from("1970-01-01T00:00:00.000Z"),
-    }
-}
-
 #[cfg(test)]
 mod tests;

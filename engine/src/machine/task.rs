@@ -112,7 +112,6 @@ impl<'m> Cx<'m> {
             submitted: false,
             timeout_timer: None,
             heartbeat_timer: None,
-            timeout_seconds: timeout,
         };
         if task.wait_for_callback {
             if let Some(t) = timeout {

@@ -104,7 +104,7 @@ impl MemoryStore {
     fn push(&self, data: &mut Partitioned, id: &str, event: QueuedEvent) {
         let n = self.inner.next_entry.fetch_add(1, Ordering::Relaxed);
         data.queue
-            .push_back((n, crate::worker::now_ms(), id.to_owned(), event));
+            .push_back((n, crate::clock::now_ms(), id.to_owned(), event));
     }
 
     fn holds(data: &Partitioned, lease: &Lease) -> bool {

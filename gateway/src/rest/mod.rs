@@ -32,7 +32,6 @@ use std::sync::OnceLock;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use chrono::{DateTime, SecondsFormat};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -109,9 +108,7 @@ fn callback_router() -> OpenApiRouter<SharedState> {
 
 /// Milliseconds since the epoch as RFC 3339 (UTC, milliseconds).
 pub fn rfc3339(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Millis, true)
+    baton_definitions::time::format_timestamp_ms(ms)
 }
 
 /// A name from the path, checked by AWS's rule.
