@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use baton_engine::store::{MemoryStore, RedisStore};
+use baton_engine::store::{MemoryStore, QueueRead, RedisStore};
 use baton_engine::testing::redis_server::RedisServer;
 
 /// A key prefix no other test uses.
@@ -188,11 +188,15 @@ mod redis_only {
         )
         .await;
         let base = format!("{prefix}:{{p{p}}}:");
-        let stored: String = query(&mut raw, &["GET", &format!("{base}x:{id}")]).await;
+        let seq: String = query(&mut raw, &["HGET", &format!("{base}x:{id}"), "q"]).await;
+        assert_eq!(seq, "0", "the record is a hash: `q` its seq");
+        let head: String = query(&mut raw, &["HGET", &format!("{base}x:{id}"), "h"]).await;
         assert!(
-            stored.starts_with("0|{"),
-            "record is stored as `<seq>|<json>`: {stored}"
+            head.starts_with('{') && !head.contains("\"f\""),
+            "`h` the head: {head}"
         );
+        let frame: String = query(&mut raw, &["HGET", &format!("{base}x:{id}"), "0"]).await;
+        assert!(frame.contains("\"s\":\"Start\""), "frame 0 apart: {frame}");
         let history: i64 = query(&mut raw, &["LLEN", &format!("{base}h:{id}")]).await;
         assert_eq!(history, 1);
         let due: f64 = query(
@@ -205,14 +209,20 @@ mod redis_only {
         assert!(active);
         let queued: i64 = query(&mut raw, &["XLEN", &format!("{base}q")]).await;
         assert_eq!(queued, 1);
-        let listed: f64 = query(&mut raw, &["ZSCORE", &format!("{prefix}:ex:layout"), id]).await;
+        let listed: f64 = query(
+            &mut raw,
+            &["ZSCORE", &format!("{base}l:layout:RUNNING"), id],
+        )
+        .await;
         assert_eq!(listed, 1_234.0);
+        let counted: String = query(&mut raw, &["HGET", &format!("{base}n"), "RUNNING"]).await;
+        assert_eq!(counted, "1");
 
         let lease = store.acquire(p, "w", 60_000).await.unwrap().unwrap();
         let holder: String = query(&mut raw, &["GET", &format!("{base}lease")]).await;
         assert_eq!(holder, lease.token);
         let wake = store
-            .read_queue(&lease, false, 10, 0)
+            .read_queue(&lease, QueueRead::New, 10, 0)
             .await
             .unwrap()
             .remove(0);
@@ -246,7 +256,7 @@ mod redis_only {
         let p = partition_of(id, 4);
         let base = format!("{prefix}:{{p{p}}}:");
         start(&store, id, 1_000, vec![]).await;
-        let _: () = query(&mut raw, &["SET", &format!("{base}x:{id}"), "0|{nope"]).await;
+        let _: () = query(&mut raw, &["HSET", &format!("{base}x:{id}"), "h", "{nope"]).await;
         let _: () = query(&mut raw, &["RPUSH", &format!("{base}h:{id}"), "[]"]).await;
         let _: () = query(&mut raw, &["HSET", &format!("{base}k:{id}"), "T/1", "?"]).await;
         assert!(matches!(
@@ -268,25 +278,56 @@ mod redis_only {
             matches!(callback, Err(CallbackError::Store(_))),
             "{callback:?}"
         );
+        // Unreadable queue entries go to the dead letters, the others are read.
         let lease = store.acquire(p, "w", 60_000).await.unwrap().unwrap();
-        let _: String = query(
-            &mut raw,
-            &[
-                "XADD",
-                &format!("{base}q"),
-                "*",
-                "x",
-                id,
-                "e",
-                "{\"e\":\"?\"}",
-            ],
-        )
-        .await;
-        // The Wake is fine, the second entry is not.
-        assert!(matches!(
-            store.read_queue(&lease, false, 10, 0).await,
-            Err(StoreError::Corrupt(_))
-        ));
+        for (x, e) in [
+            (id, "{\"e\":\"timer\",\"timer\":\"x\"}"),
+            (id, "{\"e\":\"from-the-future\"}"),
+            ("", "{\"e\":\"wake\"}"),
+        ] {
+            let _: String = query(
+                &mut raw,
+                &["XADD", &format!("{base}q"), "*", "x", x, "e", e],
+            )
+            .await;
+        }
+        let read = store
+            .read_queue(&lease, QueueRead::New, 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(read.len(), 1, "only the Wake of start: {read:?}");
+        let dead = store.dead_letters(p, None, 10).await.unwrap();
+        let kinds: Vec<(bool, &str)> = dead
+            .iter()
+            .map(|d| (d.unknown, d.source.as_str()))
+            .collect();
+        assert_eq!(kinds, [(false, "queue"), (true, "queue"), (false, "queue")]);
+        assert!(
+            dead[0].reason.contains("cannot be read"),
+            "{}",
+            dead[0].reason
+        );
+        assert!(
+            dead[2].reason.contains("no execution id"),
+            "{}",
+            dead[2].reason
+        );
+        assert_eq!(dead[1].execution.as_deref(), Some(id));
+        let pending = QueueRead::Pending { after: None };
+        assert_eq!(
+            store.read_queue(&lease, pending, 10, 0).await.unwrap(),
+            read
+        );
+        // A corrupt timer member too.
+        let _: () = query(&mut raw, &["ZADD", &format!("{base}t"), "5", "no-timer-id"]).await;
+        assert_eq!(store.fire_timers(&lease, 10, 10).await.unwrap(), 1);
+        let dead = store.dead_letters(p, Some(&dead[2].id), 10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(
+            (dead[0].source.as_str(), dead[0].data.as_str()),
+            ("timer", "no-timer-id")
+        );
+        assert_eq!(store.partition_stats(p).await.unwrap().dead_letters, 4);
         let _: () = query(
             &mut raw,
             &["HSET", &format!("{prefix}:meta"), "partitions", "x"],
@@ -318,7 +359,7 @@ mod redis_only {
             .unwrap();
         let reader = {
             let (store, lease) = (store.clone(), lease.clone());
-            tokio::spawn(async move { store.read_queue(&lease, false, 10, 6_000).await })
+            tokio::spawn(async move { store.read_queue(&lease, QueueRead::New, 10, 6_000).await })
         };
         let begun = Instant::now();
         while begun.elapsed() < Duration::from_millis(5_500) {
@@ -354,7 +395,7 @@ mod redis_only {
         // Opens the partition's blocking connection.
         assert!(
             store
-                .read_queue(&lease, false, 10, 50)
+                .read_queue(&lease, QueueRead::New, 10, 50)
                 .await
                 .unwrap()
                 .is_empty()
@@ -372,7 +413,7 @@ mod redis_only {
         start(&store, id, 1_000, vec![]).await;
         let mut entries = Vec::new();
         while entries.is_empty() {
-            match store.read_queue(&lease, false, 10, 50).await {
+            match store.read_queue(&lease, QueueRead::New, 10, 50).await {
                 Ok(read) => entries = read,
                 Err(e) => assert!(Instant::now() < deadline, "{e}"),
             }
@@ -380,7 +421,7 @@ mod redis_only {
         assert_eq!(entries[0].execution, id);
         let blocked = tokio::spawn({
             let (store, lease) = (store.clone(), lease.clone());
-            async move { store.read_queue(&lease, false, 10, 5_000).await }
+            async move { store.read_queue(&lease, QueueRead::New, 10, 5_000).await }
         });
         store.send_event(id, QueuedEvent::Wake).await.unwrap();
         assert_eq!(blocked.await.unwrap().unwrap().len(), 1);
@@ -534,8 +575,10 @@ mod bench {
                                     request
                                 })
                                 .collect();
-                            let next: Vec<Execution> =
-                                requests.iter().map(|r| r.record.clone()).collect();
+                            let next: Vec<Execution> = requests
+                                .iter()
+                                .map(baton_engine::testing::store_suite::expected)
+                                .collect();
                             let results = store.commit(&lease, requests).await;
                             assert!(outcomes(&results).iter().all(|o| *o == "ok"));
                             committed += next.len() as u64;

@@ -2,8 +2,9 @@
 
 use baton_engine::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
 use baton_engine::store::{
-    CallbackError, CallbackMessage, CommitError, CommitRequest, ExecutionPage, Lease, MemoryStore,
-    Partition, QueueEntry, RedisStore, Result, Started, StateMachineRecord, Store,
+    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionPage, Lease,
+    MemoryStore, Partition, PartitionStats, QueueEntry, QueueRead, RedisStore, Result, Started,
+    StateMachineRecord, Store,
 };
 
 /// One of the two stores, chosen at start-up.
@@ -35,7 +36,7 @@ impl Store for Backend {
     async fn create_state_machine(
         &self,
         record: StateMachineRecord,
-    ) -> Result<Result<(), StateMachineRecord>> {
+    ) -> Result<Result<StateMachineRecord, StateMachineRecord>> {
         delegate!(self, s => s.create_state_machine(record).await)
     }
     async fn update_state_machine(&self, record: StateMachineRecord) -> Result<bool> {
@@ -60,6 +61,9 @@ impl Store for Backend {
     }
     async fn delete_state_machine(&self, name: &str) -> Result<bool> {
         delegate!(self, s => s.delete_state_machine(name).await)
+    }
+    async fn release_revisions(&self, released: &[(String, u32)]) -> Result<()> {
+        delegate!(self, s => s.release_revisions(released).await)
     }
     async fn start_execution(
         &self,
@@ -122,11 +126,11 @@ impl Store for Backend {
     async fn read_queue(
         &self,
         lease: &Lease,
-        pending: bool,
+        read: QueueRead,
         count: usize,
         block_ms: u64,
     ) -> Result<Vec<QueueEntry>> {
-        delegate!(self, s => s.read_queue(lease, pending, count, block_ms).await)
+        delegate!(self, s => s.read_queue(lease, read, count, block_ms).await)
     }
     async fn ack(&self, lease: &Lease, ids: &[String]) -> Result<()> {
         delegate!(self, s => s.ack(lease, ids).await)
@@ -146,5 +150,22 @@ impl Store for Backend {
     }
     async fn active_executions(&self, partition: Partition) -> Result<Vec<String>> {
         delegate!(self, s => s.active_executions(partition).await)
+    }
+    async fn expire(&self, lease: &Lease, now_ms: i64, limit: usize) -> Result<Vec<(String, u32)>> {
+        delegate!(self, s => s.expire(lease, now_ms, limit).await)
+    }
+    async fn dead_letters(
+        &self,
+        partition: Partition,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>> {
+        delegate!(self, s => s.dead_letters(partition, after, limit).await)
+    }
+    async fn requeue_dead_letters(&self, lease: &Lease) -> Result<usize> {
+        delegate!(self, s => s.requeue_dead_letters(lease).await)
+    }
+    async fn partition_stats(&self, partition: Partition) -> Result<PartitionStats> {
+        delegate!(self, s => s.partition_stats(partition).await)
     }
 }

@@ -44,6 +44,8 @@ pub fn app(state: SharedState) -> Router {
     Router::new()
         .merge(api)
         .merge(rest::callback_routes())
+        .route("/livez", get(rest::system::livez))
+        .route("/readyz", get(rest::system::readyz))
         .route("/healthz", get(rest::system::healthz))
         .route("/metrics", get(rest::system::metrics))
         .route("/openapi.json", get(rest::openapi))

@@ -230,6 +230,13 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
             200,
         ),
         route(Method::DELETE, "/v1/state-machines/{name}", m, None, 204),
+        route(
+            Method::GET,
+            "/v1/dead-letters",
+            "/v1/dead-letters",
+            None,
+            200,
+        ),
     ];
 
     // The list is every API route of the OpenAPI document (callbacks and operations apart).
@@ -237,7 +244,8 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
     for (path, item) in openapi["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("path item").keys() {
             if path.starts_with("/v1/callbacks/")
-                || ["/healthz", "/metrics", "/openapi.json"].contains(&path.as_str())
+                || ["/livez", "/readyz", "/healthz", "/metrics", "/openapi.json"]
+                    .contains(&path.as_str())
             {
                 continue;
             }

@@ -114,6 +114,7 @@ async fn create<S: Store>(
         kind: "STANDARD".into(),
         created_ms: now_ms(),
         updated_ms: now_ms(),
+        retention_ms: None,
     };
     let _ = store.create_state_machine(record).await.expect("store");
     baton_definitions::parse_definition(definition)

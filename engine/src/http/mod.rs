@@ -70,6 +70,9 @@ pub struct HttpConfig {
     pub allow_link_local: bool,
     /// The `User-Agent` sent unless a request sets its own.
     pub user_agent: String,
+    /// The most requests in flight at once from this process; beyond it requests wait
+    /// their turn (nothing is dropped).
+    pub max_in_flight: usize,
 }
 
 impl Default for HttpConfig {
@@ -80,6 +83,7 @@ impl Default for HttpConfig {
             connect_timeout: Duration::from_secs(10),
             allow_link_local: false,
             user_agent: format!("Baton/{}", env!("CARGO_PKG_VERSION")),
+            max_in_flight: 1024,
         }
     }
 }
@@ -94,6 +98,17 @@ pub struct HttpInvoker {
 struct Inner {
     client: reqwest::Client,
     config: HttpConfig,
+    /// One permit per request in flight (`max_in_flight`).
+    permits: tokio::sync::Semaphore,
+}
+
+/// Counts a request out of `baton_http_requests_in_flight` when it ends (or is dropped).
+struct InFlight;
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!("baton_http_requests_in_flight").decrement(1.0);
+    }
 }
 
 /// Headers the client manages itself; a request that sets one is refused.
@@ -140,8 +155,13 @@ impl HttpInvoker {
             .dns_resolver(resolver)
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let permits = tokio::sync::Semaphore::new(config.max_in_flight.max(1));
         Ok(HttpInvoker {
-            inner: Arc::new(Inner { client, config }),
+            inner: Arc::new(Inner {
+                client,
+                config,
+                permits,
+            }),
         })
     }
 
@@ -151,8 +171,16 @@ impl HttpInvoker {
     }
 
     /// Sends one task request; the Ok value is the task result, Err the task failure.
+    /// Waits first for a turn when `max_in_flight` requests are in flight; the request's
+    /// timeout starts when it is sent.
     pub async fn invoke(&self, request: &HttpRequest) -> Result<Value, Failure> {
         let prepared = self.prepare(request)?;
+        metrics::gauge!("baton_http_requests_waiting").increment(1.0);
+        let permit = self.inner.permits.acquire().await;
+        metrics::gauge!("baton_http_requests_waiting").decrement(1.0);
+        let _permit = permit.map_err(|_| errors::invalid("the HTTP client is shut down"))?;
+        metrics::gauge!("baton_http_requests_in_flight").increment(1.0);
+        let _in_flight = InFlight;
         let limit = request
             .timeout_seconds
             .filter(|&s| s > 0)

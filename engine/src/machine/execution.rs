@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::frames::{Frames, Results};
+
 /// Execution status, as AWS names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     Running,
@@ -60,8 +62,11 @@ impl ExecutionKind {
     }
 }
 
-/// One execution. Serialized field names are short: the record is written on every
-/// transition.
+/// One execution. Serialized, it is the record's *head*: every field but `input` and
+/// `frames`, which the store keeps apart (see `store::record`) so that a transition writes
+/// the frames it changed and not the whole record. Field names are short: the head is
+/// written on every transition. (Records of earlier versions held `input` and `frames`
+/// inline; they still deserialize.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Execution {
     /// `<state machine>:<execution name>`; unique, and the tail of the execution ARN.
@@ -72,6 +77,7 @@ pub struct Execution {
     #[serde(rename = "rev")]
     pub revision: u32,
     pub name: String,
+    #[serde(default, skip_serializing)]
     pub input: Value,
     #[serde(rename = "st")]
     pub status: Status,
@@ -91,8 +97,8 @@ pub struct Execution {
     #[serde(rename = "ev")]
     pub events: u64,
     /// Running frames: the top level (0), Parallel branches and Map iterations.
-    #[serde(rename = "f", default)]
-    pub frames: BTreeMap<u32, Frame>,
+    #[serde(rename = "f", default, skip_serializing)]
+    pub frames: Frames,
     #[serde(rename = "nf", default)]
     pub next_frame: u32,
     /// Task attempts so far per state name (for idempotency keys and task tokens).
@@ -106,6 +112,9 @@ pub struct Execution {
         skip_serializing_if = "ExecutionKind::is_standard"
     )]
     pub kind: ExecutionKind,
+    /// When a finished execution is deleted (its stop time plus the retention period).
+    #[serde(rename = "xp", default, skip_serializing_if = "Option::is_none")]
+    pub expires_ms: Option<i64>,
 }
 
 /// Where a child frame reports its result.
@@ -124,8 +133,9 @@ pub struct Frame {
     /// The current state.
     #[serde(rename = "s")]
     pub state: String,
-    /// The raw input of the current state.
-    #[serde(rename = "in")]
+    /// The raw input of the current state. (The store keeps the input of a frame in
+    /// `Children` apart: it does not change while the children run.)
+    #[serde(rename = "in", default, skip_serializing_if = "Value::is_null")]
     pub input: Value,
     /// Event id of the current state's `…StateEntered` (0 before entering).
     #[serde(rename = "en", default)]
@@ -187,21 +197,32 @@ pub struct TaskStep {
 }
 
 /// Progress of a Parallel or Map state.
+///
+/// Serialized, only its counters are written (with the frame, on every change); the bulk
+/// — results, items, the selector input, the running children — is stored apart and put
+/// back by the store when it loads the record: results one by one as they are set, items
+/// and the selector input once, the running children derived from the frames' parents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Children {
+    /// Unique in the execution (taken from `next_frame`): names the stored bulk.
+    #[serde(rename = "id", default)]
+    pub id: u32,
+    /// How many results (branches or items).
+    #[serde(rename = "len", default)]
+    pub size: u32,
     /// Results by branch or item index; `None` while not finished.
-    #[serde(rename = "res")]
-    pub results: Vec<Option<Value>>,
+    #[serde(rename = "res", default, skip_serializing)]
+    pub results: Results,
     /// Map: every item; those from index `next` on are still to start. Parallel: empty.
-    #[serde(rename = "items", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "items", default, skip_serializing)]
     pub items: Vec<Value>,
     /// Map: the effective input, which `ItemSelector` reads.
-    #[serde(rename = "ein", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ein", default, skip_serializing)]
     pub selector_input: Option<Value>,
     #[serde(rename = "n", default)]
     pub next: u32,
-    /// Frames of running children.
-    #[serde(rename = "run", default)]
+    /// Frames of running children, in the order they started.
+    #[serde(rename = "run", default, skip_serializing)]
     pub running: Vec<u32>,
     #[serde(rename = "max", default)]
     pub max_concurrency: u32,
@@ -229,8 +250,7 @@ impl Execution {
         start_at: &str,
         now_ms: i64,
     ) -> Execution {
-        let mut frames = BTreeMap::new();
-        frames.insert(
+        let frames = Frames::from_iter([(
             0,
             Frame {
                 parent: None,
@@ -243,7 +263,7 @@ impl Execution {
                 quiet: false,
                 retries: Vec::new(),
             },
-        );
+        )]);
         Execution {
             id,
             state_machine,
@@ -263,6 +283,54 @@ impl Execution {
             attempts: BTreeMap::new(),
             next_timer: 1,
             kind: ExecutionKind::Standard,
+            expires_ms: None,
+        }
+    }
+
+    /// A copy of everything but `input` and `frames` (which stay empty): what the store
+    /// writes as the record's head on every transition.
+    pub fn head(&self) -> Execution {
+        let Execution {
+            id,
+            state_machine,
+            revision,
+            name,
+            input: _,
+            status,
+            start_ms,
+            stop_ms,
+            output,
+            error,
+            cause,
+            seq,
+            events,
+            frames: _,
+            next_frame,
+            attempts,
+            next_timer,
+            kind,
+            expires_ms,
+        } = self;
+        Execution {
+            id: id.clone(),
+            state_machine: state_machine.clone(),
+            revision: *revision,
+            name: name.clone(),
+            input: Value::Null,
+            status: *status,
+            start_ms: *start_ms,
+            stop_ms: *stop_ms,
+            output: output.clone(),
+            error: error.clone(),
+            cause: cause.clone(),
+            seq: *seq,
+            events: *events,
+            frames: Frames::default(),
+            next_frame: *next_frame,
+            attempts: attempts.clone(),
+            next_timer: *next_timer,
+            kind: *kind,
+            expires_ms: *expires_ms,
         }
     }
 
@@ -286,5 +354,46 @@ impl Execution {
             Step::Task(t) if t.request.is_some() && !t.submitted => Some((*id, &**t)),
             _ => None,
         })
+    }
+}
+
+impl Frame {
+    /// A copy without what the store keeps apart: for a frame in `Children`, its input
+    /// and the children's bulk (results, items, selector input, running list).
+    pub fn slim(&self) -> Frame {
+        let Step::Children(c) = &self.step else {
+            return self.clone();
+        };
+        Frame {
+            parent: self.parent,
+            state: self.state.clone(),
+            input: Value::Null,
+            entered: self.entered,
+            entered_ms: self.entered_ms,
+            last_event: self.last_event,
+            step: Step::Children(Box::new(c.clone_counters())),
+            quiet: self.quiet,
+            retries: self.retries.clone(),
+        }
+    }
+}
+
+impl Children {
+    /// The counters, with empty bulk.
+    fn clone_counters(&self) -> Children {
+        Children {
+            id: self.id,
+            size: self.size,
+            results: Results::default(),
+            items: Vec::new(),
+            selector_input: None,
+            next: self.next,
+            running: Vec::new(),
+            max_concurrency: self.max_concurrency,
+            failed: self.failed,
+            tolerated_count: self.tolerated_count,
+            tolerated_percentage: self.tolerated_percentage,
+            distributed: self.distributed,
+        }
     }
 }

@@ -8,6 +8,7 @@ use baton_definitions::template::compact_json;
 use baton_definitions::{Env, ErrorName, Failure, Path, State, StateKind};
 
 use super::execution::{Children, Parent, Step};
+use super::frames::Results;
 use super::step::{Cx, shown};
 
 impl<'m> Cx<'m> {
@@ -37,7 +38,9 @@ impl<'m> Cx<'m> {
             ));
         }
         let children = Children {
-            results: vec![None; parallel.branches.len()],
+            id: self.new_children_id(),
+            size: parallel.branches.len() as u32,
+            results: Results::new(parallel.branches.len()),
             items: Vec::new(),
             selector_input: None,
             next: parallel.branches.len() as u32,
@@ -121,7 +124,9 @@ impl<'m> Cx<'m> {
             _ => self.settings.inline_map_concurrency,
         };
         let children = Children {
-            results: vec![None; items.len()],
+            id: self.new_children_id(),
+            size: items.len() as u32,
+            results: Results::new(items.len()),
             items,
             selector_input: Some(effective),
             next: 0,
@@ -245,7 +250,7 @@ impl<'m> Cx<'m> {
                 .map(|p| f64::from(c.failed) * 100.0 / total <= p);
             let tolerated = by_count.unwrap_or(false) || by_share.unwrap_or(false);
             if tolerated {
-                c.results[parent.index as usize] = Some(failure.error_output());
+                c.results.set(parent.index as usize, failure.error_output());
                 if let Err(failure) = self.launch_items(f, state, map) {
                     return self.fail_state(f, state, failure);
                 }
@@ -268,10 +273,8 @@ impl<'m> Cx<'m> {
             return false;
         };
         c.running.retain(|running| *running != child);
-        if let Some(output) = output
-            && let Some(slot) = c.results.get_mut(index as usize)
-        {
-            *slot = Some(output);
+        if let Some(output) = output {
+            c.results.set(index as usize, output);
         }
         c.distributed
     }
@@ -317,7 +320,7 @@ impl<'m> Cx<'m> {
         let Some(Step::Children(c)) = self.exec.frames.get(&f).map(|fr| &fr.step) else {
             return;
         };
-        if c.results.iter().any(Option::is_none) {
+        if !c.results.is_complete() {
             return;
         }
         let distributed = c.distributed;
@@ -329,12 +332,7 @@ impl<'m> Cx<'m> {
         else {
             return;
         };
-        let results = Value::Array(
-            c.results
-                .into_iter()
-                .map(Option::unwrap_or_default)
-                .collect(),
-        );
+        let results = Value::Array(c.results.into_values());
         if let StateKind::Map(_) = state.kind {
             if distributed {
                 self.emit(f, "MapRunSucceeded".into(), Value::Null);

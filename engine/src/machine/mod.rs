@@ -31,6 +31,7 @@ pub mod driver;
 mod event;
 mod execution;
 mod fanout;
+mod frames;
 mod history;
 mod settings;
 mod step;
@@ -40,8 +41,9 @@ mod transition;
 pub use context::Context;
 pub use event::{EXECUTION_TIMER, Event, Outcome, QueuedEvent};
 pub use execution::{Children, Execution, ExecutionKind, Frame, Parent, Status, Step, TaskStep};
+pub use frames::{ChildrenId, Frames, Results};
 pub use history::{HistoryEvent, details_member, error_details};
-pub use settings::{PlainTokens, Settings, TokenMinter};
+pub use settings::{DEFAULT_RETENTION_MS, PlainTokens, Settings, TokenMinter};
 pub use step::{Input, Machine, apply, start};
 pub use transition::{
     Effect, HttpRequest, OpenToken, ResponseShape, Timer, TokenClosed, Transition,

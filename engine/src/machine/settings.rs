@@ -16,7 +16,13 @@ pub struct Settings {
     pub max_history_events: u64,
     /// Concurrency of an inline Map whose MaxConcurrency is 0 (AWS: up to 40).
     pub inline_map_concurrency: u32,
+    /// How long a finished execution is kept (AWS: 90 days); it sets the record's
+    /// `expires_ms`.
+    pub retention_ms: u64,
 }
+
+/// AWS keeps closed executions 90 days.
+pub const DEFAULT_RETENTION_MS: u64 = 90 * 24 * 3600 * 1000;
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -27,6 +33,7 @@ impl Default for Settings {
             max_payload_bytes: 262_144,
             max_history_events: 25_000,
             inline_map_concurrency: 40,
+            retention_ms: DEFAULT_RETENTION_MS,
         }
     }
 }

@@ -192,6 +192,13 @@ impl<'m> Cx<'m> {
         id
     }
 
+    /// An id for a new Parallel or Map run (shared with frame ids, so unique).
+    pub fn new_children_id(&mut self) -> u32 {
+        let id = self.exec.next_frame;
+        self.exec.next_frame += 1;
+        id
+    }
+
     pub fn new_timer(&mut self, due_ms: i64) -> u64 {
         let id = self.exec.next_timer;
         self.exec.next_timer += 1;
@@ -527,6 +534,8 @@ impl<'m> Cx<'m> {
 
     fn end_execution(&mut self) {
         self.tx.finished = true;
+        let retention = i64::try_from(self.settings.retention_ms).unwrap_or(i64::MAX);
+        self.exec.expires_ms = Some(self.now.saturating_add(retention));
         if self.def.timeout_seconds.is_some() {
             self.tx.timers_cleared.push(EXECUTION_TIMER);
         }

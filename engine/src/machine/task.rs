@@ -189,7 +189,14 @@ impl<'m> Cx<'m> {
                     step.submitted = true;
                 }
             }
-            Err(failure) => self.task_failed_as(f, state, task, failure, "TaskSubmitFailed"),
+            Err(failure) => self.task_failed_as(
+                f,
+                state,
+                task,
+                failure,
+                "TaskSubmitFailed",
+                TokenClosed::Done,
+            ),
         }
     }
 
@@ -238,7 +245,14 @@ impl<'m> Cx<'m> {
         } else {
             return;
         };
-        self.task_failed_as(f, state, task, failure, "TaskTimedOut");
+        self.task_failed_as(
+            f,
+            state,
+            task,
+            failure,
+            "TaskTimedOut",
+            TokenClosed::TimedOut,
+        );
     }
 
     /// Ends the open attempt: timers cleared, token closed.
@@ -256,8 +270,10 @@ impl<'m> Cx<'m> {
         }
     }
 
+    /// The task's result arrived: its HTTP answer, or its callback (which closes its
+    /// token as answered).
     fn task_succeeded(&mut self, f: u32, state: &'m State, task: &'m Task, result: Value) {
-        self.close_task(f, state, TokenClosed::Done);
+        self.close_task(f, state, TokenClosed::Answered);
         let text = compact_json(&result);
         if text.len() > self.settings.max_payload_bytes {
             return self.task_failed(f, state, task, data_limit(&state.name));
@@ -283,13 +299,15 @@ impl<'m> Cx<'m> {
         }
     }
 
+    /// The task failed: its HTTP answer, or its callback (which closes its token as
+    /// answered).
     fn task_failed(&mut self, f: u32, state: &'m State, task: &'m Task, failure: Failure) {
         let kind = if failure.error == ErrorName::Timeout {
             "TaskTimedOut"
         } else {
             "TaskFailed"
         };
-        self.task_failed_as(f, state, task, failure, kind);
+        self.task_failed_as(f, state, task, failure, kind, TokenClosed::Answered);
     }
 
     fn task_failed_as(
@@ -299,12 +317,8 @@ impl<'m> Cx<'m> {
         task: &'m Task,
         failure: Failure,
         kind: &str,
+        how: TokenClosed,
     ) {
-        let how = if kind == "TaskTimedOut" {
-            TokenClosed::TimedOut
-        } else {
-            TokenClosed::Done
-        };
         self.close_task(f, state, how);
         let (resource_type, resource) = resource_parts(task);
         let mut details = serde_json::json!({"resourceType": resource_type, "resource": resource});

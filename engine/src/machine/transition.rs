@@ -65,9 +65,17 @@ pub struct OpenToken {
 }
 
 /// Why a token stopped being accepted.
+///
+/// Only `Answered` may close a token whose callback the store has accepted but the
+/// execution has not applied yet: any other close of such a token is refused by the
+/// commit (`CommitError::CallbackPending`), so that a callback answered 200 always takes
+/// effect, whatever raced with it (a timeout, a stop, a failed sibling branch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenClosed {
-    /// Its task ended (success, failure) — a later message gets `TaskTimedOut`.
+    /// Its callback (success or failure) was applied — a later message gets `TaskTimedOut`.
+    Answered,
+    /// Its task ended otherwise (its notification failed) — a later message gets
+    /// `TaskTimedOut`.
     Done,
     /// It timed out (heartbeat or timeout) — a later message gets `TaskTimedOut`.
     TimedOut,

@@ -4,50 +4,38 @@
 //! # Model
 //!
 //! Executions are spread over a fixed number of *partitions* (`partition_of`). Everything
-//! about one execution (record, history, open tokens) lives in its partition, next to the
-//! partition's queue of incoming events, its timer index and its set of active executions.
-//! On Redis every key of a partition shares one hash tag, so each of the operations below
-//! is one atomic Lua script, on Redis Cluster too.
+//! about one execution (record, history, open tokens, its entries in the listing indexes)
+//! lives in its partition, next to the partition's queue of incoming events, its timer
+//! index, its set of active executions, its expiry index and its dead letters. On Redis
+//! every key of a partition shares one hash tag, so each of the operations below is one
+//! atomic Lua script, on Redis Cluster too.
 //!
 //! A worker owns a partition through a [`Lease`] (with a fencing token): only the lease
-//! holder reads the partition's queue, fires its timers and commits its transitions, and
-//! every commit checks both the lease and the execution's version (`seq`).
+//! holder reads the partition's queue, fires its timers, commits its transitions and
+//! deletes its expired executions, and each of these checks the lease (and a commit the
+//! execution's version, `seq`).
 //!
 //! | operation | who | what it does atomically |
 //! |---|---|---|
-//! | `start_execution` | gateway | create record + `ExecutionStarted` + timers, queue `Wake`, mark active |
-//! | `commit` | lease holder | check lease and `seq`; write record; append history; set/clear timers; open/close tokens; ack queue entries; active/parked |
-//! | `deliver_callback` | gateway | check the token is open; close it and queue the callback (success/failure) or push its heartbeat timer |
+//! | `start_execution` | gateway | create record + `ExecutionStarted` + timers + RUNNING index entry, queue `Wake`, mark active |
+//! | `commit` | lease holder | check lease, `seq` and tokens; write the record's changes ([`record`]); append history; set/clear timers; open/close tokens; ack queue entries; active/parked; when final, move the index entry and schedule expiry |
+//! | `deliver_callback` | gateway | check the token is open; mark it answered and queue the callback (success/failure), or push its heartbeat timer |
 //! | `send_event` | gateway | queue an event (stop) for an execution |
 //! | `fire_timers` | lease holder | move due timers into the queue as `Timer` events |
+//! | `expire` | lease holder | delete finished executions whose retention ran out |
 
 pub mod memory;
+pub mod record;
 pub mod redis;
+mod types;
 
 use std::future::Future;
 
-use serde::{Deserialize, Serialize};
-
-use crate::machine::{Execution, HistoryEvent, OpenToken, QueuedEvent, Status, Timer, TokenClosed};
+use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
 
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
-
-/// Store failures that are not a normal outcome of an operation.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("redis: {0}")]
-    Redis(#[from] ::redis::RedisError),
-    #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
-    #[error("{0}")]
-    Other(String),
-}
-
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-/// A partition number, `0..partitions`.
-pub type Partition = u32;
+pub use types::*;
 
 /// The partition of an execution id (FNV-1a; stable across processes and versions).
 pub fn partition_of(execution_id: &str, partitions: u32) -> Partition {
@@ -59,112 +47,11 @@ pub fn partition_of(execution_id: &str, partitions: u32) -> Partition {
     hash % partitions.max(1)
 }
 
-/// Ownership of a partition. `token` is unique per acquisition (fencing).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lease {
-    pub partition: Partition,
-    pub token: String,
-}
-
-/// One version of a state machine definition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StateMachineRecord {
-    pub name: String,
-    /// 1, 2, … — a new one for each update.
-    pub revision: u32,
-    /// The definition as JSON text.
-    pub definition: String,
-    pub role_arn: String,
-    /// `STANDARD` or `EXPRESS`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub created_ms: i64,
-    pub updated_ms: i64,
-}
-
-/// When a queue entry was queued: both stores use ids of the form `<ms>-<n>` (Redis
-/// stream ids).
-pub fn enqueued_ms(entry_id: &str) -> Option<i64> {
-    entry_id.split_once('-').and_then(|(ms, _)| ms.parse().ok())
-}
-
-/// An entry of a partition's queue.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueueEntry {
-    /// Store-specific id, passed back in `acks`.
-    pub id: String,
-    pub execution: String,
-    pub event: QueuedEvent,
-}
-
-/// Everything one transition of one execution writes.
-#[derive(Debug, Clone)]
-pub struct CommitRequest {
-    /// The record after the transition; `record.seq` is the new version and
-    /// `record.seq - 1` the version the store must hold.
-    pub record: Execution,
-    pub history: Vec<HistoryEvent>,
-    pub timers_set: Vec<Timer>,
-    pub timers_cleared: Vec<u64>,
-    pub tokens_opened: Vec<OpenToken>,
-    pub tokens_closed: Vec<(String, TokenClosed)>,
-    /// Queue entries consumed by this transition.
-    pub acks: Vec<String>,
-    /// True when the execution needs a worker (a runnable frame or a request in flight);
-    /// false when it is parked or finished.
-    pub active: bool,
-}
-
-/// Why a commit was refused. The transition did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum CommitError {
-    /// The stored version is not `record.seq - 1` (or the execution does not exist).
-    #[error("version conflict")]
-    Conflict,
-    /// The lease is no longer held: another worker owns the partition.
-    #[error("partition lease lost")]
-    LeaseLost,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// The outcome of `start_execution`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Started {
-    Created,
-    /// An execution with this id exists; here is it.
-    Exists(Box<Execution>),
-}
-
-/// A callback message for an open task token.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CallbackMessage {
-    /// Success or failure: closes the token and queues this event.
-    Finish(QueuedEvent),
-    /// Moves the heartbeat timer forward by its period; writes nothing else.
-    Heartbeat,
-}
-
-/// Why a callback was refused.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CallbackError {
-    /// The task is closed: it already received its result, or timed out (AWS `TaskTimedOut`).
-    #[error("the task is already closed")]
-    Closed,
-    /// No such open task: the execution ended, was stopped, or the attempt was cancelled
-    /// (AWS `TaskDoesNotExist`).
-    #[error("the task does not exist")]
-    Gone,
-    #[error("store error: {0}")]
-    Store(String),
-}
-
-/// A page of executions, newest first.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExecutionPage {
-    pub executions: Vec<Execution>,
-    /// Pass back to get the next page.
-    pub next: Option<String>,
+/// The state machine of an execution id (`<state machine>:<name>`; names have no `:`).
+pub fn state_machine_of(execution_id: &str) -> &str {
+    execution_id
+        .split_once(':')
+        .map_or(execution_id, |(sm, _)| sm)
 }
 
 /// The operations of a Baton store. Both implementations pass the same suite
@@ -179,17 +66,19 @@ pub trait Store: Clone + Send + Sync + 'static {
         true
     }
 
-    /// Store reachable (for `/healthz`).
+    /// Store reachable (for readiness).
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 
     // ----- state machines (not partitioned) -----
 
-    /// Creates revision 1 of a new state machine. Returns the existing latest revision
-    /// instead when the name is taken.
+    /// Creates a state machine: its first revision is stored under the next revision
+    /// number of the name (1 for a new name; a name deleted and created again continues
+    /// its numbering, so an execution of the deleted machine keeps its definition).
+    /// Returns the stored record, or the existing latest revision when the name is taken.
     fn create_state_machine(
         &self,
         record: StateMachineRecord,
-    ) -> impl Future<Output = Result<Result<(), StateMachineRecord>>> + Send;
+    ) -> impl Future<Output = Result<Result<StateMachineRecord, StateMachineRecord>>> + Send;
     /// Stores a new revision (`record.revision` = latest + 1). `Ok(false)` when the state
     /// machine does not exist or another update won.
     fn update_state_machine(
@@ -201,7 +90,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         name: &str,
     ) -> impl Future<Output = Result<Option<StateMachineRecord>>> + Send;
-    /// A given revision (kept after updates and deletion, for running executions).
+    /// A given revision: kept while the machine or an execution uses it.
     fn get_state_machine_revision(
         &self,
         name: &str,
@@ -213,8 +102,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<StateMachineRecord>>> + Send;
-    /// Deletes the state machine; its revisions stay readable. `Ok(false)` if absent.
+    /// Deletes the state machine; its revisions stay while executions use them. `Ok(false)`
+    /// if absent.
     fn delete_state_machine(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
+    /// Executions that used these revisions (one entry per execution) were deleted:
+    /// revisions no longer used by an execution or as the latest of their machine go.
+    fn release_revisions(
+        &self,
+        released: &[(String, u32)],
+    ) -> impl Future<Output = Result<()>> + Send;
 
     // ----- executions -----
 
@@ -225,6 +121,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         history: Vec<HistoryEvent>,
         timers: Vec<Timer>,
     ) -> impl Future<Output = Result<Started>> + Send;
+    /// The whole record; `None` when it does not exist or has expired.
     fn load_execution(&self, id: &str) -> impl Future<Output = Result<Option<Execution>>> + Send;
     /// History events with `from_id <= id`, at most `limit`, in id order, or in reverse
     /// order from `from_id` down when `reverse`.
@@ -235,7 +132,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: usize,
         reverse: bool,
     ) -> impl Future<Output = Result<Vec<HistoryEvent>>> + Send;
-    /// Executions of a state machine, newest first, optionally of one status.
+    /// Executions of a state machine, newest first, optionally of one status; each
+    /// without its input and frames ([`Execution::head`]). Costs O(page), from indexes.
     fn list_executions(
         &self,
         state_machine: &str,
@@ -272,12 +170,14 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Extends a held lease; `false` when it was lost.
     fn renew(&self, lease: &Lease, ttl_ms: u64) -> impl Future<Output = Result<bool>> + Send;
     fn release(&self, lease: &Lease) -> impl Future<Output = Result<()>> + Send;
-    /// Queue entries: first those delivered before but not acknowledged (`pending`), then
-    /// new ones, waiting up to `block_ms` when there are none.
+    /// Queue entries: new ones (waiting up to `block_ms` when there are none), or those
+    /// delivered before and not acknowledged, after a given id. Entries that cannot be
+    /// decoded are moved to the partition's dead letters instead. `Err(LeaseLost)` when the
+    /// lease is not held.
     fn read_queue(
         &self,
         lease: &Lease,
-        pending: bool,
+        read: QueueRead,
         count: usize,
         block_ms: u64,
     ) -> impl Future<Output = Result<Vec<QueueEntry>>> + Send;
@@ -290,7 +190,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         lease: &Lease,
         requests: Vec<CommitRequest>,
     ) -> impl Future<Output = Vec<Result<(), CommitError>>> + Send;
-    /// Moves timers due at `now_ms` into the queue; returns how many.
+    /// Moves timers due at `now_ms` into the queue; returns how many. A timer that cannot
+    /// be decoded is moved to the dead letters.
     fn fire_timers(
         &self,
         lease: &Lease,
@@ -304,4 +205,27 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         partition: Partition,
     ) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Deletes at most `limit` finished executions whose expiry is due at `now_ms`: record,
+    /// history, tokens and index entries. Returns the (state machine, revision) of each.
+    fn expire(
+        &self,
+        lease: &Lease,
+        now_ms: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(String, u32)>>> + Send;
+    /// Dead letters of a partition, oldest first, after the id `after`.
+    fn dead_letters(
+        &self,
+        partition: Partition,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DeadLetter>>> + Send;
+    /// Moves dead letters of events this version can read (left by a newer version) back
+    /// into the queue; returns how many.
+    fn requeue_dead_letters(&self, lease: &Lease) -> impl Future<Output = Result<usize>> + Send;
+    /// Counters of a partition, for metrics.
+    fn partition_stats(
+        &self,
+        partition: Partition,
+    ) -> impl Future<Output = Result<PartitionStats>> + Send;
 }

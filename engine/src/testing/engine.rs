@@ -41,6 +41,7 @@ impl<S: Store> TestEngine<S> {
         let shutdown = CancellationToken::new();
         let config = WorkerConfig {
             lease_ttl: Duration::from_secs(3),
+            verify_records: true,
             ..WorkerConfig::default()
         };
         let workers = (0..workers)
@@ -62,7 +63,7 @@ impl<S: Store> TestEngine<S> {
         }
     }
 
-    /// Stores `definition` as state machine `name` (revision 1).
+    /// Stores `definition` as state machine `name`.
     pub async fn create(&self, name: &str, definition: &str) -> Result<(), String> {
         baton_definitions::parse_definition(definition).map_err(|d| format!("{d:?}"))?;
         let record = StateMachineRecord {
@@ -73,11 +74,13 @@ impl<S: Store> TestEngine<S> {
             kind: "STANDARD".into(),
             created_ms: now_ms(),
             updated_ms: now_ms(),
+            retention_ms: None,
         };
         self.store
             .create_state_machine(record)
             .await
             .map_err(|e| e.to_string())?
+            .map(drop)
             .map_err(|_| "exists".to_owned())
     }
 
@@ -123,6 +126,7 @@ impl<S: Store> TestEngine<S> {
         {
             Started::Created => Ok(()),
             Started::Exists(_) => Err("exists".into()),
+            Started::RevisionGone => Err("the revision is gone".into()),
         }
     }
 

@@ -21,9 +21,10 @@ use crate::machine::{
     EXECUTION_TIMER, Execution, HistoryEvent, OpenToken, Outcome, QueuedEvent, Status, Timer,
     TokenClosed,
 };
+use crate::store::record::{RecordWrite, assemble};
 use crate::store::{
     CallbackError, CallbackMessage, CommitError, CommitRequest, Lease, Partition, QueueEntry,
-    Started, StateMachineRecord, Store, partition_of,
+    QueueRead, Started, StateMachineRecord, Store, StoreError, partition_of,
 };
 
 /// `store_suite!(factory)` generates one `#[tokio::test]` per suite function, each
@@ -117,9 +118,18 @@ pub fn event(id: u64, kind: &str) -> HistoryEvent {
     }
 }
 
-/// Starts `id` with its `ExecutionStarted` event and `timers`.
+/// Starts `id` with its `ExecutionStarted` event and `timers` (creating its state machine
+/// when it does not exist: executions run revisions that exist).
 pub async fn start<S: Store>(store: &S, id: &str, start_ms: i64, timers: Vec<Timer>) -> Execution {
-    let record = execution(id, start_ms);
+    let mut record = execution(id, start_ms);
+    let sm = record.state_machine.clone();
+    record.revision = match store
+        .create_state_machine(machine(&sm, 1, "{}"))
+        .await
+        .unwrap()
+    {
+        Ok(created) | Err(created) => created.revision,
+    };
     let started =
         (store.start_execution(record.clone(), vec![event(1, "ExecutionStarted")], timers))
             .await
@@ -128,12 +138,13 @@ pub async fn start<S: Store>(store: &S, id: &str, start_ms: i64, timers: Vec<Tim
     record
 }
 
-/// The next version of `record`, writing nothing else (active).
+/// The next version of `record`, writing nothing else (active). The record is written in
+/// full, so [`expected`] tells what the store holds after the commit.
 pub fn next(record: &Execution) -> CommitRequest {
     let mut record = record.clone();
     record.seq += 1;
     CommitRequest {
-        record,
+        record: RecordWrite::full(&mut record),
         history: Vec::new(),
         timers_set: Vec::new(),
         timers_cleared: Vec::new(),
@@ -147,12 +158,17 @@ pub fn next(record: &Execution) -> CommitRequest {
 /// `request` with `n` more history events.
 pub fn with_events(mut request: CommitRequest, n: u64) -> CommitRequest {
     for _ in 0..n {
-        request.record.events += 1;
+        request.record.head.events += 1;
         request
             .history
-            .push(event(request.record.events, "PassStateEntered"));
+            .push(event(request.record.head.events, "PassStateEntered"));
     }
     request
+}
+
+/// The record a store holds after committing `request` (written in full by [`next`]).
+pub fn expected(request: &CommitRequest) -> Execution {
+    assemble(request.record.head.clone(), request.record.set.clone())
 }
 
 /// Commit results as words, to compare.
@@ -162,6 +178,7 @@ pub fn outcomes(results: &[Result<(), CommitError>]) -> Vec<&'static str> {
             Ok(()) => "ok",
             Err(CommitError::Conflict) => "conflict",
             Err(CommitError::LeaseLost) => "lease lost",
+            Err(CommitError::CallbackPending) => "callback pending",
             Err(CommitError::Store(e)) => panic!("store error: {e}"),
         })
         .collect()
@@ -169,7 +186,7 @@ pub fn outcomes(results: &[Result<(), CommitError>]) -> Vec<&'static str> {
 
 /// Commits one request and expects it to succeed.
 pub async fn commit<S: Store>(store: &S, lease: &Lease, request: CommitRequest) -> Execution {
-    let record = request.record.clone();
+    let record = expected(&request);
     assert_eq!(outcomes(&store.commit(lease, vec![request]).await), ["ok"]);
     record
 }
@@ -204,11 +221,15 @@ pub fn ids_in<S: Store>(store: &S, p: Partition, state_machine: &str, n: usize) 
 
 /// Everything new in the queue now, without waiting.
 pub async fn read_new<S: Store>(store: &S, lease: &Lease) -> Vec<QueueEntry> {
-    store.read_queue(lease, false, 100, 0).await.unwrap()
+    store
+        .read_queue(lease, QueueRead::New, 100, 0)
+        .await
+        .unwrap()
 }
 
 pub async fn read_pending<S: Store>(store: &S, lease: &Lease) -> Vec<QueueEntry> {
-    store.read_queue(lease, true, 100, 0).await.unwrap()
+    let all = QueueRead::Pending { after: None };
+    store.read_queue(lease, all, 100, 0).await.unwrap()
 }
 
 /// Waits until `lease` expires and `worker` takes the partition (5 s at most).
@@ -259,6 +280,7 @@ fn machine(name: &str, revision: u32, definition: &str) -> StateMachineRecord {
         kind: "STANDARD".to_owned(),
         created_ms: 1_000,
         updated_ms: 1_000 + i64::from(revision),
+        retention_ms: None,
     }
 }
 
@@ -288,7 +310,9 @@ pub async fn start_and_load<S: Store>(store: &S) {
         .start_execution(other, vec![event(1, "Other")], vec![])
         .await
         .unwrap();
-    assert_eq!(again, Started::Exists(Box::new(record.clone())));
+    let mut head = record.head();
+    head.input = record.input.clone();
+    assert_eq!(again, Started::Exists(Box::new(head)), "its head and input");
     assert_eq!(store.load_execution(id).await.unwrap(), Some(record));
     let history = store.history(id, 1, 10, false).await.unwrap();
     assert_eq!(history, vec![event(1, "ExecutionStarted")]);
@@ -366,8 +390,8 @@ pub async fn commit_conflict_changes_nothing<S: Store>(store: &S) {
 
     for seq in [0, 2, 5] {
         let mut request = with_events(next(&record), 3);
-        request.record.seq = seq;
-        request.record.input = json!("changed");
+        request.record.head.seq = seq;
+        request.record.head.name = "changed".into();
         request.timers_set.push(Timer {
             id: 1,
             due_ms: 5_000,
@@ -409,7 +433,7 @@ pub async fn commit_conflict_changes_nothing<S: Store>(store: &S) {
     // An execution that does not exist.
     let ghost = ids_in(store, p, "suite", 50).pop().unwrap();
     let mut request = next(&execution(&ghost, 1_000));
-    request.record.seq = 1;
+    request.record.head.seq = 1;
     assert_eq!(
         outcomes(&store.commit(&lease, vec![request]).await),
         ["conflict"]
@@ -428,11 +452,11 @@ pub async fn commit_batch_results_in_order<S: Store>(store: &S) {
     assert!(store.commit(&lease, vec![]).await.is_empty());
 
     let a1 = with_events(next(&ra), 1);
-    let a2 = with_events(next(&a1.record), 1);
+    let a2 = with_events(next(&expected(&a1)), 1);
     let mut stale_b = next(&rb);
-    stale_b.record.seq = 7;
+    stale_b.record.head.seq = 7;
     let c1 = with_events(next(&rc), 2);
-    let a2_again = next(&a1.record);
+    let a2_again = next(&expected(&a1));
     let results = store
         .commit(&lease, vec![a1, stale_b, a2.clone(), c1, a2_again])
         .await;
@@ -440,7 +464,7 @@ pub async fn commit_batch_results_in_order<S: Store>(store: &S) {
         outcomes(&results),
         ["ok", "conflict", "ok", "ok", "conflict"]
     );
-    assert_eq!(store.load_execution(&a).await.unwrap(), Some(a2.record));
+    assert_eq!(store.load_execution(&a).await.unwrap(), Some(expected(&a2)));
     assert_eq!(store.load_execution(&b).await.unwrap(), Some(rb));
     assert_eq!(
         ids(&store.history(&a, 1, 10, false).await.unwrap()),
@@ -494,10 +518,20 @@ pub async fn lease_lost_commits_nothing<S: Store>(store: &S) {
     assert_eq!(store.load_execution(&b).await.unwrap(), Some(rb));
     assert_eq!(ids(&store.history(&a, 1, 10, false).await.unwrap()), [1]);
     assert_eq!(store.active_executions(p).await.unwrap().len(), 2);
-    assert_eq!(store.fire_timers(&old, 1_000, 10).await.unwrap(), 0);
+    let lost = |r: Result<_, StoreError>| matches!(r, Err(StoreError::LeaseLost));
+    assert!(lost(store.fire_timers(&old, 1_000, 10).await.map(drop)));
     assert_eq!(store.next_timer(p).await.unwrap(), Some(10));
-    assert!(read_new(store, &old).await.is_empty());
-    assert!(read_pending(store, &old).await.is_empty());
+    assert!(lost(
+        store
+            .read_queue(&old, QueueRead::New, 10, 0)
+            .await
+            .map(drop)
+    ));
+    let pending = QueueRead::Pending { after: None };
+    assert!(lost(store.read_queue(&old, pending, 10, 0).await.map(drop)));
+    let wake = vec![format!("{}-1", 1)];
+    assert!(lost(store.ack(&old, &wake).await.map(drop)));
+    assert!(lost(store.expire(&old, i64::MAX, 10).await.map(drop)));
 
     // The old holder cannot release the new lease; the new holder works.
     store.release(&old).await.unwrap();
@@ -726,8 +760,8 @@ pub async fn token_timed_out_gone_and_finished<S: Store>(store: &S) {
 
     // The execution ends: every token goes, including one opened by the final commit.
     let mut request = with_events(next(&record), 1);
-    request.record.status = Status::Succeeded;
-    request.record.stop_ms = Some(3_000);
+    request.record.head.status = Status::Succeeded;
+    request.record.head.stop_ms = Some(3_000);
     request.tokens_opened = vec![open("D/1", None)];
     request.active = false;
     commit(store, &lease, request).await;
@@ -806,7 +840,8 @@ pub async fn queue_pending_after_new_lease<S: Store>(store: &S) {
     );
     assert!(read_new(store, &old).await.is_empty(), "delivered once");
     assert_eq!(read_pending(store, &old).await, entries);
-    let first = store.read_queue(&old, true, 1, 0).await.unwrap();
+    let all = QueueRead::Pending { after: None };
+    let first = store.read_queue(&old, all, 1, 0).await.unwrap();
     assert_eq!(first, entries[..1]);
 
     store.ack(&old, &[entries[0].id.clone()]).await.unwrap();
@@ -850,7 +885,7 @@ pub async fn queue_blocking_read<S: Store>(store: &S) {
     let begun = Instant::now();
     assert!(
         store
-            .read_queue(&lease, false, 10, 300)
+            .read_queue(&lease, QueueRead::New, 10, 300)
             .await
             .unwrap()
             .is_empty()
@@ -863,7 +898,7 @@ pub async fn queue_blocking_read<S: Store>(store: &S) {
 
     let reader = {
         let (store, lease) = (store.clone(), lease.clone());
-        tokio::spawn(async move { store.read_queue(&lease, false, 10, 20_000).await })
+        tokio::spawn(async move { store.read_queue(&lease, QueueRead::New, 10, 20_000).await })
     };
     store.send_event(id, stop()).await.unwrap();
     let begun = Instant::now();
@@ -900,7 +935,7 @@ pub async fn active_set<S: Store>(store: &S) {
     );
     let mut request = next(&record);
     request.active = false;
-    request.record.status = Status::Failed;
+    request.record.head.status = Status::Failed;
     commit(store, &lease, request).await;
     assert!(store.active_executions(p).await.unwrap().is_empty());
 }
@@ -916,7 +951,7 @@ pub async fn list_executions_filter_and_paging<S: Store>(store: &S) {
     start(store, "other:e0", 5_000, vec![]).await;
     for i in [1, 3] {
         let mut request = next(&records[i]);
-        request.record.status = Status::Succeeded;
+        request.record.head.status = Status::Succeeded;
         request.active = false;
         let lease = &leases[partition(store, &records[i].id) as usize];
         records[i] = commit(store, lease, request).await;
@@ -932,7 +967,7 @@ pub async fn list_executions_filter_and_paging<S: Store>(store: &S) {
         ["e6", "e5", "e4", "e3", "e2", "e1", "e0"]
     );
     assert_eq!(all.next, None);
-    assert_eq!(all.executions[3], records[3], "the current record");
+    assert_eq!(all.executions[3], records[3].head(), "the current head");
 
     for (status, expected) in [
         (None, vec!["e6", "e5", "e4", "e3", "e2", "e1", "e0"]),
@@ -980,7 +1015,7 @@ pub async fn state_machines<S: Store>(store: &S) {
     let r1 = machine("alpha", 1, r#"{"StartAt":"A"}"#);
     assert_eq!(
         store.create_state_machine(r1.clone()).await.unwrap(),
-        Ok(())
+        Ok(r1.clone())
     );
     let taken = store
         .create_state_machine(machine("alpha", 1, "{}"))
@@ -1024,7 +1059,8 @@ pub async fn state_machines<S: Store>(store: &S) {
     );
     assert_eq!(
         store.get_state_machine_revision("alpha", 1).await.unwrap(),
-        Some(r1.clone())
+        None,
+        "no execution uses it: dropped"
     );
     assert_eq!(
         store.get_state_machine_revision("alpha", 2).await.unwrap(),
@@ -1041,7 +1077,7 @@ pub async fn state_machines<S: Store>(store: &S) {
                 .create_state_machine(machine(name, 1, "{}"))
                 .await
                 .unwrap(),
-            Ok(())
+            Ok(machine(name, 1, "{}"))
         );
     }
     let list = |after: Option<&'static str>, limit| store.list_state_machines(after, limit);
@@ -1058,6 +1094,9 @@ pub async fn state_machines<S: Store>(store: &S) {
     assert!(list(Some("gamma"), 10).await.unwrap().is_empty());
     assert!(list(None, 0).await.unwrap().is_empty());
 
+    // An execution of beta's revision 1 keeps it after the machine is deleted.
+    let user = start(store, "beta:user", 1_000, vec![]).await;
+    assert_eq!(user.revision, 1);
     assert!(store.delete_state_machine("beta").await.unwrap());
     assert!(!store.delete_state_machine("beta").await.unwrap());
     assert_eq!(store.get_state_machine("beta").await.unwrap(), None);
@@ -1067,7 +1106,7 @@ pub async fn state_machines<S: Store>(store: &S) {
             .await
             .unwrap()
             .is_some(),
-        "kept"
+        "kept while an execution uses it"
     );
     assert!(
         !store
@@ -1076,12 +1115,44 @@ pub async fn state_machines<S: Store>(store: &S) {
             .unwrap()
     );
     assert_eq!(names(list(None, 10).await.unwrap()), ["alpha", "gamma"]);
-    let again = machine("beta", 1, r#"{"new":true}"#);
-    assert_eq!(
-        store.create_state_machine(again.clone()).await.unwrap(),
-        Ok(())
-    );
+    // Created again: a new identity, numbered after the deleted one's revisions, so the
+    // running execution keeps its definition.
+    let again = StateMachineRecord {
+        revision: 2,
+        ..machine("beta", 1, r#"{"new":true}"#)
+    };
+    let created = store
+        .create_state_machine(machine("beta", 1, r#"{"new":true}"#))
+        .await
+        .unwrap();
+    assert_eq!(created, Ok(again.clone()));
     assert_eq!(store.get_state_machine("beta").await.unwrap(), Some(again));
+    assert_eq!(
+        store.get_state_machine_revision("beta", 1).await.unwrap(),
+        Some(machine("beta", 1, "{}")),
+        "the old revision is untouched"
+    );
+    // Updating alpha dropped its revision 1 (no execution uses it); once the execution
+    // of beta's revision 1 is deleted, that revision goes too.
+    assert_eq!(
+        store.get_state_machine_revision("alpha", 1).await.unwrap(),
+        None
+    );
+    store
+        .release_revisions(&[("beta".to_owned(), 1)])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_state_machine_revision("beta", 1).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .get_state_machine_revision("beta", 2)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 /// Two updates from the same revision, at once: exactly one wins.

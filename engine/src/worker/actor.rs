@@ -1,21 +1,29 @@
 //! One running execution in a worker: applies its events in order, commits each
 //! transition, then runs the transition's effects. An execution with nothing to do (parked
 //! on a timer or a callback, or finished) has no actor.
+//!
+//! Supervision: every store error on the actor's paths (load, definition, commit) is
+//! retried with bounded, jittered backoff, after reloading the record from the store (a
+//! commit whose answer was lost may have been applied). Only two things stop an actor
+//! early: its partition is given up (lease lost, shutdown), and then the next owner
+//! resumes the execution; or the execution no longer exists.
 
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use baton_definitions::Failure;
 
+use super::backoff::Backoff;
 use super::committer::Committer;
 use super::partition::TimerWake;
-use super::shared::{Loaded, Shared, now_ms};
-use crate::machine::{Effect, Event, Execution, Input, Machine, Settings, apply};
-use crate::store::{CommitError, CommitRequest, Lease, QueueEntry, Store};
+use super::shared::{Loaded, Shared};
+use crate::machine::{Effect, Event, Execution, Settings};
+use crate::store::{Lease, QueueEntry, Store, StoreError};
 
 /// A message for an execution's actor.
 #[derive(Debug)]
@@ -43,7 +51,7 @@ pub enum Control {
     },
     /// A message that reached an actor after it left; route it again.
     Redispatch(String, Msg),
-    /// The actor stopped on an error.
+    /// The actor stopped: the execution does not exist (any more).
     Gone(String),
 }
 
@@ -58,20 +66,36 @@ pub struct PartitionHandle<S> {
     /// will), but finish those in flight.
     pub draining: CancellationToken,
     pub timers: Arc<TimerWake>,
+    /// Longest wait between retries after a store error.
+    pub max_backoff: Duration,
+    /// Check after every commit that the stored record reads back as the one in memory
+    /// (tests).
+    pub verify_records: bool,
 }
 
+/// How long a refused transition waits for the callback it must let through before it is
+/// tried again anyway.
+const CALLBACK_WAIT: Duration = Duration::from_secs(2);
+
 pub struct Actor<S: Store> {
-    id: String,
-    shared: Arc<Shared<S>>,
-    partition: PartitionHandle<S>,
+    pub(super) id: String,
+    pub(super) shared: Arc<Shared<S>>,
+    pub(super) partition: PartitionHandle<S>,
     rx: mpsc::UnboundedReceiver<Msg>,
-    me: mpsc::UnboundedSender<Msg>,
-    exec: Execution,
-    definition: Arc<Loaded>,
-    /// The worker's settings with this state machine's role.
-    settings: Settings,
-    in_flight: usize,
-    pending_acks: Vec<String>,
+    pub(super) me: mpsc::UnboundedSender<Msg>,
+    pub(super) exec: Execution,
+    pub(super) definition: Arc<Loaded>,
+    /// The worker's settings with this state machine's role and retention.
+    pub(super) settings: Settings,
+    /// Requests sent whose answers are not applied yet: (frame, attempt).
+    pub(super) running: HashSet<(u32, u32)>,
+    pub(super) pending_acks: Vec<String>,
+    /// Events refused because a callback for a task they close waits to be applied
+    /// (`CommitError::CallbackPending`): tried again once it is, in order.
+    pub(super) deferred: VecDeque<(Event, Vec<String>)>,
+    /// Set while transitions wait for such a callback.
+    pub(super) blocked: Option<tokio::time::Instant>,
+    pub(super) backoff: Backoff,
 }
 
 impl<S: Store> std::fmt::Debug for Actor<S> {
@@ -84,9 +108,27 @@ impl<S: Store> std::fmt::Debug for Actor<S> {
 
 /// Why an actor stopped early.
 #[derive(Debug)]
-enum Stop {
+pub(super) enum Stop {
+    /// The partition stops (given up or lost): the next owner resumes the execution.
     Cancelled,
-    Commit(CommitError),
+    /// The lease was lost: the whole partition stops.
+    LeaseLost,
+    /// The execution does not exist.
+    Gone,
+}
+
+/// Counts a store error of `operation`, and logs it when `backoff` says so.
+pub(super) fn store_error(
+    id: &str,
+    operation: &'static str,
+    error: &StoreError,
+    backoff: &Backoff,
+) {
+    metrics::counter!("baton_store_errors_total", "operation" => operation, "kind" => error.kind())
+        .increment(1);
+    if backoff.should_log() {
+        tracing::warn!(execution = %id, operation, %error, failures = backoff.failures(), "store error; retrying");
+    }
 }
 
 /// Runs the actor of execution `id`, starting with `first`.
@@ -99,38 +141,28 @@ pub async fn run<S: Store>(
     first: Msg,
 ) {
     let control = partition.control.clone();
-    let exec = match shared.store.load_execution(&id).await {
-        Ok(Some(exec)) => exec,
-        Ok(None) => {
-            tracing::warn!(execution = %id, "event for an unknown execution dropped");
-            if let Msg::Queued(entry) = first {
-                let _ = shared.store.ack(&partition.lease, &[entry.id]).await;
+    let mut backoff = Backoff::new(Duration::from_millis(50), partition.max_backoff);
+    let (exec, definition) = loop {
+        match load(&shared, &id).await {
+            Ok(Some(loaded)) => break loaded,
+            Ok(None) => {
+                tracing::warn!(execution = %id, "event for an unknown execution dropped");
+                if let Msg::Queued(entry) = first {
+                    let _ = shared.store.ack(&partition.lease, &[entry.id]).await;
+                }
+                let _ = control.send(Control::Gone(id));
+                return;
             }
-            let _ = control.send(Control::Gone(id));
-            return;
-        }
-        Err(error) => {
-            tracing::error!(execution = %id, %error, "cannot load execution");
-            let _ = control.send(Control::Gone(id));
-            return;
-        }
-    };
-    let definition = match shared
-        .definitions
-        .get(&shared.store, &exec.state_machine, exec.revision)
-        .await
-    {
-        Ok(def) => def,
-        Err(error) => {
-            tracing::error!(execution = %id, %error, "cannot load the execution's definition");
-            let _ = control.send(Control::Gone(id));
-            return;
+            Err((operation, error)) => {
+                store_error(&id, operation, &error, &backoff);
+                if !backoff.sleep(&partition.cancel).await {
+                    return;
+                }
+            }
         }
     };
-    let settings = Settings {
-        role_arn: definition.role_arn.clone(),
-        ..shared.settings.clone()
-    };
+    backoff.reset();
+    let settings = definition.settings(&shared.settings);
     let mut actor = Actor {
         id,
         shared,
@@ -140,72 +172,100 @@ pub async fn run<S: Store>(
         exec,
         settings,
         definition,
-        in_flight: 0,
+        running: HashSet::new(),
         pending_acks: Vec::new(),
+        deferred: VecDeque::new(),
+        blocked: None,
+        backoff,
     };
     match actor.main(first).await {
-        Ok(()) => {}
-        Err(Stop::Cancelled) => {}
-        Err(Stop::Commit(CommitError::LeaseLost)) => actor.partition.cancel.cancel(),
-        Err(Stop::Commit(error)) => {
-            tracing::warn!(execution = %actor.id, %error, "commit refused; the execution will be resumed from the store");
+        Ok(()) | Err(Stop::Cancelled) => {}
+        Err(Stop::LeaseLost) => actor.partition.cancel.cancel(),
+        Err(Stop::Gone) => {
             let _ = control.send(Control::Gone(actor.id.clone()));
         }
     }
+}
+
+/// The record and its definition; the failing operation and error when the store fails.
+async fn load<S: Store>(
+    shared: &Shared<S>,
+    id: &str,
+) -> Result<Option<(Execution, Arc<Loaded>)>, (&'static str, StoreError)> {
+    let Some(exec) = (shared.store.load_execution(id).await).map_err(|e| ("load", e))? else {
+        return Ok(None);
+    };
+    let definition = (shared.definitions)
+        .get(&shared.store, &exec.state_machine, exec.revision)
+        .await
+        .map_err(|e| ("definition", e))?;
+    Ok(Some((exec, definition)))
 }
 
 impl<S: Store> Actor<S> {
     async fn main(&mut self, first: Msg) -> Result<(), Stop> {
         // Requests committed but not answered (the previous owner crashed): send again,
         // with the same idempotency keys.
-        let resend: Vec<Effect> = self
-            .exec
-            .in_flight()
-            .filter_map(|(frame, step)| {
-                let request = step.request.clone()?;
-                Some(Effect::Http {
-                    frame,
-                    attempt: step.attempt,
-                    request,
-                    notify: step.token.is_some(),
-                })
-            })
-            .collect();
-        for effect in resend {
-            self.spawn_effect(effect);
-        }
+        self.resend_in_flight();
         self.handle(first).await?;
         loop {
-            while let Some(frame) = self.exec.runnable() {
+            while self.blocked.is_none()
+                && let Some(frame) = self.exec.runnable()
+            {
                 self.transition(Event::Run { frame }, Vec::new()).await?;
+            }
+            if self.blocked.is_none() && !self.deferred.is_empty() {
+                self.retry_deferred().await?;
+                continue;
             }
             // A finished execution's answers still due change nothing: a partition being
             // given up does not wait for them.
             let finished = self.exec.status.is_final();
-            if self.in_flight == 0 || (finished && self.partition.draining.is_cancelled()) {
+            let idle = self.running.is_empty() && self.deferred.is_empty();
+            if idle || (finished && self.partition.draining.is_cancelled()) {
                 return self.leave().await;
             }
+            let retry_at = self.blocked.map(|since| since + CALLBACK_WAIT);
             let msg = tokio::select! {
                 msg = self.rx.recv() => msg,
                 () = self.partition.cancel.cancelled() => return Err(Stop::Cancelled),
                 () = self.partition.draining.cancelled(), if finished => return self.leave().await,
+                () = sleep_until(retry_at), if retry_at.is_some() => {
+                    // The callback did not come: try the refused transitions again.
+                    self.blocked = None;
+                    continue;
+                }
             };
             let Some(msg) = msg else { return Ok(()) };
             self.handle(msg).await?;
         }
     }
 
+    /// Applies the refused transitions again, in order, until one is refused again.
+    async fn retry_deferred(&mut self) -> Result<(), Stop> {
+        while self.blocked.is_none()
+            && let Some((event, acks)) = self.deferred.pop_front()
+        {
+            self.transition(event, acks).await?;
+        }
+        Ok(())
+    }
+
     /// Hands the execution back to the store: it is parked or finished.
     async fn leave(&mut self) -> Result<(), Stop> {
         if !self.pending_acks.is_empty() {
             let acks = std::mem::take(&mut self.pending_acks);
-            let _ = self.shared.store.ack(&self.partition.lease, &acks).await;
+            // Not acknowledged (the store failed): the entries stay pending, and the
+            // partition's sweep hands them to an actor again, which finds them stale.
+            if let Err(error) = self.shared.store.ack(&self.partition.lease, &acks).await {
+                metrics::counter!("baton_store_errors_total", "operation" => "ack", "kind" => error.kind()).increment(1);
+            }
         }
         let (reply, replied) = oneshot::channel();
         if self
             .partition
             .control
-            .send(crate::worker::actor::Control::Idle {
+            .send(Control::Idle {
                 id: self.id.clone(),
                 reply,
             })
@@ -235,10 +295,14 @@ impl<S: Store> Actor<S> {
                 Some(event) => {
                     let callback = matches!(event, Event::Callback { .. });
                     let queued = crate::store::enqueued_ms(&entry.id);
-                    self.transition(event, vec![entry.id]).await?;
-                    if let (true, Some(queued)) = (callback, queued) {
-                        let waited = (now_ms() - queued).max(0) as f64 / 1000.0;
+                    let applied = self.transition(event, vec![entry.id]).await?;
+                    if let (true, true, Some(queued)) = (applied, callback, queued) {
+                        let waited = (super::now_ms() - queued).max(0) as f64 / 1000.0;
                         metrics::histogram!("baton_callback_resume_seconds").record(waited);
+                    }
+                    if callback && applied {
+                        // The callback refused transitions waited for is in.
+                        self.blocked = None;
                     }
                     Ok(())
                 }
@@ -249,7 +313,7 @@ impl<S: Store> Actor<S> {
                 notify,
                 result,
             } => {
-                self.in_flight = self.in_flight.saturating_sub(1);
+                self.running.remove(&(frame, attempt));
                 let event = if notify {
                     Event::Submitted {
                         frame,
@@ -263,108 +327,36 @@ impl<S: Store> Actor<S> {
                         result,
                     }
                 };
-                self.transition(event, Vec::new()).await
+                self.transition(event, Vec::new()).await.map(drop)
             }
         }
     }
 
-    /// Applies one event, commits it, then runs its effects.
-    async fn transition(&mut self, event: Event, mut acks: Vec<String>) -> Result<(), Stop> {
-        let machine = Machine {
-            definition: &self.definition.machine,
-            settings: &self.settings,
-            tokens: &*self.shared.tokens,
-        };
-        let before = self.exec.seq;
-        let tx = apply(
-            &machine,
-            &mut self.exec,
-            event,
-            Input {
-                now_ms: now_ms(),
-                random: rand::random::<f64>(),
-            },
-        );
-        acks.append(&mut self.pending_acks);
-        if self.exec.seq == before {
-            // A stale event: nothing to write; acknowledge it with the next commit.
-            self.pending_acks = acks;
-            return Ok(());
-        }
-        // A finished execution is never active, even with an answer still to come (a stop
-        // or a failed sibling during an HTTP call): that answer changes nothing.
-        let active = !self.exec.status.is_final()
-            && (self.exec.runnable().is_some() || self.in_flight + tx.effects.len() > 0);
-        let earliest = tx.timers_set.iter().map(|t| t.due_ms).min();
-        let request = CommitRequest {
-            record: self.exec.clone(),
-            history: tx.history,
-            timers_set: tx.timers_set,
-            timers_cleared: tx.timers_cleared,
-            tokens_opened: tx.tokens_opened,
-            tokens_closed: tx.tokens_closed,
-            acks,
-            active,
-        };
-        let span = tracing::debug_span!("transition", execution = %self.id, seq = self.exec.seq);
-        self.partition
-            .committer
-            .commit(request)
-            .instrument(span)
-            .await
-            .map_err(Stop::Commit)?;
-        metrics::counter!("baton_transitions_total").increment(1);
-        if let Some(due) = earliest {
-            self.partition.timers.note(due);
-        }
-        for effect in tx.effects {
+    /// Sends every request the record has in flight that this actor has not sent.
+    pub(super) fn resend_in_flight(&mut self) {
+        let resend: Vec<Effect> = self
+            .exec
+            .in_flight()
+            .filter(|(frame, step)| !self.running.contains(&(*frame, step.attempt)))
+            .filter_map(|(frame, step)| {
+                let request = step.request.clone()?;
+                Some(Effect::Http {
+                    frame,
+                    attempt: step.attempt,
+                    request,
+                    notify: step.token.is_some(),
+                })
+            })
+            .collect();
+        for effect in resend {
             self.spawn_effect(effect);
         }
-        if tx.finished {
-            metrics::counter!("baton_executions_finished_total", "status" => self.exec.status.as_str()).increment(1);
-            if let Some(finished) = &self.shared.finished {
-                let _ = finished.send(self.id.clone());
-            }
-        }
-        Ok(())
     }
+}
 
-    fn spawn_effect(&mut self, effect: Effect) {
-        if self.partition.draining.is_cancelled() {
-            // Committed, and the execution is active: the partition's next owner sends it.
-            return;
-        }
-        let Effect::Http {
-            frame,
-            attempt,
-            request,
-            notify,
-        } = effect;
-        self.in_flight += 1;
-        let http = self.shared.http.clone();
-        let me = self.me.clone();
-        let span = tracing::info_span!(
-            "http_task",
-            execution = %self.id,
-            frame,
-            attempt,
-            method = %request.method,
-            url = %crate::http::loggable_url(&request.url),
-            notify,
-        );
-        tokio::spawn(async move {
-            let began = std::time::Instant::now();
-            let result = http.invoke(&request).instrument(span).await;
-            let kind = if notify { "notify" } else { "task" };
-            let outcome = if result.is_ok() { "ok" } else { "error" };
-            metrics::histogram!("baton_task_duration_seconds", "kind" => kind, "outcome" => outcome)
-                .record(began.elapsed().as_secs_f64());
-            let _ = me.send(Msg::Http {
-                frame,
-                attempt,
-                notify,
-                result,
-            });
-        });
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

@@ -4,9 +4,12 @@
 //! every execution from its last committed transition.
 
 mod actor;
+mod backoff;
 mod committer;
 mod partition;
 mod shared;
+mod sweep;
+mod transition;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::store::{Partition, Store, partition_of};
 
+pub use backoff::Backoff;
 pub use shared::{DefinitionCache, KeyRingMinter, Loaded, Shared, now_ms};
 
 /// How a worker runs.
@@ -30,6 +34,14 @@ pub struct WorkerConfig {
     pub commit_batch: usize,
     /// Most queue entries read at once.
     pub read_batch: usize,
+    /// How often an owned partition resumes executions nobody runs, hands pending queue
+    /// entries to actors, deletes expired executions and updates its gauges.
+    pub sweep_interval: Duration,
+    /// Longest wait between retries after a store error.
+    pub max_backoff: Duration,
+    /// After every commit, read the record back and check it equals the one in memory
+    /// (tests: it proves the record writer).
+    pub verify_records: bool,
 }
 
 impl Default for WorkerConfig {
@@ -39,6 +51,9 @@ impl Default for WorkerConfig {
             lease_ttl: Duration::from_secs(10),
             commit_batch: 128,
             read_batch: 512,
+            sweep_interval: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(5),
+            verify_records: false,
         }
     }
 }
@@ -67,45 +82,25 @@ impl<S: Store> Worker<S> {
         let mut releasing: Vec<JoinHandle<()>> = Vec::new();
         // Start the search at a different partition per worker so workers spread out.
         let offset = partition_of(&self.config.id, partitions);
+        let mut failures = Backoff::new(self.config.lease_ttl / 8, self.config.lease_ttl);
         loop {
             owned.retain(|_, (_, handle)| !handle.is_finished());
             releasing.retain(|handle| !handle.is_finished());
-            let live = store
-                .heartbeat_worker(&self.config.id, ttl_ms)
-                .await
-                .unwrap_or(1)
-                .max(1);
-            let share = (partitions as usize).div_ceil(live);
-            if owned.len() < share {
-                for i in 0..partitions {
-                    let p = (offset + i) % partitions;
-                    if owned.contains_key(&p) {
-                        continue;
-                    }
-                    if let Ok(Some(lease)) = store.acquire(p, &self.config.id, ttl_ms).await {
-                        let cancel = shutdown.child_token();
-                        let task = tokio::spawn(partition::run(
-                            self.shared.clone(),
-                            lease,
-                            self.config.clone(),
-                            cancel.clone(),
-                        ));
-                        owned.insert(p, (cancel, task));
-                        if owned.len() >= share {
-                            break;
-                        }
-                    }
+            match store.heartbeat_worker(&self.config.id, ttl_ms).await {
+                Ok(live) => {
+                    failures.reset();
+                    let share = (partitions as usize).div_ceil(live.max(1));
+                    self.balance(&mut owned, &mut releasing, share, offset, &shutdown)
+                        .await;
                 }
-            } else {
-                // Hand extra partitions to newly arrived workers.
-                while owned.len() > share {
-                    let Some(p) = owned.keys().copied().max() else {
-                        break;
-                    };
-                    if let Some((cancel, task)) = owned.remove(&p) {
-                        cancel.cancel();
-                        releasing.push(task);
+                Err(error) => {
+                    // Without a heartbeat the share is unknown: keep what is owned (each
+                    // partition watches its own lease) and take nothing new.
+                    metrics::counter!("baton_store_errors_total", "operation" => "heartbeat_worker", "kind" => error.kind()).increment(1);
+                    if failures.should_log() {
+                        tracing::warn!(worker = %self.config.id, %error, failures = failures.failures() + 1, "cannot record the worker's heartbeat; retrying");
                     }
+                    failures.next_delay();
                 }
             }
             tokio::select! {
@@ -122,5 +117,59 @@ impl<S: Store> Worker<S> {
         // Leave (alive for 0 ms): the other workers count one less and take this worker's
         // share at once, not after its heartbeat expires.
         let _ = store.heartbeat_worker(&self.config.id, 0).await;
+    }
+
+    /// Takes free partitions up to `share`, or hands partitions beyond it over.
+    async fn balance(
+        &self,
+        owned: &mut HashMap<Partition, (CancellationToken, JoinHandle<()>)>,
+        releasing: &mut Vec<JoinHandle<()>>,
+        share: usize,
+        offset: Partition,
+        shutdown: &CancellationToken,
+    ) {
+        let store = &self.shared.store;
+        let partitions = store.partitions();
+        let ttl_ms = self.config.lease_ttl.as_millis() as u64;
+        if owned.len() < share {
+            for i in 0..partitions {
+                let p = (offset + i) % partitions;
+                if owned.contains_key(&p) {
+                    continue;
+                }
+                match store.acquire(p, &self.config.id, ttl_ms).await {
+                    Ok(Some(lease)) => {
+                        let cancel = shutdown.child_token();
+                        let task = tokio::spawn(partition::run(
+                            self.shared.clone(),
+                            lease,
+                            self.config.clone(),
+                            cancel.clone(),
+                        ));
+                        owned.insert(p, (cancel, task));
+                        if owned.len() >= share {
+                            break;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(error) => {
+                        metrics::counter!("baton_store_errors_total", "operation" => "acquire", "kind" => error.kind()).increment(1);
+                        tracing::debug!(partition = p, %error, "cannot acquire the partition; trying again later");
+                        break;
+                    }
+                }
+            }
+        } else {
+            // Hand extra partitions to newly arrived workers.
+            while owned.len() > share {
+                let Some(p) = owned.keys().copied().max() else {
+                    break;
+                };
+                if let Some((cancel, task)) = owned.remove(&p) {
+                    cancel.cancel();
+                    releasing.push(task);
+                }
+            }
+        }
     }
 }

@@ -32,7 +32,24 @@ pub struct Loaded {
     pub machine: StateMachine,
     /// The state machine's role (`$$.Execution.RoleArn`, `ExecutionStarted.roleArn`).
     pub role_arn: String,
+    /// How long its finished executions are kept, when the machine says.
+    pub retention_ms: Option<u64>,
 }
+
+impl Loaded {
+    /// The worker's settings with this revision's role and retention.
+    pub fn settings(&self, worker: &Settings) -> Settings {
+        Settings {
+            role_arn: self.role_arn.clone(),
+            retention_ms: self.retention_ms.unwrap_or(worker.retention_ms),
+            ..worker.clone()
+        }
+    }
+}
+
+/// Most definitions kept parsed; past it the cache starts over (revisions are few, and
+/// parsing one takes milliseconds).
+const CACHED_DEFINITIONS: usize = 1024;
 
 /// Parsed definitions by (state machine, revision); revisions never change.
 #[derive(Debug, Default)]
@@ -72,11 +89,13 @@ impl DefinitionCache {
         let machine = Arc::new(Loaded {
             machine: parsed.machine,
             role_arn: record.role_arn,
+            retention_ms: record.retention_ms,
         });
-        self.parsed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, machine.clone());
+        let mut parsed = self.parsed.lock().unwrap_or_else(|p| p.into_inner());
+        if parsed.len() >= CACHED_DEFINITIONS {
+            parsed.clear();
+        }
+        parsed.insert(key, machine.clone());
         Ok(machine)
     }
 }

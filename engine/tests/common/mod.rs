@@ -131,6 +131,7 @@ impl<S: Store> Fixture<S> {
         });
         let config = WorkerConfig {
             lease_ttl: Duration::from_secs(3),
+            verify_records: true,
             ..WorkerConfig::default()
         };
         tokio::spawn(Worker::new(shared, config).run(CancellationToken::new()));
@@ -203,6 +204,7 @@ impl<S: Store> Rig<S> {
             kind: "STANDARD".into(),
             created_ms: now_ms(),
             updated_ms: now_ms(),
+            retention_ms: None,
         };
         self.store
             .create_state_machine(record)

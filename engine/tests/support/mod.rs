@@ -399,6 +399,7 @@ pub async fn create_machine<S: Store>(store: &S, name: &str, definition: &Value)
         kind: "STANDARD".into(),
         created_ms: now_ms(),
         updated_ms: now_ms(),
+        retention_ms: None,
     };
     store
         .create_state_machine(record)
@@ -437,6 +438,7 @@ pub async fn start_execution<S: Store>(store: &S, sm: &str, name: &str, input: V
     {
         Started::Created => id,
         Started::Exists(_) => panic!("execution {id} exists"),
+        Started::RevisionGone => panic!("the revision of {id} is gone"),
     }
 }
 

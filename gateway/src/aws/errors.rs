@@ -74,6 +74,14 @@ impl AwsError {
         )
     }
 
+    /// The store cannot serve for now (HTTP 503): SDKs retry it.
+    pub fn unavailable(message: impl Into<String>) -> AwsError {
+        AwsError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            ..AwsError::new("ServiceUnavailableException", message)
+        }
+    }
+
     pub fn internal(message: impl Into<String>) -> AwsError {
         AwsError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -95,6 +103,7 @@ impl AwsError {
             "SerializationException"
             | "UnknownOperationException"
             | "InternalFailure"
+            | "ServiceUnavailableException"
             | "InvalidSignatureException"
             | "IncompleteSignatureException"
             | "UnrecognizedClientException"
@@ -122,6 +131,7 @@ impl From<ServiceError> for AwsError {
     fn from(e: ServiceError) -> AwsError {
         match e {
             ServiceError::Internal(message) => AwsError::internal(message),
+            e @ ServiceError::Unavailable(_) => AwsError::unavailable(e.to_string()),
             ServiceError::Validation(message) => AwsError::validation(message),
             other => AwsError::new(other.code(), other.to_string()),
         }

@@ -68,7 +68,7 @@ pub async fn create(state: &SharedState, input: &Input) -> Result<Value, AwsErro
     check_express(definition, kind)?;
     let record = state
         .service
-        .create_state_machine(name, definition, Some(role), kind)
+        .create_state_machine(name, definition, Some(role), kind, None)
         .await?;
     Ok(object([
         (
@@ -99,7 +99,7 @@ pub async fn update(state: &SharedState, input: &Input) -> Result<Value, AwsErro
     }
     let record = state
         .service
-        .update_state_machine(&name, definition, role)
+        .update_state_machine(&name, definition, role, None)
         .await?;
     Ok(object([
         ("updateDate", epoch(record.updated_ms)),

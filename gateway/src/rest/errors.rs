@@ -12,6 +12,7 @@
 //! | 409 | `StateMachineAlreadyExists`, `ExecutionAlreadyExists`, `TaskTimedOut` (the task is closed), `ConflictException` |
 //! | 413 | `PayloadTooLarge` |
 //! | 500 | `InternalError` |
+//! | 503 | `ServiceUnavailable`: the store refuses or cannot serve for now (unreachable, out of memory, read-only); nothing was changed, retry |
 //!
 //! Handlers return [`ApiError`]; plain-text errors made below the handlers (the body limit,
 //! the timeout, a caught panic, 405) are rewritten to the same shape by [`json_edge_errors`].
@@ -148,6 +149,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         | ServiceError::InvalidOutput(_)
         | ServiceError::InvalidToken(_)
         | ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
+        ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

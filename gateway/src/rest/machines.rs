@@ -29,6 +29,11 @@ pub struct PutParams {
     #[serde(rename = "roleArn")]
     #[param(rename = "roleArn", min_length = 1, max_length = 256)]
     pub role_arn: Option<String>,
+    /// How long finished executions of this machine are kept before they are deleted
+    /// (`90d`, `12h`, `30m`, `3s`; humantime). Applies to executions started after the
+    /// change; kept on updates when absent. Default: the server's `--retention`.
+    #[param(example = "7d")]
+    pub retention: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -84,6 +89,11 @@ pub async fn put_state_machine(
             "roleArn must be 1 to 256 characters".into(),
         )));
     }
+    let retention = params
+        .retention
+        .as_deref()
+        .map(parse_retention)
+        .transpose()?;
     let definition = definition
         .map_err(|d| ApiError::invalid_definition(d.message.clone(), std::slice::from_ref(&d)))?;
     let service = &state.service;
@@ -96,7 +106,13 @@ pub async fn put_state_machine(
         else {
             let kind = params.kind.unwrap_or(MachineType::Standard).into();
             match service
-                .create_state_machine(name, &definition, params.role_arn.as_deref(), kind)
+                .create_state_machine(
+                    name,
+                    &definition,
+                    params.role_arn.as_deref(),
+                    kind,
+                    retention,
+                )
                 .await
             {
                 Ok(record) => {
@@ -120,11 +136,14 @@ pub async fn put_state_machine(
             .into());
         }
         let role = params.role_arn.as_deref();
-        if current.definition == definition && role.is_none_or(|r| r == current.role_arn) {
+        if current.definition == definition
+            && role.is_none_or(|r| r == current.role_arn)
+            && retention.is_none_or(|r| Some(r) == current.retention_ms)
+        {
             return Ok((StatusCode::OK, Json(machine_view(&state, current, false))));
         }
         let record = service
-            .update_state_machine(name, Some(&definition), role)
+            .update_state_machine(name, Some(&definition), role, retention.map(Some))
             .await?;
         return Ok((StatusCode::OK, Json(machine_view(&state, record, false))));
     }
@@ -151,17 +170,12 @@ pub async fn get_state_machine(
 ) -> Result<Json<StateMachineView>, ApiError> {
     let name = checked(&name)?;
     let service = &state.service;
-    let latest = service.describe_state_machine(name).await?;
     let record = match params.revision {
-        None => latest,
+        None => service.describe_state_machine(name).await?,
         Some(0) => return Err(ApiError::bad_request("revision must be 1 or more")),
-        Some(n) if n == latest.revision => latest,
         Some(n) => service
-            .store
-            .get_state_machine_revision(name, n)
-            .await
-            .map_err(ServiceError::from)?
-            .filter(|_| n < latest.revision)
+            .state_machine_revision(name, n)
+            .await?
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::NOT_FOUND,
@@ -251,4 +265,17 @@ pub async fn validate(
             .any(|d| d.severity == baton_definitions::Severity::Error),
         diagnostics: diagnostics.iter().map(DiagnosticView::from).collect(),
     })
+}
+
+/// A retention period: a humantime duration of at least one second.
+fn parse_retention(text: &str) -> Result<u64, ApiError> {
+    let duration = humantime::parse_duration(text).map_err(|e| {
+        ApiError::bad_request(format!(
+            "retention must be a duration such as 90d, 12h or 30s: {e}"
+        ))
+    })?;
+    if duration < std::time::Duration::from_secs(1) {
+        return Err(ApiError::bad_request("retention must be at least 1s"));
+    }
+    Ok(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
 }

@@ -13,12 +13,14 @@
 //! | `POST /v1/state-machines/{name}/executions/{execution}/stop` | stop (ends `ABORTED`) | 200 |
 //! | `GET /v1/state-machines/{name}/executions/{execution}/history?order&limit&cursor` | history events | 200 |
 //! | `POST /v1/callbacks/{token}/success` · `/failure` · `/heartbeat` | answer a waiting task (no bearer token: the task token is the capability) | 200 `{}` |
-//! | `GET /healthz`, `GET /metrics`, `GET /openapi.json` | operations | 200 |
+//! | `GET /v1/dead-letters?limit&cursor` | queue entries and timers that could not be read, with the reason | 200 |
+//! | `GET /livez`, `GET /readyz` (`/healthz`), `GET /metrics`, `GET /openapi.json` | operations ([`system`]) | 200 |
 //!
 //! Errors and their statuses: [`errors`]. Bodies: [`body`].
 
 pub mod body;
 pub mod callbacks;
+pub mod dead_letters;
 pub mod errors;
 pub mod executions;
 pub mod history;
@@ -90,10 +92,13 @@ fn api_router() -> OpenApiRouter<SharedState> {
         .routes(routes!(executions::describe_execution))
         .routes(routes!(executions::stop_execution))
         .routes(routes!(history::get_history))
+        .routes(routes!(dead_letters::list_dead_letters))
 }
 
 fn system_router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
+        .routes(routes!(system::livez))
+        .routes(routes!(system::readyz))
         .routes(routes!(system::healthz))
         .routes(routes!(system::metrics))
         .routes(routes!(openapi))

@@ -26,7 +26,7 @@ impl<S: Store> Service<S> {
             Ok(()) => Ok(()),
             Err(CallbackError::Closed) => Err(ServiceError::TaskTimedOut),
             Err(CallbackError::Gone) => Err(ServiceError::TaskDoesNotExist),
-            Err(CallbackError::Store(e)) => Err(ServiceError::Internal(e)),
+            Err(CallbackError::Store(e)) => Err(e.into()),
         }
     }
 

@@ -38,6 +38,9 @@ pub enum ServiceError {
     Validation(String),
     #[error("{0}")]
     Conflict(String),
+    /// The store cannot serve for now (unreachable, out of memory, read-only): retry.
+    #[error("Service Unavailable: {0}; nothing was changed, try again later")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -60,6 +63,7 @@ impl ServiceError {
             ServiceError::TaskTimedOut => "TaskTimedOut",
             ServiceError::Validation(_) => "ValidationException",
             ServiceError::Conflict(_) => "ConflictException",
+            ServiceError::Unavailable(_) => "ServiceUnavailable",
             ServiceError::Internal(_) => "InternalError",
         }
     }
@@ -67,6 +71,35 @@ impl ServiceError {
 
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> ServiceError {
-        ServiceError::Internal(e.to_string())
+        if let Some(reason) = e.unavailable() {
+            metrics::counter!("baton_store_unavailable_total", "kind" => e.kind()).increment(1);
+            return ServiceError::Unavailable(reason.to_owned());
+        }
+        ServiceError::Internal(without_script_details(&e.to_string()))
+    }
+}
+
+/// A store error's text without the script hash and Lua line Redis appends
+/// (`… script: 5d3b…, on @user_script:12.`): they help nobody calling the API.
+fn without_script_details(text: &str) -> String {
+    match text.find(" script: ") {
+        Some(at) => text[..at].trim_end_matches(['.', ',', ' ']).to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_details_are_cut() {
+        assert_eq!(
+            without_script_details(
+                "redis: ERR user_script:3: bad. script: 6177b59560b640e8f444d44c90df5bec045f507b, on @user_script:3."
+            ),
+            "redis: ERR user_script:3: bad"
+        );
+        assert_eq!(without_script_details("plain"), "plain");
     }
 }

@@ -46,9 +46,27 @@ impl<S: Store> Service<S> {
         state_machine: &str,
         options: StartOptions,
     ) -> Result<(Execution, bool)> {
+        // The revision read may be replaced and dropped before the start counts on it:
+        // then start again on the new latest.
+        for _ in 0..5 {
+            if let Some(started) = self.try_start(state_machine, &options).await? {
+                return Ok(started);
+            }
+        }
+        Err(ServiceError::Conflict(format!(
+            "state machine '{state_machine}' is changing concurrently; try again"
+        )))
+    }
+
+    async fn try_start(
+        &self,
+        state_machine: &str,
+        options: &StartOptions,
+    ) -> Result<Option<(Execution, bool)>> {
         let record = self.describe_state_machine(state_machine).await?;
         let name = options
             .name
+            .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         check_name(&name)?;
         let text = options.input.as_deref().unwrap_or("{}");
@@ -88,18 +106,19 @@ impl<S: Store> Service<S> {
         {
             Started::Created => {
                 metrics::counter!("baton_executions_started_total").increment(1);
-                Ok((exec, true))
+                Ok(Some((exec, true)))
             }
             Started::Exists(existing)
                 if existing.status == Status::Running
                     && existing.input == input
                     && !options.sync =>
             {
-                Ok((*existing, false))
+                Ok(Some((*existing, false)))
             }
             Started::Exists(existing) => Err(ServiceError::ExecutionAlreadyExists(
                 self.settings.execution_arn(&existing.id),
             )),
+            Started::RevisionGone => Ok(None),
         }
     }
 

@@ -69,13 +69,15 @@ impl<S: Store> Service<S> {
         }
     }
 
-    /// Creates revision 1. Creating again with the same definition and role is a no-op.
+    /// Creates the state machine (its first revision). Creating again with the same
+    /// definition, role and type is a no-op.
     pub async fn create_state_machine(
         &self,
         name: &str,
         definition: &str,
         role_arn: Option<&str>,
         kind: MachineKind,
+        retention_ms: Option<u64>,
     ) -> Result<StateMachineRecord> {
         check_name(name)?;
         parse_definition(definition).map_err(invalid)?;
@@ -88,9 +90,10 @@ impl<S: Store> Service<S> {
             kind: kind.as_str().to_owned(),
             created_ms: now,
             updated_ms: now,
+            retention_ms,
         };
         match self.store.create_state_machine(record.clone()).await? {
-            Ok(()) => Ok(record),
+            Ok(created) => Ok(created),
             Err(existing)
                 if existing.definition == record.definition
                     && existing.role_arn == record.role_arn
@@ -104,14 +107,17 @@ impl<S: Store> Service<S> {
         }
     }
 
-    /// Stores a new revision; running executions keep the one they started with.
+    /// Stores a new revision; running executions keep the one they started with. `None`
+    /// keeps the current value of each field (`retention_ms: Some(None)` goes back to the
+    /// process default).
     pub async fn update_state_machine(
         &self,
         name: &str,
         definition: Option<&str>,
         role_arn: Option<&str>,
+        retention_ms: Option<Option<u64>>,
     ) -> Result<StateMachineRecord> {
-        if definition.is_none() && role_arn.is_none() {
+        if definition.is_none() && role_arn.is_none() && retention_ms.is_none() {
             return Err(ServiceError::Validation(
                 "give a new definition, a new roleArn, or both".into(),
             ));
@@ -125,6 +131,7 @@ impl<S: Store> Service<S> {
                 revision: current.revision + 1,
                 definition: definition.map_or(current.definition.clone(), str::to_owned),
                 role_arn: role_arn.map_or(current.role_arn.clone(), str::to_owned),
+                retention_ms: retention_ms.unwrap_or(current.retention_ms),
                 updated_ms: now_ms(),
                 ..current
             };
@@ -135,6 +142,24 @@ impl<S: Store> Service<S> {
         Err(ServiceError::Conflict(format!(
             "state machine '{name}' is being updated concurrently; try again"
         )))
+    }
+
+    /// A revision of the state machine as it exists now (not one of a deleted machine of
+    /// the same name).
+    pub async fn state_machine_revision(
+        &self,
+        name: &str,
+        revision: u32,
+    ) -> Result<Option<StateMachineRecord>> {
+        let latest = self.describe_state_machine(name).await?;
+        if revision == latest.revision {
+            return Ok(Some(latest));
+        }
+        Ok(self
+            .store
+            .get_state_machine_revision(name, revision)
+            .await?
+            .filter(|r| r.revision < latest.revision && r.created_ms == latest.created_ms))
     }
 
     pub async fn describe_state_machine(&self, name: &str) -> Result<StateMachineRecord> {

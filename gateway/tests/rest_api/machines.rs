@@ -91,6 +91,15 @@ async fn put_creates_then_stores_revisions() {
     assert_eq!(status, 200);
     assert_eq!(same["revision"], 1);
 
+    // An execution of revision 1 keeps that revision after the machine moves on.
+    let (status, run) = api
+        .post(
+            "/v1/state-machines/m/executions",
+            serde_json::json!({"name": "on-1"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{run}");
+
     // A new definition is revision 2; the role is kept.
     let (status, second) = api.put_json("/v1/state-machines/m", &hello()).await;
     assert_eq!(status, 200, "{second}");

@@ -1,32 +1,56 @@
-//! `Store::commit`: a batch of transitions in one `commit.lua` call.
+//! `Store::commit`: a batch of transitions in one `commit.lua` call. [`Segment`] builds one
+//! request's arguments as `commit.lua` reads them (the layout is written once, here; the
+//! tests read it back with [`decode`]).
 
 use std::collections::BTreeMap;
 
 use super::{PartitionKeys, RedisStore, SCRIPTS, encode, timer_member};
-use crate::machine::TokenClosed;
+use crate::machine::{Status, TokenClosed};
+use crate::store::record::{Part, PartKey, RecordWrite};
 use crate::store::{CommitError, CommitRequest, Lease, Result, Store, StoreError, partition_of};
 
-/// One request, serialized: the arguments of its segment in `commit.lua`.
-struct Segment<'a> {
-    id: &'a str,
-    expected: u64,
-    seq: u64,
-    record: String,
-    active: bool,
-    finished: bool,
-    history: Vec<String>,
-    cleared: Vec<String>,
-    set: Vec<(i64, String)>,
-    /// Token fields to HSET (`Some(state)`) or HDEL (`None`): the net effect of the opened
-    /// then the closed tokens, in order.
-    tokens: BTreeMap<&'a str, Option<String>>,
-    acks: &'a [String],
+/// One operation of a segment: a code and its arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Op {
+    pub code: &'static str,
+    pub args: Vec<String>,
 }
 
-impl<'a> Segment<'a> {
-    fn new(request: &'a CommitRequest) -> Result<Segment<'a>> {
-        let id = request.record.id.as_str();
-        let mut tokens = BTreeMap::new();
+/// One request, encoded: the header and operations of its segment in `commit.lua`, and the
+/// keys it uses.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Segment {
+    pub id: String,
+    pub expected: u64,
+    pub seq: u64,
+    pub head: String,
+    pub active: bool,
+    pub finished: bool,
+    pub keys: Vec<String>,
+    pub ops: Vec<Op>,
+}
+
+/// Arguments of the header: len id expected seq head active final nkeys.
+const HEADER: usize = 8;
+
+impl Segment {
+    pub fn new(request: &CommitRequest, keys: &PartitionKeys) -> Result<Segment> {
+        let record = &request.record;
+        let head = &record.head;
+        let id = head.id.as_str();
+        let finished = head.status.is_final();
+        let mut segment = Segment {
+            id: id.to_owned(),
+            expected: head.seq.wrapping_sub(1),
+            seq: head.seq,
+            head: encode(head)?,
+            active: request.active,
+            finished,
+            keys: vec![keys.record(id), keys.history(id), keys.tokens(id)],
+            ops: Vec::new(),
+        };
+        // Tokens: the net effect of those opened, then those closed, in order.
+        let mut tokens: BTreeMap<&str, Option<String>> = BTreeMap::new();
         for open in &request.tokens_opened {
             let (timer, seconds) = match open.heartbeat {
                 Some((timer, seconds)) => (timer.to_string(), seconds.to_string()),
@@ -34,83 +58,164 @@ impl<'a> Segment<'a> {
             };
             tokens.insert(open.key.as_str(), Some(format!("o|{timer}|{seconds}")));
         }
+        let mut guarded = Vec::new();
         for (key, how) in &request.tokens_closed {
+            if *how != TokenClosed::Answered {
+                guarded.push(key.clone());
+            }
             let state = match how {
-                TokenClosed::Done => Some("d".to_owned()),
+                TokenClosed::Answered | TokenClosed::Done => Some("d".to_owned()),
                 TokenClosed::TimedOut => Some("t".to_owned()),
                 TokenClosed::Gone => None,
             };
             tokens.insert(key.as_str(), state);
         }
-        Ok(Segment {
-            id,
-            expected: request.record.seq.wrapping_sub(1),
-            seq: request.record.seq,
-            record: encode(&request.record)?,
-            active: request.active,
-            finished: request.record.status.is_final(),
-            history: request.history.iter().map(encode).collect::<Result<_>>()?,
-            cleared: (request.timers_cleared.iter())
-                .map(|t| timer_member(id, *t))
-                .collect(),
-            set: (request.timers_set.iter())
-                .map(|t| (t.due_ms, timer_member(id, t.id)))
-                .collect(),
-            tokens,
-            acks: &request.acks,
-        })
+        segment.op("G", guarded);
+        if record.full {
+            segment.ops.push(Op {
+                code: "W",
+                args: Vec::new(),
+            });
+        }
+        segment.op("P", parts(record)?);
+        segment.op(
+            "R",
+            record.removed.iter().map(|f| PartKey::Frame(*f).field()),
+        );
+        segment.op(
+            "X",
+            (record.dropped.iter()).flat_map(|c| [c.id.to_string(), c.size.to_string()]),
+        );
+        segment.op(
+            "H",
+            request
+                .history
+                .iter()
+                .map(encode)
+                .collect::<Result<Vec<_>>>()?,
+        );
+        segment.op(
+            "C",
+            request.timers_cleared.iter().map(|t| timer_member(id, *t)),
+        );
+        segment.op(
+            "Z",
+            (request.timers_set.iter())
+                .flat_map(|t| [t.due_ms.to_string(), timer_member(id, t.id)]),
+        );
+        let sets = tokens
+            .iter()
+            .filter_map(|(k, v)| Some([(*k).to_owned(), v.clone()?]));
+        segment.op("T", sets.flatten());
+        let dels = tokens
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| (*k).to_owned());
+        segment.op("K", dels);
+        segment.op("A", request.acks.iter().cloned());
+        if finished {
+            segment
+                .keys
+                .push(keys.index(&head.state_machine, Status::Running));
+            segment
+                .keys
+                .push(keys.index(&head.state_machine, head.status));
+            segment.ops.push(Op {
+                code: "F",
+                args: vec![
+                    head.start_ms.to_string(),
+                    head.status.as_str().to_owned(),
+                    head.expires_ms.map(|t| t.to_string()).unwrap_or_default(),
+                    head.revision.to_string(),
+                ],
+            });
+        }
+        Ok(segment)
     }
 
-    /// Adds the segment's keys and arguments to the call.
-    fn push(&self, keys: &PartitionKeys, call: &mut redis::ScriptInvocation<'_>) {
-        let token_sets = self.tokens.values().filter(|v| v.is_some()).count();
-        let token_dels = self.tokens.len() - token_sets;
-        let len = 13
-            + self.history.len()
-            + self.cleared.len()
-            + 2 * self.set.len()
-            + 2 * token_sets
-            + token_dels
-            + self.acks.len();
-        call.key(keys.record(self.id))
-            .key(keys.history(self.id))
-            .key(keys.tokens(self.id));
-        call.arg(len)
-            .arg(self.id)
-            .arg(self.expected)
-            .arg(self.seq)
-            .arg(&self.record)
-            .arg(if self.active { "1" } else { "0" })
-            .arg(if self.finished { "1" } else { "0" });
-        call.arg(self.history.len());
-        for event in &self.history {
-            call.arg(event);
-        }
-        call.arg(self.cleared.len());
-        for member in &self.cleared {
-            call.arg(member);
-        }
-        call.arg(2 * self.set.len());
-        for (due, member) in &self.set {
-            call.arg(due).arg(member);
-        }
-        call.arg(2 * token_sets);
-        for (field, state) in &self.tokens {
-            if let Some(state) = state {
-                call.arg(field).arg(state);
-            }
-        }
-        call.arg(token_dels);
-        for (field, state) in &self.tokens {
-            if state.is_none() {
-                call.arg(field);
-            }
-        }
-        call.arg(self.acks.len());
-        for id in self.acks {
-            call.arg(id);
+    /// Adds operation `code` unless it has no arguments.
+    fn op(&mut self, code: &'static str, args: impl IntoIterator<Item = String>) {
+        let args: Vec<String> = args.into_iter().collect();
+        if !args.is_empty() {
+            self.ops.push(Op { code, args });
         }
     }
+
+    /// The arguments of the segment, `len` first.
+    pub fn args(&self) -> Vec<String> {
+        let mut out =
+            Vec::with_capacity(HEADER + self.ops.iter().map(|o| 2 + o.args.len()).sum::<usize>());
+        out.extend([
+            String::new(),
+            self.id.clone(),
+            self.expected.to_string(),
+            self.seq.to_string(),
+            self.head.clone(),
+            if self.active { "1" } else { "0" }.to_owned(),
+            if self.finished { "1" } else { "0" }.to_owned(),
+            self.keys.len().to_string(),
+        ]);
+        for op in &self.ops {
+            out.push(op.code.to_owned());
+            out.push(op.args.len().to_string());
+            out.extend(op.args.iter().cloned());
+        }
+        out[0] = out.len().to_string();
+        out
+    }
+}
+
+/// The `P` arguments: part field, part JSON, …
+fn parts(record: &RecordWrite) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(record.set.len() * 2);
+    for (key, part) in &record.set {
+        out.push(key.field());
+        out.push(match part {
+            Part::Frame(frame) => encode(frame)?,
+            Part::Value(value) => encode(value)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads segments back from `commit.lua`'s arguments after the lease token and count (the
+/// script's view of them), with the keys each uses.
+#[cfg(test)]
+pub(super) fn decode(args: &[String], keys: &[String]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let (mut i, mut k) = (0, 0);
+    while i < args.len() {
+        let len: usize = args[i].parse().unwrap();
+        let nkeys: usize = args[i + 7].parse().unwrap();
+        let mut ops = Vec::new();
+        let mut p = i + HEADER;
+        while p < i + len {
+            let code = ["G", "P", "R", "X", "W", "H", "C", "Z", "T", "K", "A", "F"]
+                .into_iter()
+                .find(|c| *c == args[p])
+                .expect("a known operation");
+            let count: usize = args[p + 1].parse().unwrap();
+            ops.push(Op {
+                code,
+                args: args[p + 2..p + 2 + count].to_vec(),
+            });
+            p += 2 + count;
+        }
+        assert_eq!(p, i + len, "the segment ends where its length says");
+        out.push(Segment {
+            id: args[i + 1].clone(),
+            expected: args[i + 2].parse().unwrap(),
+            seq: args[i + 3].parse().unwrap(),
+            head: args[i + 4].clone(),
+            active: args[i + 5] == "1",
+            finished: args[i + 6] == "1",
+            keys: keys[k..k + nkeys].to_vec(),
+            ops,
+        });
+        i += len;
+        k += nkeys;
+    }
+    out
 }
 
 impl RedisStore {
@@ -122,23 +227,18 @@ impl RedisStore {
         let mut results: Vec<Option<Result<(), CommitError>>> =
             requests.iter().map(|_| None).collect();
         let keys = self.keys(lease.partition);
-        let mut call = SCRIPTS.commit.prepare_invoke();
-        call.key(&keys.lease)
-            .key(&keys.queue)
-            .key(&keys.timers)
-            .key(&keys.active);
         let mut sent = Vec::with_capacity(requests.len());
         let mut segments = Vec::with_capacity(requests.len());
         for (i, request) in requests.iter().enumerate() {
             // An execution of another partition is not in this one (as for MemoryStore);
             // its keys would not even be in the script's slot.
-            if partition_of(&request.record.id, self.partitions()) != lease.partition
-                || request.record.seq == 0
+            if partition_of(request.id(), self.partitions()) != lease.partition
+                || request.record.head.seq == 0
             {
                 results[i] = Some(Err(CommitError::Conflict));
                 continue;
             }
-            match Segment::new(request) {
+            match Segment::new(request, keys) {
                 Ok(segment) => {
                     sent.push(i);
                     segments.push(segment);
@@ -147,9 +247,21 @@ impl RedisStore {
             }
         }
         if !sent.is_empty() {
+            let mut call = SCRIPTS.commit.prepare_invoke();
+            call.key(&keys.lease)
+                .key(&keys.queue)
+                .key(&keys.timers)
+                .key(&keys.active)
+                .key(&keys.expiry)
+                .key(&keys.counts);
             call.arg(&lease.token).arg(sent.len());
             for segment in &segments {
-                segment.push(keys, &mut call);
+                for key in &segment.keys {
+                    call.key(key);
+                }
+                for arg in segment.args() {
+                    call.arg(arg);
+                }
             }
             let codes: Result<Vec<i64>> = call
                 .invoke_async(&mut self.con())
@@ -161,6 +273,7 @@ impl RedisStore {
                         Some(0) => Ok(()),
                         Some(1) => Err(CommitError::Conflict),
                         Some(2) => Err(CommitError::LeaseLost),
+                        Some(3) => Err(CommitError::CallbackPending),
                         other => Err(CommitError::Store(StoreError::Corrupt(format!(
                             "commit.lua answered {other:?}"
                         )))),
@@ -174,5 +287,116 @@ impl RedisStore {
             .into_iter()
             .map(|r| r.unwrap_or(Err(CommitError::Conflict)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::machine::{Execution, HistoryEvent, OpenToken, Timer};
+
+    fn request() -> CommitRequest {
+        let mut exec = Execution::new(
+            "sm:x".into(),
+            "sm".into(),
+            3,
+            "x".into(),
+            json!({"a": 1}),
+            "A",
+            1_000,
+        );
+        exec.seq = 5;
+        exec.status = Status::Failed;
+        exec.expires_ms = Some(9_000);
+        CommitRequest {
+            record: RecordWrite::full(&mut exec),
+            history: vec![HistoryEvent {
+                id: 2,
+                previous_event_id: 1,
+                timestamp_ms: 1_001,
+                kind: "PassStateEntered".into(),
+                details: json!({}),
+            }],
+            timers_set: vec![Timer {
+                id: 4,
+                due_ms: 7_000,
+            }],
+            timers_cleared: vec![2, 3],
+            tokens_opened: vec![OpenToken {
+                key: "T/1".into(),
+                heartbeat: Some((4, 30)),
+            }],
+            tokens_closed: vec![
+                ("T/0".into(), TokenClosed::TimedOut),
+                ("U/1".into(), TokenClosed::Answered),
+                ("V/1".into(), TokenClosed::Gone),
+            ],
+            acks: vec!["1-1".into()],
+            active: false,
+        }
+    }
+
+    /// What `Segment` writes, `decode` (the script's reading of it) reads back.
+    #[test]
+    fn segments_round_trip() {
+        let keys = PartitionKeys::new("b", 0);
+        let a = Segment::new(&request(), &keys).unwrap();
+        let mut b = a.clone();
+        b.id = "sm:y".into();
+        b.ops.retain(|op| op.code != "F");
+        b.keys.truncate(3);
+        b.finished = false;
+        let args: Vec<String> = a.args().into_iter().chain(b.args()).collect();
+        let keys: Vec<String> = a.keys.iter().chain(&b.keys).cloned().collect();
+        assert_eq!(decode(&args, &keys), [a.clone(), b]);
+
+        let op = |code: &str| {
+            a.ops
+                .iter()
+                .find(|o| o.code == code)
+                .map(|o| o.args.clone())
+        };
+        assert_eq!(
+            (a.expected, a.seq, a.finished, a.active),
+            (4, 5, true, false)
+        );
+        assert_eq!(
+            op("G"),
+            Some(vec!["T/0".into(), "V/1".into()]),
+            "answered is not guarded"
+        );
+        assert_eq!(op("W"), Some(vec![]));
+        assert_eq!(op("C"), Some(vec!["sm:x|2".into(), "sm:x|3".into()]));
+        assert_eq!(op("Z"), Some(vec!["7000".into(), "sm:x|4".into()]));
+        assert_eq!(
+            op("T"),
+            Some(vec![
+                "T/0".into(),
+                "t".into(),
+                "T/1".into(),
+                "o|4|30".into(),
+                "U/1".into(),
+                "d".into()
+            ])
+        );
+        assert_eq!(op("K"), Some(vec!["V/1".into()]));
+        assert_eq!(op("A"), Some(vec!["1-1".into()]));
+        assert_eq!(
+            op("F"),
+            Some(vec![
+                "1000".into(),
+                "FAILED".into(),
+                "9000".into(),
+                "3".into()
+            ])
+        );
+        assert_eq!(a.keys[3], "b:{p0}:l:sm:RUNNING");
+        assert_eq!(a.keys[4], "b:{p0}:l:sm:FAILED");
+        let parts = op("P").unwrap();
+        assert_eq!(parts[0], "i", "the input first");
+        assert_eq!(parts[1], r#"{"a":1}"#);
+        assert_eq!(parts[2], "0", "then frame 0");
     }
 }

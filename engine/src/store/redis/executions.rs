@@ -1,58 +1,88 @@
-//! Executions: start, history pages and callbacks.
+//! Executions: start, load, history pages and callbacks.
 
-use super::{RedisStore, SCRIPTS, decode, encode, record_json, timer_member};
-use crate::machine::{Execution, HistoryEvent, QueuedEvent, Timer};
+use redis::Value;
+
+use super::{RedisStore, SCRIPTS, decode, encode, text, timer_member};
+use crate::clock::now_ms;
+use crate::machine::{Execution, Frame, HistoryEvent, QueuedEvent, Status, Timer};
+use crate::store::record::{Part, PartKey, RecordWrite, assemble};
 use crate::store::{CallbackError, CallbackMessage, Result, Started, StoreError};
 
 impl RedisStore {
     pub(super) async fn start(
         &self,
-        record: Execution,
+        mut record: Execution,
         history: Vec<HistoryEvent>,
         timers: Vec<Timer>,
     ) -> Result<Started> {
-        let id = record.id.as_str();
+        let id = record.id.clone();
         if id.contains('|') {
             return Err(StoreError::Other(format!(
                 "execution id {id:?} must not contain '|'"
             )));
         }
-        let keys = self.keys_of(id);
-        let mut con = self.con();
-        // The listing entry goes first (NX keeps an existing execution's): a crash between
-        // the two leaves an entry without a record, which listing skips, rather than an
-        // execution that is never listed.
-        let _: () = redis::cmd("ZADD")
-            .arg(self.listing_key(&record.state_machine))
-            .arg("NX")
-            .arg(record.start_ms)
-            .arg(id)
-            .query_async(&mut con)
-            .await?;
+        let (sm, revision) = (record.state_machine.clone(), record.revision);
+        // Counted before the execution exists: a crash in between leaves a count too high
+        // (the revision is kept), never too low.
+        if !self.use_revision(&sm, revision, 1).await? {
+            return Ok(Started::RevisionGone);
+        }
+        let keys = self.keys_of(&id);
+        let write = RecordWrite::full(&mut record);
         let mut call = SCRIPTS.start_execution.prepare_invoke();
-        call.key(keys.record(id))
-            .key(keys.history(id))
+        call.key(keys.record(&id))
+            .key(keys.history(&id))
             .key(&keys.timers)
             .key(&keys.active)
             .key(&keys.queue)
-            .arg(id)
-            .arg(record.seq)
-            .arg(encode(&record)?)
+            .key(keys.index(&sm, Status::Running))
+            .key(&keys.counts)
+            .arg(&id)
+            .arg(write.head.seq)
+            .arg(encode(&write.head)?)
+            .arg(write.head.start_ms)
             .arg(encode(&QueuedEvent::Wake)?)
-            .arg(history.len());
+            .arg(write.set.len() * 2);
+        for (key, part) in &write.set {
+            call.arg(key.field());
+            call.arg(match part {
+                Part::Frame(frame) => encode(frame)?,
+                Part::Value(value) => encode(value)?,
+            });
+        }
+        call.arg(history.len());
         for event in &history {
             call.arg(encode(event)?);
         }
         for timer in &timers {
-            call.arg(timer.due_ms).arg(timer_member(id, timer.id));
+            call.arg(timer.due_ms).arg(timer_member(&id, timer.id));
         }
-        let existing: Option<String> = call.invoke_async(&mut con).await?;
-        Ok(match existing {
-            None => Started::Created,
-            Some(text) => {
-                Started::Exists(Box::new(decode("execution record", record_json(&text))?))
-            }
-        })
+        let existing: Value = call.invoke_async(&mut self.con()).await?;
+        let Value::Array(fields) = existing else {
+            return Ok(Started::Created);
+        };
+        self.use_revision(&sm, revision, -1).await?;
+        let mut fields = fields.into_iter();
+        let (Some(first), Some(second)) = (fields.next(), fields.next()) else {
+            return Err(StoreError::Corrupt(format!("the record of {id} is empty")));
+        };
+        let (first, second) = (text(first)?, text(second).unwrap_or_default());
+        let existing = if first == "legacy" {
+            decode("execution record", legacy_json(&second))?
+        } else {
+            let mut head: Execution = decode("execution head", &first)?;
+            head.input = decode("execution input", &second)?;
+            head
+        };
+        Ok(Started::Exists(Box::new(existing)))
+    }
+
+    pub(super) async fn load(&self, id: &str) -> Result<Option<Execution>> {
+        let mut call = SCRIPTS.load.prepare_invoke();
+        call.key(self.keys_of(id).record(id));
+        let reply: Vec<Value> = call.invoke_async(&mut self.con()).await?;
+        let exec = decode_record(id, reply)?;
+        Ok(exec.filter(|e| e.expires_ms.is_none_or(|at| at > now_ms())))
     }
 
     pub(super) async fn history_page(
@@ -104,23 +134,61 @@ impl RedisStore {
             .arg(task)
             .arg(id);
         match message {
-            CallbackMessage::Finish(event) => {
-                let event = encode(&event).map_err(|e| CallbackError::Store(e.to_string()))?;
-                call.arg("f").arg(event)
-            }
+            CallbackMessage::Finish(event) => call.arg("f").arg(encode(&event)?),
             CallbackMessage::Heartbeat => call.arg("h").arg(now_ms),
         };
         let code: i64 = call
             .invoke_async(&mut self.con())
             .await
-            .map_err(|e| CallbackError::Store(e.to_string()))?;
+            .map_err(StoreError::from)?;
         match code {
             0 => Ok(()),
             1 => Err(CallbackError::Gone),
             2 => Err(CallbackError::Closed),
-            _ => Err(CallbackError::Store(format!(
-                "the state of task {task} of {id} is corrupt"
-            ))),
+            _ => Err(
+                StoreError::Corrupt(format!("the state of task {task} of {id} is corrupt")).into(),
+            ),
         }
     }
+}
+
+/// A record from `load.lua`'s reply.
+pub(super) fn decode_record(id: &str, reply: Vec<Value>) -> Result<Option<Execution>> {
+    let mut items = reply.into_iter();
+    let mut head: Option<Execution> = None;
+    let mut parts = Vec::new();
+    while let (Some(field), Some(value)) = (items.next(), items.next()) {
+        let (field, value) = (text(field)?, text(value)?);
+        match field.as_str() {
+            "legacy" => {
+                let mut exec: Execution = decode("execution record", legacy_json(&value))?;
+                exec = assemble(exec, []);
+                return Ok(Some(exec));
+            }
+            "h" => head = Some(decode("execution head", &value)?),
+            "q" => {}
+            other => {
+                let Some(key) = PartKey::parse(other) else {
+                    continue;
+                };
+                let part = match key {
+                    PartKey::Frame(_) => Part::Frame(decode::<Frame>("frame", &value)?),
+                    _ => Part::Value(decode("record part", &value)?),
+                };
+                parts.push((key, part));
+            }
+        }
+    }
+    match head {
+        None if parts.is_empty() => Ok(None),
+        None => Err(StoreError::Corrupt(format!(
+            "the record of {id} has no head"
+        ))),
+        Some(head) => Ok(Some(assemble(head, parts))),
+    }
+}
+
+/// The record JSON of an earlier version's `<seq>|<record JSON>`.
+fn legacy_json(stored: &str) -> &str {
+    stored.split_once('|').map_or(stored, |(_, json)| json)
 }

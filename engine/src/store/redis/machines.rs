@@ -1,11 +1,11 @@
-//! State machines (`{sm}` keys) and execution listing (`<prefix>:ex:<state machine>`).
+//! State machines (`{sm}` keys): create, update, read, list, delete, and the counts of
+//! executions per revision that keep a revision while it is used.
 
-use super::{RedisStore, SCRIPTS, decode, encode, record_json};
-use crate::machine::{Execution, Status};
-use crate::store::{ExecutionPage, Result, StateMachineRecord};
+use super::{RedisStore, SCRIPTS, decode, encode};
+use crate::store::{Result, StateMachineRecord, StoreError};
 
-/// Listing reads the index in batches of this many ids (more when the page is larger).
-const LIST_BATCH: usize = 64;
+/// Attempts before giving up on a revision number that others keep taking.
+const ATTEMPTS: usize = 10;
 
 impl RedisStore {
     fn machine_key(&self, name: &str) -> String {
@@ -16,26 +16,40 @@ impl RedisStore {
         format!("{}:{{sm}}:v:{name}:{revision}", self.inner.prefix)
     }
 
-    fn names_key(&self) -> String {
-        format!("{}:{{sm}}:names", self.inner.prefix)
+    fn sm_key(&self, what: &str) -> String {
+        format!("{}:{{sm}}:{what}", self.inner.prefix)
     }
 
     pub(super) async fn create_machine(
         &self,
-        record: StateMachineRecord,
-    ) -> Result<Result<(), StateMachineRecord>> {
-        let mut call = SCRIPTS.create_state_machine.prepare_invoke();
-        call.key(self.machine_key(&record.name))
-            .key(self.revision_key(&record.name, record.revision))
-            .key(self.names_key())
-            .arg(&record.name)
-            .arg(record.revision)
-            .arg(encode(&record)?);
-        let existing: Option<String> = call.invoke_async(&mut self.con()).await?;
-        match existing {
-            None => Ok(Ok(())),
-            Some(text) => Ok(Err(decode("state machine", &text)?)),
+        mut record: StateMachineRecord,
+    ) -> Result<Result<StateMachineRecord, StateMachineRecord>> {
+        for _ in 0..ATTEMPTS {
+            let last: Option<u32> = redis::cmd("HGET")
+                .arg(self.sm_key("last"))
+                .arg(&record.name)
+                .query_async(&mut self.con())
+                .await?;
+            record.revision = last.unwrap_or(0) + 1;
+            let mut call = SCRIPTS.create_state_machine.prepare_invoke();
+            call.key(self.machine_key(&record.name))
+                .key(self.revision_key(&record.name, record.revision))
+                .key(self.sm_key("names"))
+                .key(self.sm_key("last"))
+                .arg(&record.name)
+                .arg(record.revision)
+                .arg(encode(&record)?);
+            let reply: redis::Value = call.invoke_async(&mut self.con()).await?;
+            match reply {
+                redis::Value::Int(0) => return Ok(Ok(record)),
+                redis::Value::Int(_) => continue,
+                other => return Ok(Err(decode("state machine", &super::text(other)?)?)),
+            }
         }
+        Err(StoreError::Other(format!(
+            "state machine {} is being created concurrently",
+            record.name
+        )))
     }
 
     pub(super) async fn update_machine(&self, record: StateMachineRecord) -> Result<bool> {
@@ -45,9 +59,13 @@ impl RedisStore {
         let mut call = SCRIPTS.update_state_machine.prepare_invoke();
         call.key(self.machine_key(&record.name))
             .key(self.revision_key(&record.name, record.revision))
+            .key(self.sm_key("last"))
+            .key(self.sm_key("uses"))
+            .key(self.revision_key(&record.name, previous))
             .arg(previous)
             .arg(record.revision)
-            .arg(encode(&record)?);
+            .arg(encode(&record)?)
+            .arg(&record.name);
         let stored: i64 = call.invoke_async(&mut self.con()).await?;
         Ok(stored == 1)
     }
@@ -85,7 +103,7 @@ impl RedisStore {
         while out.len() < limit {
             let want = limit - out.len();
             let names: Vec<String> = redis::cmd("ZRANGEBYLEX")
-                .arg(self.names_key())
+                .arg(self.sm_key("names"))
                 .arg(&from)
                 .arg("+")
                 .arg("LIMIT")
@@ -111,85 +129,50 @@ impl RedisStore {
     }
 
     pub(super) async fn delete_machine(&self, name: &str) -> Result<bool> {
-        let mut call = SCRIPTS.delete_state_machine.prepare_invoke();
-        call.key(self.machine_key(name))
-            .key(self.names_key())
-            .arg(name);
-        let deleted: i64 = call.invoke_async(&mut self.con()).await?;
-        Ok(deleted == 1)
+        for _ in 0..ATTEMPTS {
+            let Some(latest) = self.get_machine(name).await? else {
+                return Ok(false);
+            };
+            let mut call = SCRIPTS.delete_state_machine.prepare_invoke();
+            call.key(self.machine_key(name))
+                .key(self.sm_key("names"))
+                .key(self.sm_key("uses"))
+                .key(self.revision_key(name, latest.revision))
+                .arg(name)
+                .arg(latest.revision);
+            match call.invoke_async::<i64>(&mut self.con()).await? {
+                1 => return Ok(true),
+                0 => return Ok(false),
+                _ => continue,
+            }
+        }
+        Err(StoreError::Other(format!(
+            "state machine {name} is being updated concurrently"
+        )))
     }
 
-    /// Newest first; ties on start time by id, descending (as MemoryStore). The cursor is
-    /// `<start ms>|<id>` of the last execution returned; a page is full when `next` is set.
-    pub(super) async fn list(
-        &self,
-        state_machine: &str,
-        status: Option<Status>,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> Result<ExecutionPage> {
-        let mut page = ExecutionPage {
-            executions: Vec::new(),
-            next: None,
-        };
-        if limit == 0 {
-            return Ok(page);
+    /// Counts `delta` executions of `name:revision` (1 for a new one, -n for n deleted);
+    /// false when a new execution asks for a revision that is gone.
+    pub(super) async fn use_revision(&self, name: &str, revision: u32, delta: i64) -> Result<bool> {
+        let mut call = SCRIPTS.use_revision.prepare_invoke();
+        call.key(self.sm_key("uses"))
+            .key(self.machine_key(name))
+            .key(self.revision_key(name, revision))
+            .arg(name)
+            .arg(revision)
+            .arg(delta);
+        let used: i64 = call.invoke_async(&mut self.con()).await?;
+        Ok(used == 1)
+    }
+
+    pub(super) async fn release_uses(&self, released: &[(String, u32)]) -> Result<()> {
+        let mut counts: std::collections::BTreeMap<(&str, u32), i64> = Default::default();
+        for (name, revision) in released {
+            *counts.entry((name.as_str(), *revision)).or_insert(0) += 1;
         }
-        let before = cursor.and_then(|c| {
-            let (start, id) = c.split_once('|')?;
-            Some((start.parse::<i64>().ok()?, id.to_owned()))
-        });
-        let max = before
-            .as_ref()
-            .map_or_else(|| "+inf".to_owned(), |(start, _)| start.to_string());
-        let index = self.listing_key(state_machine);
-        let batch = limit.saturating_add(1).max(LIST_BATCH);
-        let mut con = self.con();
-        let mut offset = 0;
-        loop {
-            let ids: Vec<(String, f64)> = redis::cmd("ZREVRANGEBYSCORE")
-                .arg(&index)
-                .arg(&max)
-                .arg("-inf")
-                .arg("WITHSCORES")
-                .arg("LIMIT")
-                .arg(offset)
-                .arg(batch)
-                .query_async(&mut con)
-                .await?;
-            let exhausted = ids.len() < batch;
-            offset += ids.len();
-            let ids: Vec<(String, i64)> = ids
-                .into_iter()
-                .map(|(id, start)| (id, start as i64))
-                .filter(|(id, start)| {
-                    before
-                        .as_ref()
-                        .is_none_or(|(b_start, b_id)| start < b_start || id < b_id)
-                })
-                .collect();
-            if !ids.is_empty() {
-                let mut pipe = redis::pipe();
-                for (id, _) in &ids {
-                    pipe.cmd("GET").arg(self.keys_of(id).record(id));
-                }
-                let records: Vec<Option<String>> = pipe.query_async(&mut con).await?;
-                for ((id, start), text) in ids.iter().zip(records) {
-                    let Some(text) = text else { continue };
-                    let record: Execution = decode("execution record", record_json(&text))?;
-                    if status.is_some_and(|s| s != record.status) {
-                        continue;
-                    }
-                    page.executions.push(record);
-                    if page.executions.len() == limit {
-                        page.next = Some(format!("{start}|{id}"));
-                        return Ok(page);
-                    }
-                }
-            }
-            if exhausted {
-                return Ok(page);
-            }
+        for ((name, revision), n) in counts {
+            self.use_revision(name, revision, -n).await?;
         }
+        Ok(())
     }
 }

@@ -13,47 +13,57 @@
 //! | `<prefix>:{p<N>}:t` | zset | timers: member `<execution id>\|<timer id>`, score due ms |
 //! | `<prefix>:{p<N>}:a` | set | active execution ids |
 //! | `<prefix>:{p<N>}:lease` | string, PX ttl | the lease token |
-//! | `<prefix>:{p<N>}:x:<id>` | hash | `seq`, `rec` (record JSON) |
+//! | `<prefix>:{p<N>}:e` | zset | finished executions to delete: member `<revision>\|<status>\|<id>`, score ms |
+//! | `<prefix>:{p<N>}:n` | hash | executions per status |
+//! | `<prefix>:{p<N>}:d` | stream | dead letters: `s` source, `x` execution, `v` data, `r` reason, `u` unknown event |
+//! | `<prefix>:{p<N>}:l:<sm>:<status>` | zset | the listing index: execution ids by start ms |
+//! | `<prefix>:{p<N>}:x:<id>` | hash | the record ([`crate::store::record`]): `q` seq, `h` head JSON, `i` input, `<f>` each frame, `c<id>.…` each Parallel/Map run's input, items, selector input and results |
 //! | `<prefix>:{p<N>}:h:<id>` | list | history event JSON; event id = 1-based position |
-//! | `<prefix>:{p<N>}:k:<id>` | hash | task `<state>/<attempt>` → `o\|<hb timer>\|<hb s>` open, `d` done, `t` timed out |
+//! | `<prefix>:{p<N>}:k:<id>` | hash | task `<state>/<attempt>` → `o\|<hb timer>\|<hb s>` open, `c` answered (callback queued), `d` done, `t` timed out |
 //!
 //! Keys outside partitions:
 //!
 //! | key | type | holds |
 //! |---|---|---|
-//! | `<prefix>:meta` | hash | `partitions`: fixed by the first store that connects |
+//! | `<prefix>:meta` | hash | `partitions`: fixed by the first store that connects; `signing-key`: the shared task-token key |
 //! | `<prefix>:{sm}:m:<name>` | hash | a state machine's latest revision: `rev`, `rec` |
-//! | `<prefix>:{sm}:v:<name>:<rev>` | string | each revision (kept after updates and deletion) |
+//! | `<prefix>:{sm}:v:<name>:<rev>` | string | each revision, kept while the machine or an execution uses it |
 //! | `<prefix>:{sm}:names` | zset | state machine names (scores 0: lexical order) |
-//! | `<prefix>:ex:<state machine>` | zset | execution ids by start ms (listing) |
+//! | `<prefix>:{sm}:last` | hash | the last revision number given per name (never reused) |
+//! | `<prefix>:{sm}:uses` | hash | executions (not yet deleted) per `<name>\|<rev>` |
 //! | `<prefix>:workers` | zset | worker → alive until ms (server time) |
 //!
 //! State machine keys share the tag `{sm}` so that create, update and delete (record,
 //! revision and name index together) are one atomic script on a cluster as well; they are
 //! few and rarely written, so one slot is plenty.
 //!
-//! # Connections
+//! # Connections and faults
 //!
-//! All commands go over one multiplexed `ConnectionManager` (reconnects by itself). The
-//! only blocking command, `XREAD BLOCK` in [`Store::read_queue`], runs on a dedicated
+//! All commands go over one multiplexed `ConnectionManager`, which reconnects by itself.
+//! It is set to fail fast while Redis is away (one connection attempt per request, a 1 s
+//! connection timeout) rather than to retry inside a request: callers retry with their own
+//! backoff, and an API request answers 503 at once instead of after ~10 s of reconnects.
+//! The only blocking command, `XREAD BLOCK` in [`Store::read_queue`], runs on a dedicated
 //! connection per partition, cached in the store, without a response timeout (the
 //! manager's would cut it off, and it would stall every other request on the socket).
+//!
+//! Scripts declare flags (`#!lua`): writing scripts are refused as a whole when Redis is
+//! out of memory (`OOM`, nothing written), while those that only delete or renew
+//! (`allow-oom`) go on, so leases hold and expired executions can still be deleted.
 //!
 //! Why not a pool: measured on this 2-core VM against a local redis-server 7.0 (release
 //! build, 64 tasks each committing 3,000 versions of its own record through a
 //! version-checked EVALSHA script: HGET seq, HSET seq+rec, RPUSH an event; two rounds),
 //! one multiplexed `ConnectionManager` ran 131k–147k commits/s, a deadpool-redis 0.23
 //! pool 31k–32k (max_size 8) and 33k (max_size 64): the multiplexed connection wins by
-//! ~4.3× here (CRATES.md predicted ~8× for plain SETs; a script's server-side work
-//! narrows the gap). A pooled connection carries one command at a time, and every
-//! checkout adds a recycle round trip. Re-run with
-//! `cargo test --release -p baton-engine --test store_suite -- --ignored --nocapture
-//! --test-threads=1 bench` (which also measures batched `commit`s: 49k–54k
-//! transitions/s with 1,000 executions on 8 partitions, batches of 10–100).
+//! ~4.3× here. Re-run with `cargo test --release -p baton-engine --test store_suite --
+//! --ignored --nocapture --test-threads=1 bench`.
 
 mod commit;
 mod executions;
+mod listing;
 mod machines;
+mod maintenance;
 mod queue;
 
 use std::sync::{Arc, LazyLock};
@@ -65,24 +75,29 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    CallbackError, CallbackMessage, CommitError, CommitRequest, ExecutionPage, Lease, Partition,
-    QueueEntry, Result, Started, StateMachineRecord, Store, StoreError, partition_of,
+    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionPage, Lease,
+    Partition, PartitionStats, QueueEntry, QueueRead, Result, Started, StateMachineRecord, Store,
+    StoreError, partition_of,
 };
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
 
 /// Every request but blocking reads: long enough for a large commit batch on a busy
 /// server, short enough to notice a hung one.
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
-const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The scripts, hashed once. `Script::invoke_async` sends EVALSHA and loads the script
 /// when the server answers NOSCRIPT (after a restart, for instance).
 struct Scripts {
     commit: Script,
     start_execution: Script,
+    load: Script,
     deliver_callback: Script,
     fire_timers: Script,
     read_queue: Script,
+    dead_letter: Script,
+    requeue: Script,
+    expire: Script,
     ack: Script,
     renew: Script,
     release: Script,
@@ -91,14 +106,19 @@ struct Scripts {
     create_state_machine: Script,
     update_state_machine: Script,
     delete_state_machine: Script,
+    use_revision: Script,
 }
 
 static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     commit: Script::new(include_str!("lua/commit.lua")),
     start_execution: Script::new(include_str!("lua/start_execution.lua")),
+    load: Script::new(include_str!("lua/load.lua")),
     deliver_callback: Script::new(include_str!("lua/deliver_callback.lua")),
     fire_timers: Script::new(include_str!("lua/fire_timers.lua")),
     read_queue: Script::new(include_str!("lua/read_queue.lua")),
+    dead_letter: Script::new(include_str!("lua/dead_letter.lua")),
+    requeue: Script::new(include_str!("lua/requeue.lua")),
+    expire: Script::new(include_str!("lua/expire.lua")),
     ack: Script::new(include_str!("lua/ack.lua")),
     renew: Script::new(include_str!("lua/renew.lua")),
     release: Script::new(include_str!("lua/release.lua")),
@@ -107,6 +127,7 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     create_state_machine: Script::new(include_str!("lua/create_state_machine.lua")),
     update_state_machine: Script::new(include_str!("lua/update_state_machine.lua")),
     delete_state_machine: Script::new(include_str!("lua/delete_state_machine.lua")),
+    use_revision: Script::new(include_str!("lua/use_revision.lua")),
 });
 
 /// The Redis store. Cloning shares the connections.
@@ -130,6 +151,9 @@ struct PartitionKeys {
     queue: String,
     timers: String,
     active: String,
+    expiry: String,
+    counts: String,
+    dead: String,
     reader: tokio::sync::Mutex<Option<MultiplexedConnection>>,
 }
 
@@ -141,6 +165,9 @@ impl PartitionKeys {
             queue: format!("{base}q"),
             timers: format!("{base}t"),
             active: format!("{base}a"),
+            expiry: format!("{base}e"),
+            counts: format!("{base}n"),
+            dead: format!("{base}d"),
             base,
             reader: tokio::sync::Mutex::new(None),
         }
@@ -156,6 +183,11 @@ impl PartitionKeys {
 
     fn tokens(&self, id: &str) -> String {
         format!("{}k:{id}", self.base)
+    }
+
+    /// The listing index of `state_machine`'s executions of `status`.
+    fn index(&self, state_machine: &str, status: Status) -> String {
+        format!("{}l:{state_machine}:{}", self.base, status.as_str())
     }
 }
 
@@ -181,6 +213,18 @@ fn decode<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
+/// Text from a reply value.
+fn text(value: Value) -> Result<String> {
+    match value {
+        Value::BulkString(bytes) => {
+            String::from_utf8(bytes).map_err(|e| StoreError::Corrupt(format!("not UTF-8: {e}")))
+        }
+        Value::SimpleString(s) => Ok(s),
+        Value::Int(n) => Ok(n.to_string()),
+        other => Err(StoreError::Corrupt(format!("unexpected reply {other:?}"))),
+    }
+}
+
 impl RedisStore {
     /// Connects to `url` (`redis://host:port/db`) and uses keys under `prefix`.
     ///
@@ -197,7 +241,8 @@ impl RedisStore {
         let client = Client::open(url)?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_connection_timeout(Some(CONNECTION_TIMEOUT));
+            .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+            .set_number_of_retries(0);
         let mut con = ConnectionManager::new_with_config(client.clone(), config).await?;
         let requested = partitions.max(1);
         let meta = format!("{prefix}:meta");
@@ -240,6 +285,24 @@ impl RedisStore {
         })
     }
 
+    /// The task-token signing secret every process on this Redis shares: `proposed` when
+    /// none is stored yet (the first process stores it), else the stored one.
+    pub async fn shared_signing_secret(&self, proposed: &str) -> Result<String> {
+        let meta = format!("{}:meta", self.inner.prefix);
+        let (stored,): (Option<String>,) = redis::pipe()
+            .cmd("HSETNX")
+            .arg(&meta)
+            .arg("signing-key")
+            .arg(proposed)
+            .ignore()
+            .cmd("HGET")
+            .arg(&meta)
+            .arg("signing-key")
+            .query_async(&mut self.con())
+            .await?;
+        stored.ok_or_else(|| StoreError::Corrupt(format!("{meta} lost its signing-key")))
+    }
+
     fn con(&self) -> ConnectionManager {
         self.inner.con.clone()
     }
@@ -250,10 +313,6 @@ impl RedisStore {
 
     fn keys_of(&self, id: &str) -> &PartitionKeys {
         self.keys(partition_of(id, self.partitions()))
-    }
-
-    fn listing_key(&self, state_machine: &str) -> String {
-        format!("{}:ex:{state_machine}", self.inner.prefix)
     }
 }
 
@@ -270,7 +329,7 @@ impl Store for RedisStore {
     async fn create_state_machine(
         &self,
         record: StateMachineRecord,
-    ) -> Result<Result<(), StateMachineRecord>> {
+    ) -> Result<Result<StateMachineRecord, StateMachineRecord>> {
         self.create_machine(record).await
     }
 
@@ -302,6 +361,10 @@ impl Store for RedisStore {
         self.delete_machine(name).await
     }
 
+    async fn release_revisions(&self, released: &[(String, u32)]) -> Result<()> {
+        self.release_uses(released).await
+    }
+
     async fn start_execution(
         &self,
         record: Execution,
@@ -312,12 +375,7 @@ impl Store for RedisStore {
     }
 
     async fn load_execution(&self, id: &str) -> Result<Option<Execution>> {
-        let text: Option<String> = redis::cmd("GET")
-            .arg(self.keys_of(id).record(id))
-            .query_async(&mut self.con())
-            .await?;
-        text.map(|t| decode("execution record", record_json(&t)))
-            .transpose()
+        self.load(id).await
     }
 
     async fn history(
@@ -413,11 +471,11 @@ impl Store for RedisStore {
     async fn read_queue(
         &self,
         lease: &Lease,
-        pending: bool,
+        read: QueueRead,
         count: usize,
         block_ms: u64,
     ) -> Result<Vec<QueueEntry>> {
-        self.read(lease, pending, count, block_ms).await
+        self.read(lease, read, count, block_ms).await
     }
 
     async fn ack(&self, lease: &Lease, ids: &[String]) -> Result<()> {
@@ -430,8 +488,12 @@ impl Store for RedisStore {
         for id in ids {
             call.arg(id);
         }
-        let _: i64 = call.invoke_async(&mut self.con()).await?;
-        Ok(())
+        let held: i64 = call.invoke_async(&mut self.con()).await?;
+        if held == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::LeaseLost)
+        }
     }
 
     async fn commit(
@@ -443,16 +505,7 @@ impl Store for RedisStore {
     }
 
     async fn fire_timers(&self, lease: &Lease, now_ms: i64, limit: usize) -> Result<usize> {
-        let keys = self.keys(lease.partition);
-        let mut call = SCRIPTS.fire_timers.prepare_invoke();
-        call.key(&keys.lease)
-            .key(&keys.timers)
-            .key(&keys.queue)
-            .arg(&lease.token)
-            .arg(now_ms)
-            .arg(limit);
-        let fired: i64 = call.invoke_async(&mut self.con()).await?;
-        Ok(usize::try_from(fired).unwrap_or(0))
+        self.fire(lease, now_ms, limit).await
     }
 
     async fn next_timer(&self, partition: Partition) -> Result<Option<i64>> {
@@ -472,11 +525,27 @@ impl Store for RedisStore {
             .query_async(&mut self.con())
             .await?)
     }
-}
 
-/// The record JSON of a stored `<seq>|<record JSON>` value.
-pub(crate) fn record_json(stored: &str) -> &str {
-    stored.split_once('|').map_or(stored, |(_, json)| json)
+    async fn expire(&self, lease: &Lease, now_ms: i64, limit: usize) -> Result<Vec<(String, u32)>> {
+        self.expire_due(lease, now_ms, limit).await
+    }
+
+    async fn dead_letters(
+        &self,
+        partition: Partition,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>> {
+        self.list_dead_letters(partition, after, limit).await
+    }
+
+    async fn requeue_dead_letters(&self, lease: &Lease) -> Result<usize> {
+        self.requeue(lease).await
+    }
+
+    async fn partition_stats(&self, partition: Partition) -> Result<PartitionStats> {
+        self.stats(partition).await
+    }
 }
 
 #[cfg(test)]
@@ -498,9 +567,13 @@ mod tests {
             &keys.queue,
             &keys.timers,
             &keys.active,
+            &keys.expiry,
+            &keys.counts,
+            &keys.dead,
             &keys.record("sm:a"),
             &keys.history("sm:a"),
             &keys.tokens("sm:a"),
+            &keys.index("sm", Status::Running),
         ] {
             assert!(key.starts_with("baton:{p3}:"), "{key}");
         }

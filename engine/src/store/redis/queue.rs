@@ -1,15 +1,17 @@
 //! `Store::read_queue`: claims entries with `read_queue.lua` (lease check and XREADGROUP
 //! in one step), and waits for new ones with a plain `XREAD BLOCK` on the partition's own
 //! connection. The wait claims nothing, so a worker that lost its lease while waiting
-//! cannot take entries from the new holder.
+//! cannot take entries from the new holder. Entries that cannot be read are moved to the
+//! partition's dead letters (`dead_letter.lua`), with the reason; the others go on.
 
 use std::time::Duration;
 
 use redis::Value;
 use redis::aio::MultiplexedConnection;
 
-use super::{PartitionKeys, RedisStore, SCRIPTS, decode};
-use crate::store::{Lease, QueueEntry, Result, StoreError};
+use super::{PartitionKeys, RedisStore, SCRIPTS, text};
+use crate::machine::QueuedEvent;
+use crate::store::{DeadLetter, Lease, Partition, QueueEntry, QueueRead, Result, StoreError};
 
 /// Longest wait of one blocking read.
 const MAX_BLOCK_MS: u64 = 60 * 60 * 1000;
@@ -17,22 +19,59 @@ const MAX_BLOCK_MS: u64 = 60 * 60 * 1000;
 /// considered broken.
 const BLOCK_GRACE: Duration = Duration::from_secs(5);
 
-/// What `read_queue.lua` answered.
-enum Claim {
-    /// The lease is not held.
-    Lost,
-    /// Entries, or none and the stream id to wait after.
-    Entries {
-        entries: Vec<QueueEntry>,
-        wait_after: String,
-    },
+/// The `e` tags of the events this version knows (`QueuedEvent`).
+const KNOWN_EVENTS: [&str; 4] = ["wake", "timer", "callback", "stop"];
+
+/// An entry that cannot be read: its id, execution (if any), data and why.
+struct Unreadable {
+    id: String,
+    execution: String,
+    data: String,
+    reason: String,
+    /// An event this version does not know: kept for a newer worker.
+    unknown: bool,
+}
+
+/// Reads an entry's event, or says why it cannot be read.
+fn read_event(execution: &str, data: &str) -> Result<QueuedEvent, (String, bool)> {
+    if execution.is_empty() {
+        return Err(("the entry has no execution id (`x`)".to_owned(), false));
+    }
+    if data.is_empty() {
+        return Err(("the entry has no event (`e`)".to_owned(), false));
+    }
+    match serde_json::from_str::<QueuedEvent>(data) {
+        Ok(event) => Ok(event),
+        Err(e) => {
+            let tag = serde_json::from_str::<serde_json::Value>(data)
+                .ok()
+                .and_then(|v| v.get("e").and_then(|t| t.as_str()).map(str::to_owned));
+            match tag {
+                Some(tag) if !KNOWN_EVENTS.contains(&tag.as_str()) => Err((
+                    format!(
+                        "an event this version does not know ({tag:?}): kept for a newer worker"
+                    ),
+                    true,
+                )),
+                _ => Err((format!("the event cannot be read: {e}"), false)),
+            }
+        }
+    }
+}
+
+/// What `read_queue.lua` answered: entries, those that cannot be read, and (when nothing
+/// new was there) the stream id to wait after.
+struct Claim {
+    entries: Vec<QueueEntry>,
+    unreadable: Vec<Unreadable>,
+    wait_after: String,
 }
 
 impl RedisStore {
     pub(super) async fn read(
         &self,
         lease: &Lease,
-        pending: bool,
+        read: QueueRead,
         count: usize,
         block_ms: u64,
     ) -> Result<Vec<QueueEntry>> {
@@ -40,13 +79,17 @@ impl RedisStore {
             return Ok(Vec::new());
         }
         let keys = self.keys(lease.partition);
-        let (entries, wait_after) = match self.claim(keys, lease, pending, count).await? {
-            Claim::Lost => return Ok(Vec::new()),
-            Claim::Entries {
-                entries,
-                wait_after,
-            } => (entries, wait_after),
+        let from = match &read {
+            QueueRead::New => ">".to_owned(),
+            QueueRead::Pending { after } => after.clone().unwrap_or_else(|| "0".to_owned()),
         };
+        let Claim {
+            entries,
+            unreadable,
+            wait_after,
+        } = self.claim(keys, lease, &from, count).await?;
+        self.bury(keys, lease, unreadable).await;
+        let pending = matches!(read, QueueRead::Pending { .. });
         if pending || !entries.is_empty() || block_ms == 0 || wait_after.is_empty() {
             return Ok(entries);
         }
@@ -56,28 +99,31 @@ impl RedisStore {
         {
             return Ok(Vec::new());
         }
-        match self.claim(keys, lease, false, count).await? {
-            Claim::Lost => Ok(Vec::new()),
-            Claim::Entries { entries, .. } => Ok(entries),
-        }
+        let Claim {
+            entries,
+            unreadable,
+            ..
+        } = self.claim(keys, lease, ">", count).await?;
+        self.bury(keys, lease, unreadable).await;
+        Ok(entries)
     }
 
     async fn claim(
         &self,
         keys: &PartitionKeys,
         lease: &Lease,
-        pending: bool,
+        from: &str,
         count: usize,
     ) -> Result<Claim> {
         let mut call = SCRIPTS.read_queue.prepare_invoke();
         call.key(&keys.lease)
             .key(&keys.queue)
             .arg(&lease.token)
-            .arg(if pending { "0" } else { ">" })
+            .arg(from)
             .arg(count);
         let reply: Value = call.invoke_async(&mut self.con()).await?;
         let items = match reply {
-            Value::Int(-1) => return Ok(Claim::Lost),
+            Value::Int(-1) => return Err(StoreError::LeaseLost),
             Value::Array(items) => items,
             other => return Err(corrupt(&other)),
         };
@@ -87,19 +133,64 @@ impl RedisStore {
             None => return Err(corrupt(&Value::Nil)),
         };
         let mut entries = Vec::with_capacity(items.len() / 3);
+        let mut unreadable = Vec::new();
         while let (Some(id), Some(execution), Some(event)) =
             (items.next(), items.next(), items.next())
         {
-            entries.push(QueueEntry {
-                id: text(id)?,
-                execution: text(execution)?,
-                event: decode("queued event", &text(event)?)?,
-            });
+            let (id, execution) = (text(id)?, text(execution).unwrap_or_default());
+            let data = text(event).unwrap_or_default();
+            match read_event(&execution, &data) {
+                Ok(event) => entries.push(QueueEntry {
+                    id,
+                    execution,
+                    event,
+                }),
+                Err((reason, unknown)) => unreadable.push(Unreadable {
+                    id,
+                    execution,
+                    data,
+                    reason,
+                    unknown,
+                }),
+            }
         }
-        Ok(Claim::Entries {
+        Ok(Claim {
             entries,
+            unreadable,
             wait_after,
         })
+    }
+
+    /// Moves unreadable entries to the dead letters. On failure they stay pending, and
+    /// the next read of pending entries (the partition's sweep) tries again.
+    async fn bury(&self, keys: &PartitionKeys, lease: &Lease, unreadable: Vec<Unreadable>) {
+        if unreadable.is_empty() {
+            return;
+        }
+        let mut call = SCRIPTS.dead_letter.prepare_invoke();
+        call.key(&keys.lease)
+            .key(&keys.queue)
+            .key(&keys.dead)
+            .arg(&lease.token);
+        for u in &unreadable {
+            call.arg(&u.id)
+                .arg(&u.execution)
+                .arg(&u.data)
+                .arg(&u.reason)
+                .arg(if u.unknown { "1" } else { "0" });
+        }
+        match call.invoke_async::<i64>(&mut self.con()).await {
+            Ok(_) => {
+                for u in &unreadable {
+                    tracing::error!(partition = lease.partition, entry = %u.id, execution = %u.execution, reason = %u.reason, "queue entry moved to the dead letters");
+                    metrics::counter!("baton_dead_letters_total", "source" => "queue").increment(1);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(partition = lease.partition, %error, "cannot move unreadable queue entries to the dead letters; retrying later");
+                metrics::counter!("baton_store_errors_total", "operation" => "dead_letter", "kind" => StoreError::from(error).kind()).increment(1);
+            }
+        }
     }
 
     /// Waits until the queue has an entry after `after`, up to `block_ms`. True when one
@@ -140,6 +231,88 @@ impl RedisStore {
             .get_multiplexed_async_connection_with_config(&config)
             .await?)
     }
+
+    pub(super) async fn list_dead_letters(
+        &self,
+        partition: Partition,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>> {
+        let from = after.map_or_else(|| "-".to_owned(), |a| format!("({a}"));
+        let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+            .arg(&self.keys(partition).dead)
+            .arg(from)
+            .arg("+")
+            .arg("COUNT")
+            .arg(limit.max(1))
+            .query_async(&mut self.con())
+            .await?;
+        Ok(entries
+            .into_iter()
+            .map(|(id, fields)| {
+                let get = |name: &str| {
+                    (fields.iter())
+                        .find(|(f, _)| f == name)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                };
+                let execution = get("x");
+                DeadLetter {
+                    id,
+                    partition,
+                    source: get("s"),
+                    execution: (!execution.is_empty()).then_some(execution),
+                    data: get("v"),
+                    reason: get("r"),
+                    unknown: get("u") == "1",
+                }
+            })
+            .collect())
+    }
+
+    /// Puts back the dead letters of events this version can read (left by a newer
+    /// version before this one took the partition).
+    pub(super) async fn requeue(&self, lease: &Lease) -> Result<usize> {
+        let mut after: Option<String> = None;
+        let mut moved = 0;
+        loop {
+            let page = self
+                .list_dead_letters(lease.partition, after.as_deref(), 500)
+                .await?;
+            let Some(last) = page.last() else {
+                return Ok(moved);
+            };
+            after = Some(last.id.clone());
+            let readable: Vec<&DeadLetter> = (page.iter())
+                .filter(|d| d.unknown && d.source == "queue")
+                .filter(|d| {
+                    let x = d.execution.as_deref().unwrap_or("");
+                    read_event(x, &d.data).is_ok()
+                })
+                .collect();
+            if !readable.is_empty() {
+                let keys = self.keys(lease.partition);
+                let mut call = SCRIPTS.requeue.prepare_invoke();
+                call.key(&keys.lease)
+                    .key(&keys.queue)
+                    .key(&keys.dead)
+                    .arg(&lease.token);
+                for d in &readable {
+                    call.arg(&d.id)
+                        .arg(d.execution.as_deref().unwrap_or(""))
+                        .arg(&d.data);
+                }
+                let n: i64 = call.invoke_async(&mut self.con()).await?;
+                if n < 0 {
+                    return Err(StoreError::LeaseLost);
+                }
+                moved += n as usize;
+            }
+            if page.len() < 500 {
+                return Ok(moved);
+            }
+        }
+    }
 }
 
 /// `XREAD BLOCK`: true when an entry after `after` arrived within `block_ms`.
@@ -169,16 +342,23 @@ async fn xread(
     }
 }
 
-fn text(value: Value) -> Result<String> {
-    match value {
-        Value::BulkString(bytes) => {
-            String::from_utf8(bytes).map_err(|e| StoreError::Corrupt(format!("queue entry: {e}")))
-        }
-        Value::SimpleString(s) => Ok(s),
-        other => Err(corrupt(&other)),
-    }
-}
-
 fn corrupt(value: &Value) -> StoreError {
     StoreError::Corrupt(format!("read_queue.lua answered {value:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_read_or_told_apart() {
+        assert!(read_event("sm:x", r#"{"e":"wake"}"#).is_ok());
+        let (why, unknown) = read_event("sm:x", r#"{"e":"redrive","n":1}"#).unwrap_err();
+        assert!(unknown, "{why}");
+        let (why, unknown) = read_event("sm:x", r#"{"e":"timer","timer":"x"}"#).unwrap_err();
+        assert!(!unknown, "{why}");
+        assert!(!read_event("sm:x", "not json").unwrap_err().1);
+        assert!(!read_event("", r#"{"e":"wake"}"#).unwrap_err().1);
+        assert!(!read_event("sm:x", "").unwrap_err().1);
+    }
 }

@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 -- ack: acknowledges and deletes queue entries that needed no commit (`Store::ack`).
 --
 -- KEYS[1]  <prefix>:{p<N>}:lease  the partition lease (string: its token)

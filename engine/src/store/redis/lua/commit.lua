@@ -1,36 +1,39 @@
+#!lua
 -- commit: applies a batch of transitions of one partition, each on its own, in order
 -- (`Store::commit`). The lease is checked once: a script runs atomically, so it cannot
--- change between the requests of a batch.
+-- change between the requests of a batch. The layout of ARGV is built and read by
+-- `commit.rs` (`Segment`, and `decode` in its tests).
 --
--- KEYS[1]        <prefix>:{p<N>}:lease   the partition lease (string: its token)
--- KEYS[2]        <prefix>:{p<N>}:q       the queue (stream, consumer group `w`)
--- KEYS[3]        <prefix>:{p<N>}:t       timers (zset: member `<id>|<timer>`, score due ms)
--- KEYS[4]        <prefix>:{p<N>}:a       active execution ids (set)
--- for the r-th request (r = 1..n), j = 2 + 3r:
--- KEYS[j]        <prefix>:{p<N>}:x:<id>  record (string: `<seq>|<record JSON>`)
--- KEYS[j + 1]    <prefix>:{p<N>}:h:<id>  history (list of event JSON)
--- KEYS[j + 2]    <prefix>:{p<N>}:k:<id>  tokens (hash: `<state>/<attempt>` -> `o|<hb timer>|<hb s>`, `d`, `t`)
+-- KEYS[1..6]  <prefix>:{p<N>}: lease, q (queue stream, group `w`), t (timers zset), a
+--             (active set), e (expiry zset: member `<rev>|<status>|<id>`), n (counts hash:
+--             status -> executions)
+-- then, per request, `nkeys` keys: x:<id> (record hash), h:<id> (history list), k:<id>
+-- (tokens hash), and for a final commit l:<sm>:RUNNING and l:<sm>:<status> (index zsets)
 --
--- ARGV[1]        the lease token
--- ARGV[2]        n, the number of requests
--- then one segment per request; each `c*` counts the arguments that follow it:
---   len          arguments in this segment, itself included (to skip it on a conflict)
---   id           execution id
---   expected     the `seq` the store must hold
---   seq          the new `seq`
---   rec          the new record (JSON)
---   active       `1` active, `0` parked or finished
---   final        `1` when the record's status is final: the token hash is dropped
---   ch  history event JSON ...             RPUSH
---   cr  timer member ...                   ZREM  (cleared before those set, as MemoryStore)
---   cz  score, timer member, ...           ZADD
---   cs  token field, state, ...            HSET  (opened, done, timed out)
---   cd  token field ...                    HDEL  (gone)
---   ca  queue entry id ...                 XACK + XDEL
+-- ARGV[1]     the lease token
+-- ARGV[2]     n, the number of requests
+-- then one segment per request:
+--   len id expected seq head active final nkeys  (len counts the segment's arguments)
+--   then operations, each `code count args…`:
+--     G  token fields that must not hold an answered callback (`c`): else code 3
+--     P  record parts: field value …            HSET
+--     R  record parts: field …                  HDEL
+--     X  dropped Children: id size …            HDEL c<id>.n c<id>.i c<id>.s c<id>.0 …
+--     W  (no args) replace the record: DEL it first
+--     H  history event JSON …                   RPUSH
+--     C  timer members …                        ZREM (cleared before those set)
+--     Z  score member …                         ZADD
+--     T  token field state …                    HSET (skipped when final)
+--     K  token field …                          HDEL (skipped when final)
+--     A  queue entry ids …                      XACK + XDEL
+--     F  start_ms status expires rev            final: move the index entry, count, expiry
 --
--- Returns one code per request: 0 committed, 1 version conflict, 2 lease lost.
+-- A record is a hash: `q` its seq, `h` its head JSON, then its parts. A record stored by an
+-- earlier version is a string `<seq>|<JSON>`: only a segment with `W` may replace it.
+--
+-- Returns one code per request: 0 committed, 1 version conflict, 2 lease lost, 3 a
+-- callback waits to be applied.
 
--- `cmd key [group] ARGV[from .. from + count - 1]`, in chunks (Lua's unpack limit).
 local function call(cmd, key, group, from, count)
   local last = from + count - 1
   while from <= last do
@@ -50,47 +53,94 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   for r = 1, n do codes[r] = 2 end
   return codes
 end
+local queue, timers, active, expiry, counts = KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 
-local queue, timers, active = KEYS[2], KEYS[3], KEYS[4]
-local i = 3
+local i, k = 3, 7
 for r = 1, n do
-  local j = 2 + 3 * r
-  local current = redis.call('GET', KEYS[j])
-  if not current or string.match(current, '^(%d+)|') ~= ARGV[i + 2] then
-    codes[r] = 1
+  local len, id, expected, seq = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local head, is_active, final = ARGV[i + 4], ARGV[i + 5] == '1', ARGV[i + 6] == '1'
+  local nkeys = tonumber(ARGV[i + 7])
+  local rec, hist, tok = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+  local first, stop = i + 8, i + len
+
+  local full = false
+  local p = first
+  while p < stop do
+    if ARGV[p] == 'W' then full = true end
+    p = p + 2 + tonumber(ARGV[p + 1])
+  end
+  local current = redis.pcall('HGET', rec, 'q')
+  if type(current) == 'table' then
+    local text = redis.call('GET', rec)
+    current = full and text and string.match(text, '^(%d+)|') or nil
+  end
+  local code = 0
+  if current ~= expected then
+    code = 1
   else
-    local id, tokens = ARGV[i + 1], KEYS[j + 2]
-    redis.call('SET', KEYS[j], ARGV[i + 3] .. '|' .. ARGV[i + 4])
-    local final = ARGV[i + 6] == '1'
-    local p = i + 7
-    local c = tonumber(ARGV[p])
-    if c > 0 then call('RPUSH', KEYS[j + 1], nil, p + 1, c) end
-    p = p + 1 + c
-    c = tonumber(ARGV[p])
-    if c > 0 then call('ZREM', timers, nil, p + 1, c) end
-    p = p + 1 + c
-    c = tonumber(ARGV[p])
-    if c > 0 then call('ZADD', timers, nil, p + 1, c) end
-    p = p + 1 + c
-    c = tonumber(ARGV[p])
-    if c > 0 and not final then call('HSET', tokens, nil, p + 1, c) end
-    p = p + 1 + c
-    c = tonumber(ARGV[p])
-    if c > 0 and not final then call('HDEL', tokens, nil, p + 1, c) end
-    p = p + 1 + c
-    if final then redis.call('DEL', tokens) end
-    c = tonumber(ARGV[p])
-    if c > 0 then
-      call('XACK', queue, 'w', p + 1, c)
-      call('XDEL', queue, nil, p + 1, c)
+    p = first
+    while p < stop and code == 0 do
+      local c = tonumber(ARGV[p + 1])
+      if ARGV[p] == 'G' then
+        for j = p + 2, p + 1 + c do
+          if redis.call('HGET', tok, ARGV[j]) == 'c' then code = 3 end
+        end
+      end
+      p = p + 2 + c
     end
-    if ARGV[i + 5] == '1' then
+  end
+
+  if code == 0 then
+    if full then redis.call('DEL', rec) end
+    redis.call('HSET', rec, 'q', seq, 'h', head)
+    p = first
+    while p < stop do
+      local op, c = ARGV[p], tonumber(ARGV[p + 1])
+      local a = p + 2
+      if c > 0 then
+        if op == 'P' then call('HSET', rec, nil, a, c)
+        elseif op == 'R' then call('HDEL', rec, nil, a, c)
+        elseif op == 'X' then
+          for j = a, a + c - 1, 2 do
+            local cid, size = ARGV[j], tonumber(ARGV[j + 1])
+            local pre = 'c' .. cid .. '.'
+            redis.call('HDEL', rec, pre .. 'n', pre .. 'i', pre .. 's')
+            local from = 0
+            while from < size do
+              local fields = {}
+              for idx = from, math.min(from + 999, size - 1) do fields[#fields + 1] = pre .. idx end
+              redis.call('HDEL', rec, unpack(fields))
+              from = from + 1000
+            end
+          end
+        elseif op == 'H' then call('RPUSH', hist, nil, a, c)
+        elseif op == 'C' then call('ZREM', timers, nil, a, c)
+        elseif op == 'Z' then call('ZADD', timers, nil, a, c)
+        elseif op == 'T' then if not final then call('HSET', tok, nil, a, c) end
+        elseif op == 'K' then if not final then call('HDEL', tok, nil, a, c) end
+        elseif op == 'A' then
+          call('XACK', queue, 'w', a, c)
+          call('XDEL', queue, nil, a, c)
+        elseif op == 'F' then
+          local start, status, expires, rev = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+          redis.call('ZREM', KEYS[k + 3], id)
+          redis.call('ZADD', KEYS[k + 4], start, id)
+          redis.call('HINCRBY', counts, 'RUNNING', -1)
+          redis.call('HINCRBY', counts, status, 1)
+          if expires ~= '' then redis.call('ZADD', expiry, expires, rev .. '|' .. status .. '|' .. id) end
+        end
+      end
+      p = a + c
+    end
+    if final then redis.call('DEL', tok) end
+    if is_active then
       redis.call('SADD', active, id)
     else
       redis.call('SREM', active, id)
     end
-    codes[r] = 0
   end
-  i = i + tonumber(ARGV[i])
+  codes[r] = code
+  i = i + len
+  k = k + nkeys
 end
 return codes

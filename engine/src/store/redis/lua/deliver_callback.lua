@@ -1,7 +1,10 @@
+#!lua
 -- deliver_callback: a success, failure or heartbeat for the task `<state>/<attempt>`
 -- (`Store::deliver_callback`).
 --
--- KEYS[1]  <prefix>:{p<N>}:k:<id>  tokens (hash: field -> `o|<hb timer>|<hb s>` open, `d` done, `t` timed out)
+-- KEYS[1]  <prefix>:{p<N>}:k:<id>  tokens (hash: field -> `o|<hb timer>|<hb s>` open, `c`
+--                                  answered (its callback queued, not applied yet), `d`
+--                                  done, `t` timed out)
 -- KEYS[2]  <prefix>:{p<N>}:t       timers (zset: member `<id>|<timer>`, score due ms)
 -- KEYS[3]  <prefix>:{p<N>}:q       the queue (stream)
 --
@@ -10,17 +13,17 @@
 -- ARGV[3]  `f` (finish: success or failure) or `h` (heartbeat)
 -- ARGV[4]  finish: the event to queue (JSON); heartbeat: now (ms)
 --
--- Returns 0 delivered, 1 gone (no such token), 2 closed (done, timed out, or its
+-- Returns 0 delivered, 1 gone (no such token), 2 closed (answered, done, timed out, or its
 -- heartbeat timer already fired), 3 the token's state is corrupt.
 
 local state = redis.call('HGET', KEYS[1], ARGV[1])
 if not state then return 1 end
-if state == 'd' or state == 't' then return 2 end
+if state == 'c' or state == 'd' or state == 't' then return 2 end
 local timer, seconds = string.match(state, '^o|(%d*)|(%d*)$')
 if not timer then return 3 end
 
 if ARGV[3] == 'f' then
-  redis.call('HSET', KEYS[1], ARGV[1], 'd')
+  redis.call('HSET', KEYS[1], ARGV[1], 'c')
   redis.call('XADD', KEYS[3], '*', 'x', ARGV[2], 'e', ARGV[4])
   return 0
 end

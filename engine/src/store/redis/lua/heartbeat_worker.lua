@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 -- heartbeat_worker: records that a worker is alive and counts the live ones
 -- (`Store::heartbeat_worker`). Time is the server's, so workers' clocks may differ.
 --

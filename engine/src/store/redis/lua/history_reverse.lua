@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 -- history_reverse: history events from `from_id` down (`Store::history` with `reverse`).
 -- Event ids are 1-based list positions. (Forward pages are a plain LRANGE.)
 --

@@ -1,17 +1,20 @@
+#!lua flags=allow-oom
 -- read_queue: claims queue entries for the lease holder (`Store::read_queue`). The group
 -- `w` has one consumer, `c`: only the lease holder reads, and a new holder gets the
--- entries its predecessor left unacknowledged by reading pending ones (`0`).
+-- entries its predecessor left unacknowledged by reading pending ones. Allowed when Redis
+-- is out of memory (it only moves entries to the pending list).
 --
 -- KEYS[1]  <prefix>:{p<N>}:lease  the partition lease (string: its token)
 -- KEYS[2]  <prefix>:{p<N>}:q      the queue (stream; the group is created here, lazily)
 --
 -- ARGV[1]  the lease token
--- ARGV[2]  `0` (pending: delivered, not acknowledged) or `>` (new)
+-- ARGV[2]  `>` (new entries) or an entry id: pending entries after it (`0`: all)
 -- ARGV[3]  at most this many
 --
 -- Returns -1 when the lease is not held. Otherwise an array: first the id to wait after
 -- (XREAD BLOCK) when nothing new was there, else ''; then id, execution, event JSON for
--- each entry. Pending entries whose data is gone are acknowledged and skipped.
+-- each entry ('' for a field that is missing: the caller dead-letters such an entry).
+-- Pending entries whose data is gone (deleted) are acknowledged and skipped.
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 
@@ -29,13 +32,11 @@ end
 local out = { '' }
 if reply and reply[1] then
   for _, entry in ipairs(reply[1][2]) do
-    local id, fields, x, e = entry[1], entry[2], nil, nil
+    local id, fields, x, e = entry[1], entry[2], '', ''
     if fields then
       for f = 1, #fields, 2 do
         if fields[f] == 'x' then x = fields[f + 1] elseif fields[f] == 'e' then e = fields[f + 1] end
       end
-    end
-    if x and e then
       out[#out + 1] = id
       out[#out + 1] = x
       out[#out + 1] = e

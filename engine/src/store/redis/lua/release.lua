@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 -- release: gives a lease up, if it is still held (`Store::release`).
 --
 -- KEYS[1]  <prefix>:{p<N>}:lease  the partition lease (string: its token)

@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 -- renew: extends a held lease (`Store::renew`).
 --
 -- KEYS[1]  <prefix>:{p<N>}:lease  the partition lease (string: its token)

@@ -1,40 +1,49 @@
+#!lua
 -- start_execution: creates an execution unless one with its id exists
 -- (`Store::start_execution`).
 --
--- KEYS[1]  <prefix>:{p<N>}:x:<id>  record (string: `<seq>|<record JSON>`; a string, not a
---                                  hash, because a hash with a value over 64 bytes leaves the
---                                  compact listpack encoding and costs ~300 bytes more)
--- KEYS[2]  <prefix>:{p<N>}:h:<id>  history (list of event JSON)
--- KEYS[3]  <prefix>:{p<N>}:t       timers (zset)
--- KEYS[4]  <prefix>:{p<N>}:a       active execution ids (set)
--- KEYS[5]  <prefix>:{p<N>}:q       the queue (stream)
+-- KEYS[1]  <prefix>:{p<N>}:x:<id>         record (hash: `q` seq, `h` head JSON, parts)
+-- KEYS[2]  <prefix>:{p<N>}:h:<id>         history (list of event JSON)
+-- KEYS[3]  <prefix>:{p<N>}:t              timers (zset)
+-- KEYS[4]  <prefix>:{p<N>}:a              active execution ids (set)
+-- KEYS[5]  <prefix>:{p<N>}:q              the queue (stream)
+-- KEYS[6]  <prefix>:{p<N>}:l:<sm>:RUNNING the listing index (zset: id by start ms)
+-- KEYS[7]  <prefix>:{p<N>}:n              counts (hash: status -> executions)
 --
 -- ARGV[1]  execution id
 -- ARGV[2]  seq
--- ARGV[3]  the record (JSON)
--- ARGV[4]  the `Wake` event (JSON)
--- ARGV[5]  ch, then ch history event JSON
--- then     score, timer member, ... (the rest)
+-- ARGV[3]  the head (JSON)
+-- ARGV[4]  start ms
+-- ARGV[5]  the `Wake` event (JSON)
+-- ARGV[6]  cp, then cp arguments: part field, part value, …
+-- then     ch, then ch history event JSON
+-- then     score, timer member, … (the rest)
 --
--- Returns the stored `<seq>|<record JSON>` when the execution exists (nothing written), else nil.
+-- Returns nil when created; when the execution exists (nothing written), its head and
+-- input: `{head JSON, input JSON}` (or `{'legacy', <seq>|<record JSON>}` for a record of an
+-- earlier version).
 
-local existing = redis.call('GET', KEYS[1])
-if existing then return existing end
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'hash' then return redis.call('HMGET', KEYS[1], 'h', 'i') end
+if t == 'string' then return { 'legacy', redis.call('GET', KEYS[1]) } end
 
 local id = ARGV[1]
-redis.call('SET', KEYS[1], ARGV[2] .. '|' .. ARGV[3])
-local ch = tonumber(ARGV[5])
-local from = 6
-while from < 6 + ch do
-  local to = math.min(from + 999, 5 + ch)
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, from, to))
-  from = to + 1
+redis.call('HSET', KEYS[1], 'q', ARGV[2], 'h', ARGV[3])
+local function push(cmd, key, from, to)
+  while from <= to do
+    local last = math.min(from + 999, to)
+    redis.call(cmd, key, unpack(ARGV, from, last))
+    from = last + 1
+  end
 end
-while from <= #ARGV do
-  local to = math.min(from + 999, #ARGV)
-  redis.call('ZADD', KEYS[3], unpack(ARGV, from, to))
-  from = to + 1
-end
+local cp = tonumber(ARGV[6])
+push('HSET', KEYS[1], 7, 6 + cp)
+local at = 7 + cp
+local ch = tonumber(ARGV[at])
+push('RPUSH', KEYS[2], at + 1, at + ch)
+push('ZADD', KEYS[3], at + ch + 1, #ARGV)
 redis.call('SADD', KEYS[4], id)
-redis.call('XADD', KEYS[5], '*', 'x', id, 'e', ARGV[4])
+redis.call('XADD', KEYS[5], '*', 'x', id, 'e', ARGV[5])
+redis.call('ZADD', KEYS[6], ARGV[4], id)
+redis.call('HINCRBY', KEYS[7], 'RUNNING', 1)
 return false

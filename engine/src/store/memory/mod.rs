@@ -1,8 +1,12 @@
 //! The embedded store: everything in this process's memory, behind one mutex per
 //! partition. It is what `baton serve` uses without `--redis`, and it implements the same
-//! contract as [`super::RedisStore`] (the same suite runs against both).
+//! contract as [`super::RedisStore`] (the same suite runs against both). It keeps values
+//! typed, so nothing in it can be undecodable: it never has dead letters.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+mod machines;
+mod partition;
+
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -10,10 +14,14 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 use super::{
-    CallbackError, CallbackMessage, CommitError, CommitRequest, ExecutionPage, Lease, Partition,
-    QueueEntry, Result, Started, StateMachineRecord, Store, partition_of,
+    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionPage, Lease,
+    Partition, PartitionStats, QueueEntry, QueueRead, Result, Started, StateMachineRecord, Store,
+    StoreError, partition_of,
 };
-use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer, TokenClosed};
+use crate::clock::now_ms;
+use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
+use machines::{Created, Machines};
+use partition::{Partitioned, Stored};
 
 /// The in-memory store. Cloning shares the data.
 #[derive(Clone, Debug)]
@@ -25,17 +33,9 @@ pub struct MemoryStore {
 struct Inner {
     partitions: Vec<PartitionData>,
     machines: Mutex<Machines>,
-    /// Executions per state machine, by start time (for listing).
-    listing: Mutex<HashMap<String, BTreeSet<(i64, String)>>>,
     workers: Mutex<HashMap<String, Instant>>,
     next_entry: AtomicU64,
     next_lease: AtomicU64,
-}
-
-#[derive(Debug, Default)]
-struct Machines {
-    latest: BTreeMap<String, StateMachineRecord>,
-    revisions: HashMap<(String, u32), StateMachineRecord>,
 }
 
 #[derive(Debug)]
@@ -44,34 +44,17 @@ struct PartitionData {
     wake: Notify,
 }
 
-#[derive(Debug, Default)]
-struct Partitioned {
-    lease: Option<(String, Instant)>,
-    records: HashMap<String, Execution>,
-    history: HashMap<String, Vec<HistoryEvent>>,
-    /// `<state>/<attempt>` → token state, per execution.
-    tokens: HashMap<String, HashMap<String, TokenState>>,
-    /// (due, execution, timer id).
-    timers: BTreeSet<(i64, String, u64)>,
-    /// (execution, timer id) → due, to clear or move timers.
-    timer_due: HashMap<(String, u64), i64>,
-    /// (entry number, enqueued at ms, execution, event).
-    queue: VecDeque<(u64, i64, String, QueuedEvent)>,
-    /// Delivered, not yet acknowledged.
-    pending: BTreeMap<u64, (i64, String, QueuedEvent)>,
-    active: HashSet<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum TokenState {
-    Open { heartbeat: Option<(u64, u64)> },
-    Done,
-    TimedOut,
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+const STATUSES: [Status; 5] = [
+    Status::Running,
+    Status::Succeeded,
+    Status::Failed,
+    Status::TimedOut,
+    Status::Aborted,
+];
 
 impl MemoryStore {
     pub fn new(partitions: u32) -> MemoryStore {
@@ -85,7 +68,6 @@ impl MemoryStore {
                     })
                     .collect(),
                 machines: Mutex::new(Machines::default()),
-                listing: Mutex::new(HashMap::new()),
                 workers: Mutex::new(HashMap::new()),
                 next_entry: AtomicU64::new(1),
                 next_lease: AtomicU64::new(1),
@@ -103,12 +85,17 @@ impl MemoryStore {
 
     fn push(&self, data: &mut Partitioned, id: &str, event: QueuedEvent) {
         let n = self.inner.next_entry.fetch_add(1, Ordering::Relaxed);
-        data.queue
-            .push_back((n, crate::clock::now_ms(), id.to_owned(), event));
+        data.queue.push_back((n, now_ms(), id.to_owned(), event));
     }
 
-    fn holds(data: &Partitioned, lease: &Lease) -> bool {
-        matches!(&data.lease, Some((token, until)) if *token == lease.token && *until > Instant::now())
+    /// The partition's data, if `lease` holds it.
+    fn held(&self, lease: &Lease) -> Result<MutexGuard<'_, Partitioned>> {
+        let data = lock(&self.part(lease.partition).data);
+        if data.holds(lease) {
+            Ok(data)
+        } else {
+            Err(StoreError::LeaseLost)
+        }
     }
 }
 
@@ -128,32 +115,19 @@ impl Store for MemoryStore {
     async fn create_state_machine(
         &self,
         record: StateMachineRecord,
-    ) -> Result<Result<(), StateMachineRecord>> {
-        let mut m = lock(&self.inner.machines);
-        if let Some(existing) = m.latest.get(&record.name) {
-            return Ok(Err(existing.clone()));
-        }
-        m.revisions
-            .insert((record.name.clone(), record.revision), record.clone());
-        m.latest.insert(record.name.clone(), record);
-        Ok(Ok(()))
+    ) -> Result<Result<StateMachineRecord, StateMachineRecord>> {
+        Ok(match lock(&self.inner.machines).create(record) {
+            Created::New(record) => Ok(record),
+            Created::Taken(existing) => Err(existing),
+        })
     }
 
     async fn update_state_machine(&self, record: StateMachineRecord) -> Result<bool> {
-        let mut m = lock(&self.inner.machines);
-        match m.latest.get(&record.name) {
-            Some(existing) if existing.revision + 1 == record.revision => {
-                m.revisions
-                    .insert((record.name.clone(), record.revision), record.clone());
-                m.latest.insert(record.name.clone(), record);
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+        Ok(lock(&self.inner.machines).update(record))
     }
 
     async fn get_state_machine(&self, name: &str) -> Result<Option<StateMachineRecord>> {
-        Ok(lock(&self.inner.machines).latest.get(name).cloned())
+        Ok(lock(&self.inner.machines).latest(name).cloned())
     }
 
     async fn get_state_machine_revision(
@@ -161,10 +135,7 @@ impl Store for MemoryStore {
         name: &str,
         revision: u32,
     ) -> Result<Option<StateMachineRecord>> {
-        Ok(lock(&self.inner.machines)
-            .revisions
-            .get(&(name.to_owned(), revision))
-            .cloned())
+        Ok(lock(&self.inner.machines).revision(name, revision).cloned())
     }
 
     async fn list_state_machines(
@@ -172,16 +143,19 @@ impl Store for MemoryStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StateMachineRecord>> {
-        let m = lock(&self.inner.machines);
-        let iter = m
-            .latest
-            .iter()
-            .filter(|(name, _)| after.is_none_or(|a| name.as_str() > a));
-        Ok(iter.take(limit).map(|(_, r)| r.clone()).collect())
+        Ok(lock(&self.inner.machines).list(after, limit))
     }
 
     async fn delete_state_machine(&self, name: &str) -> Result<bool> {
-        Ok(lock(&self.inner.machines).latest.remove(name).is_some())
+        Ok(lock(&self.inner.machines).delete(name))
+    }
+
+    async fn release_revisions(&self, released: &[(String, u32)]) -> Result<()> {
+        let mut machines = lock(&self.inner.machines);
+        for (name, revision) in released {
+            machines.released(name, *revision);
+        }
+        Ok(())
     }
 
     async fn start_execution(
@@ -194,7 +168,17 @@ impl Store for MemoryStore {
         {
             let mut data = lock(&part.data);
             if let Some(existing) = data.records.get(&record.id) {
-                return Ok(Started::Exists(Box::new(existing.clone())));
+                return Ok(Started::Exists(Box::new(existing.head_with_input())));
+            }
+            {
+                let mut machines = lock(&self.inner.machines);
+                if machines
+                    .revision(&record.state_machine, record.revision)
+                    .is_none()
+                {
+                    return Ok(Started::RevisionGone);
+                }
+                machines.used(&record.state_machine, record.revision);
             }
             let id = record.id.clone();
             for timer in timers {
@@ -203,11 +187,10 @@ impl Store for MemoryStore {
             }
             data.history.insert(id.clone(), history);
             data.active.insert(id.clone());
-            lock(&self.inner.listing)
-                .entry(record.state_machine.clone())
-                .or_default()
-                .insert((record.start_ms, id.clone()));
-            data.records.insert(id.clone(), record);
+            let (sm, status, start) =
+                (record.state_machine.clone(), record.status, record.start_ms);
+            data.index_add(&sm, status, start, &id);
+            data.records.insert(id.clone(), Stored::new(record));
             self.push(&mut data, &id, QueuedEvent::Wake);
         }
         part.wake.notify_waiters();
@@ -215,7 +198,12 @@ impl Store for MemoryStore {
     }
 
     async fn load_execution(&self, id: &str) -> Result<Option<Execution>> {
-        Ok(lock(&self.of(id).data).records.get(id).cloned())
+        let data = lock(&self.of(id).data);
+        Ok(data
+            .records
+            .get(id)
+            .filter(|s| !s.expired(now_ms()))
+            .map(Stored::load))
     }
 
     async fn history(
@@ -245,40 +233,49 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<ExecutionPage> {
-        let ids: Vec<(i64, String)> = {
-            let listing = lock(&self.inner.listing);
-            let Some(set) = listing.get(state_machine) else {
-                return Ok(ExecutionPage {
-                    executions: Vec::new(),
-                    next: None,
-                });
-            };
-            let before = cursor.and_then(parse_cursor);
-            set.iter()
-                .rev()
-                .filter(|key| before.as_ref().is_none_or(|b| *key < b))
-                .cloned()
-                .collect()
-        };
-        let mut executions = Vec::new();
-        let mut next = None;
-        for (start, id) in ids {
-            let Some(record) = lock(&self.of(&id).data).records.get(&id).cloned() else {
-                continue;
-            };
-            if status.is_some_and(|s| s != record.status) {
-                continue;
+        let before = cursor.and_then(parse_cursor);
+        let statuses: Vec<Status> = status.map_or_else(|| STATUSES.to_vec(), |s| vec![s]);
+        let now = now_ms();
+        // Each partition's newest entries below the cursor, merged: at most `limit + 1`
+        // from each index is enough for a page, whatever the spread.
+        let mut found: Vec<(i64, String, Execution)> = Vec::new();
+        for part in &self.inner.partitions {
+            let data = lock(&part.data);
+            for s in &statuses {
+                let Some(set) = data.index.get(&(state_machine.to_owned(), *s)) else {
+                    continue;
+                };
+                let below = set
+                    .iter()
+                    .rev()
+                    .filter(|key| before.as_ref().is_none_or(|b| *key < b));
+                let mut taken = 0;
+                for (start, id) in below {
+                    let Some(stored) = data.records.get(id) else {
+                        continue;
+                    };
+                    if stored.expired(now) {
+                        continue;
+                    }
+                    found.push((*start, id.clone(), stored.head.clone()));
+                    taken += 1;
+                    if taken > limit {
+                        break;
+                    }
+                }
             }
-            if executions.len() == limit {
-                break;
-            }
-            next = Some(format!("{start}|{id}"));
-            executions.push(record);
         }
-        if executions.len() < limit {
-            next = None;
-        }
-        Ok(ExecutionPage { executions, next })
+        found.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
+        let more = found.len() > limit;
+        found.truncate(limit);
+        let next = (more && !found.is_empty()).then(|| {
+            let (start, id, _) = &found[found.len() - 1];
+            format!("{start}|{id}")
+        });
+        Ok(ExecutionPage {
+            executions: found.into_iter().map(|(_, _, e)| e).collect(),
+            next,
+        })
     }
 
     async fn send_event(&self, id: &str, event: QueuedEvent) -> Result<()> {
@@ -298,31 +295,9 @@ impl Store for MemoryStore {
         let part = self.of(id);
         {
             let mut data = lock(&part.data);
-            let state = data.tokens.get(id).and_then(|t| t.get(task)).cloned();
-            match state {
-                None => return Err(CallbackError::Gone),
-                Some(TokenState::Done | TokenState::TimedOut) => return Err(CallbackError::Closed),
-                Some(TokenState::Open { heartbeat }) => match message {
-                    CallbackMessage::Heartbeat => {
-                        if let Some((timer, seconds)) = heartbeat {
-                            let key = (id.to_owned(), timer);
-                            let Some(due) = data.timer_due.get(&key).copied() else {
-                                return Err(CallbackError::Closed);
-                            };
-                            let new_due = now_ms + seconds as i64 * 1000;
-                            data.timers.remove(&(due, id.to_owned(), timer));
-                            data.timers.insert((new_due, id.to_owned(), timer));
-                            data.timer_due.insert(key, new_due);
-                        }
-                        return Ok(());
-                    }
-                    CallbackMessage::Finish(event) => {
-                        if let Some(t) = data.tokens.get_mut(id) {
-                            t.insert(task.to_owned(), TokenState::Done);
-                        }
-                        self.push(&mut data, id, event);
-                    }
-                },
+            match data.callback(id, task, message, now_ms)? {
+                Some(event) => self.push(&mut data, id, event),
+                None => return Ok(()),
             }
         }
         part.wake.notify_waiters();
@@ -355,10 +330,9 @@ impl Store for MemoryStore {
     }
 
     async fn renew(&self, lease: &Lease, ttl_ms: u64) -> Result<bool> {
-        let mut data = lock(&self.part(lease.partition).data);
-        if !Self::holds(&data, lease) {
+        let Ok(mut data) = self.held(lease) else {
             return Ok(false);
-        }
+        };
         data.lease = Some((
             lease.token.clone(),
             Instant::now() + Duration::from_millis(ttl_ms),
@@ -367,8 +341,7 @@ impl Store for MemoryStore {
     }
 
     async fn release(&self, lease: &Lease) -> Result<()> {
-        let mut data = lock(&self.part(lease.partition).data);
-        if Self::holds(&data, lease) {
+        if let Ok(mut data) = self.held(lease) {
             data.lease = None;
         }
         Ok(())
@@ -377,7 +350,7 @@ impl Store for MemoryStore {
     async fn read_queue(
         &self,
         lease: &Lease,
-        pending: bool,
+        read: QueueRead,
         count: usize,
         block_ms: u64,
     ) -> Result<Vec<QueueEntry>> {
@@ -386,12 +359,10 @@ impl Store for MemoryStore {
         loop {
             let notified = part.wake.notified();
             {
-                let mut data = lock(&part.data);
-                if !Self::holds(&data, lease) {
-                    return Ok(Vec::new());
-                }
-                if pending {
-                    let entries = data.pending.iter().take(count);
+                let mut data = self.held(lease)?;
+                if let QueueRead::Pending { after } = &read {
+                    let after = after.as_deref().and_then(entry_number).unwrap_or(0);
+                    let entries = data.pending.range(after + 1..).take(count);
                     return Ok(entries
                         .map(|(n, (ms, x, e))| QueueEntry {
                             id: format!("{ms}-{n}"),
@@ -423,12 +394,10 @@ impl Store for MemoryStore {
     }
 
     async fn ack(&self, lease: &Lease, ids: &[String]) -> Result<()> {
-        let mut data = lock(&self.part(lease.partition).data);
-        if Self::holds(&data, lease) {
-            for id in ids {
-                if let Some(n) = entry_number(id) {
-                    data.pending.remove(&n);
-                }
+        let mut data = self.held(lease)?;
+        for id in ids {
+            if let Some(n) = entry_number(id) {
+                data.pending.remove(&n);
             }
         }
         Ok(())
@@ -439,20 +408,18 @@ impl Store for MemoryStore {
         lease: &Lease,
         requests: Vec<CommitRequest>,
     ) -> Vec<Result<(), CommitError>> {
-        let part = self.part(lease.partition);
-        let mut data = lock(&part.data);
+        let mut data = lock(&self.part(lease.partition).data);
         let mut results = Vec::with_capacity(requests.len());
-        let mut queued = false;
         for request in requests {
-            if !Self::holds(&data, lease) {
+            if !data.holds(lease) {
                 results.push(Err(CommitError::LeaseLost));
                 continue;
             }
-            results.push(apply_commit(&mut data, request, &mut queued));
-        }
-        drop(data);
-        if queued {
-            part.wake.notify_waiters();
+            if partition_of(request.id(), self.partitions()) != lease.partition {
+                results.push(Err(CommitError::Conflict));
+                continue;
+            }
+            results.push(data.commit(request));
         }
         results
     }
@@ -460,10 +427,7 @@ impl Store for MemoryStore {
     async fn fire_timers(&self, lease: &Lease, now_ms: i64, limit: usize) -> Result<usize> {
         let part = self.part(lease.partition);
         let fired = {
-            let mut data = lock(&part.data);
-            if !Self::holds(&data, lease) {
-                return Ok(0);
-            }
+            let mut data = self.held(lease)?;
             let due: Vec<(i64, String, u64)> = data
                 .timers
                 .iter()
@@ -499,64 +463,35 @@ impl Store for MemoryStore {
             .cloned()
             .collect())
     }
-}
 
-fn apply_commit(
-    data: &mut Partitioned,
-    request: CommitRequest,
-    _queued: &mut bool,
-) -> Result<(), CommitError> {
-    let id = request.record.id.clone();
-    match data.records.get(&id) {
-        Some(current) if current.seq + 1 == request.record.seq => {}
-        _ => return Err(CommitError::Conflict),
+    async fn expire(&self, lease: &Lease, now_ms: i64, limit: usize) -> Result<Vec<(String, u32)>> {
+        Ok(self.held(lease)?.expire(now_ms, limit))
     }
-    for n in &request.acks {
-        if let Some(n) = entry_number(n) {
-            data.pending.remove(&n);
-        }
+
+    async fn dead_letters(
+        &self,
+        _partition: Partition,
+        _after: Option<&str>,
+        _limit: usize,
+    ) -> Result<Vec<DeadLetter>> {
+        Ok(Vec::new())
     }
-    for timer in request.timers_cleared {
-        if let Some(due) = data.timer_due.remove(&(id.clone(), timer)) {
-            data.timers.remove(&(due, id.clone(), timer));
-        }
+
+    async fn requeue_dead_letters(&self, lease: &Lease) -> Result<usize> {
+        self.held(lease).map(|_| 0)
     }
-    for timer in request.timers_set {
-        data.timers.insert((timer.due_ms, id.clone(), timer.id));
-        data.timer_due.insert((id.clone(), timer.id), timer.due_ms);
+
+    async fn partition_stats(&self, partition: Partition) -> Result<PartitionStats> {
+        let data = lock(&self.part(partition).data);
+        Ok(PartitionStats {
+            pending: data.pending.len() as u64,
+            dead_letters: 0,
+            executions: (data.counts.iter())
+                .map(|(s, n)| (s.as_str(), *n))
+                .collect(),
+            next_timer_ms: data.timers.iter().next().map(|(d, _, _)| *d),
+        })
     }
-    let finished = request.record.status.is_final();
-    if finished {
-        data.tokens.remove(&id);
-    } else {
-        let tokens = data.tokens.entry(id.clone()).or_default();
-        for open in request.tokens_opened {
-            tokens.insert(
-                open.key,
-                TokenState::Open {
-                    heartbeat: open.heartbeat,
-                },
-            );
-        }
-        for (key, how) in request.tokens_closed {
-            match how {
-                TokenClosed::Done => tokens.insert(key, TokenState::Done),
-                TokenClosed::TimedOut => tokens.insert(key, TokenState::TimedOut),
-                TokenClosed::Gone => tokens.remove(&key),
-            };
-        }
-    }
-    data.history
-        .entry(id.clone())
-        .or_default()
-        .extend(request.history);
-    if request.active {
-        data.active.insert(id.clone());
-    } else {
-        data.active.remove(&id);
-    }
-    data.records.insert(id, request.record);
-    Ok(())
 }
 
 fn parse_cursor(cursor: &str) -> Option<(i64, String)> {

@@ -1,0 +1,102 @@
+//! State machines in memory: latest revisions, every revision still in use, and how many
+//! executions use each.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::store::StateMachineRecord;
+
+/// What `create` did.
+pub(super) enum Created {
+    New(StateMachineRecord),
+    Taken(StateMachineRecord),
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Machines {
+    latest: BTreeMap<String, StateMachineRecord>,
+    revisions: HashMap<(String, u32), StateMachineRecord>,
+    /// The last revision number ever given per name (kept after deletion).
+    last: HashMap<String, u32>,
+    /// Executions (not yet deleted) per revision.
+    uses: HashMap<(String, u32), u64>,
+}
+
+impl Machines {
+    /// The stored record, or the latest one when the name is taken (the store's answer).
+    pub fn create(&mut self, mut record: StateMachineRecord) -> Created {
+        if let Some(existing) = self.latest.get(&record.name) {
+            return Created::Taken(existing.clone());
+        }
+        let last = self.last.entry(record.name.clone()).or_insert(0);
+        *last += 1;
+        record.revision = *last;
+        self.revisions
+            .insert((record.name.clone(), record.revision), record.clone());
+        self.latest.insert(record.name.clone(), record.clone());
+        Created::New(record)
+    }
+
+    pub fn update(&mut self, record: StateMachineRecord) -> bool {
+        let previous = match self.latest.get(&record.name) {
+            Some(existing) if existing.revision + 1 == record.revision => existing.revision,
+            _ => return false,
+        };
+        self.last.insert(record.name.clone(), record.revision);
+        self.revisions
+            .insert((record.name.clone(), record.revision), record.clone());
+        self.latest.insert(record.name.clone(), record.clone());
+        self.collect(&record.name, previous);
+        true
+    }
+
+    pub fn latest(&self, name: &str) -> Option<&StateMachineRecord> {
+        self.latest.get(name)
+    }
+
+    pub fn revision(&self, name: &str, revision: u32) -> Option<&StateMachineRecord> {
+        self.revisions.get(&(name.to_owned(), revision))
+    }
+
+    pub fn list(&self, after: Option<&str>, limit: usize) -> Vec<StateMachineRecord> {
+        (self.latest.iter())
+            .filter(|(name, _)| after.is_none_or(|a| name.as_str() > a))
+            .take(limit)
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    pub fn delete(&mut self, name: &str) -> bool {
+        let Some(removed) = self.latest.remove(name) else {
+            return false;
+        };
+        self.collect(name, removed.revision);
+        true
+    }
+
+    /// An execution of `name:revision` was created.
+    pub fn used(&mut self, name: &str, revision: u32) {
+        *self.uses.entry((name.to_owned(), revision)).or_insert(0) += 1;
+    }
+
+    /// An execution of `name:revision` was deleted.
+    pub fn released(&mut self, name: &str, revision: u32) {
+        if let Some(n) = self.uses.get_mut(&(name.to_owned(), revision)) {
+            *n = n.saturating_sub(1);
+        }
+        self.collect(name, revision);
+    }
+
+    /// Removes a revision that neither an execution nor its machine (as latest) uses.
+    fn collect(&mut self, name: &str, revision: u32) {
+        let key = (name.to_owned(), revision);
+        let in_use = self.uses.get(&key).is_some_and(|n| *n > 0)
+            || self
+                .latest
+                .get(name)
+                .is_some_and(|l| l.revision == revision);
+        if !in_use {
+            self.uses.remove(&key);
+            self.revisions.remove(&key);
+        }
+    }
+}

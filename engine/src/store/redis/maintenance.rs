@@ -1,0 +1,154 @@
+//! What the lease holder does besides commits: fire timers, delete expired executions,
+//! and read the partition's counters.
+
+use std::collections::BTreeMap;
+
+use super::{RedisStore, SCRIPTS, text};
+use crate::machine::Status;
+use crate::store::{Lease, Partition, PartitionStats, Result, StoreError, state_machine_of};
+
+impl RedisStore {
+    pub(super) async fn fire(&self, lease: &Lease, now_ms: i64, limit: usize) -> Result<usize> {
+        let keys = self.keys(lease.partition);
+        let mut call = SCRIPTS.fire_timers.prepare_invoke();
+        call.key(&keys.lease)
+            .key(&keys.timers)
+            .key(&keys.queue)
+            .key(&keys.dead)
+            .arg(&lease.token)
+            .arg(now_ms)
+            .arg(limit);
+        let fired: i64 = call.invoke_async(&mut self.con()).await?;
+        usize::try_from(fired).map_err(|_| StoreError::LeaseLost)
+    }
+
+    pub(super) async fn expire_due(
+        &self,
+        lease: &Lease,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, u32)>> {
+        let keys = self.keys(lease.partition);
+        let (holder, due): (Option<String>, Vec<String>) = redis::pipe()
+            .cmd("GET")
+            .arg(&keys.lease)
+            .cmd("ZRANGE")
+            .arg(&keys.expiry)
+            .arg("-inf")
+            .arg(now_ms)
+            .arg("BYSCORE")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(limit.max(1))
+            .query_async(&mut self.con())
+            .await?;
+        if holder.as_deref() != Some(lease.token.as_str()) {
+            return Err(StoreError::LeaseLost);
+        }
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut call = SCRIPTS.expire.prepare_invoke();
+        call.key(&keys.lease)
+            .key(&keys.expiry)
+            .key(&keys.counts)
+            .key(&keys.active)
+            .arg(&lease.token)
+            .arg(now_ms);
+        for member in &due {
+            let (_, status, id) = split_member(member);
+            let status = Status::parse(status).unwrap_or(Status::Succeeded);
+            call.key(keys.record(id))
+                .key(keys.history(id))
+                .key(keys.tokens(id))
+                .key(keys.index(state_machine_of(id), status))
+                .arg(member);
+        }
+        let reply: redis::Value = call.invoke_async(&mut self.con()).await?;
+        let deleted = match reply {
+            redis::Value::Int(-1) => return Err(StoreError::LeaseLost),
+            redis::Value::Array(items) => items,
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "expire.lua answered {other:?}"
+                )));
+            }
+        };
+        let mut released = Vec::with_capacity(deleted.len());
+        for member in deleted {
+            let member = text(member)?;
+            let (revision, _, id) = split_member(&member);
+            if let Ok(revision) = revision.parse() {
+                released.push((state_machine_of(id).to_owned(), revision));
+            }
+        }
+        Ok(released)
+    }
+
+    pub(super) async fn stats(&self, partition: Partition) -> Result<PartitionStats> {
+        let keys = self.keys(partition);
+        let mut pipe = redis::pipe();
+        pipe.cmd("XPENDING")
+            .arg(&keys.queue)
+            .arg("w")
+            .cmd("XLEN")
+            .arg(&keys.dead)
+            .cmd("HGETALL")
+            .arg(&keys.counts)
+            .cmd("ZRANGE")
+            .arg(&keys.timers)
+            .arg(0)
+            .arg(0)
+            .arg("WITHSCORES");
+        let replies: Vec<redis::Value> = match pipe.query_async(&mut self.con()).await {
+            Ok(replies) => replies,
+            // No group yet: nothing was ever queued.
+            Err(e) if e.code() == Some("NOGROUP") => return Ok(PartitionStats::default()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut replies = replies.into_iter();
+        let pending = match replies.next() {
+            Some(redis::Value::Array(summary)) => match summary.into_iter().next() {
+                Some(redis::Value::Int(n)) => n.max(0) as u64,
+                _ => 0,
+            },
+            _ => 0,
+        };
+        let dead_letters = match replies.next() {
+            Some(redis::Value::Int(n)) => n.max(0) as u64,
+            _ => 0,
+        };
+        let mut executions = BTreeMap::new();
+        if let Some(redis::Value::Array(items)) = replies.next() {
+            let mut items = items.into_iter();
+            while let (Some(status), Some(n)) = (items.next(), items.next()) {
+                let (status, n) = (text(status)?, text(n)?);
+                if let Some(status) = Status::parse(&status) {
+                    executions.insert(status.as_str(), n.parse::<i64>().unwrap_or(0).max(0) as u64);
+                }
+            }
+        }
+        let next_timer_ms = match replies.next() {
+            Some(redis::Value::Array(items)) => match items.into_iter().nth(1) {
+                Some(score) => text(score)?.parse::<f64>().ok().map(|s| s as i64),
+                None => None,
+            },
+            _ => None,
+        };
+        Ok(PartitionStats {
+            pending,
+            dead_letters,
+            executions,
+            next_timer_ms,
+        })
+    }
+}
+
+/// `<revision>|<status>|<id>`.
+fn split_member(member: &str) -> (&str, &str, &str) {
+    let mut parts = member.splitn(3, '|');
+    let revision = parts.next().unwrap_or_default();
+    let status = parts.next().unwrap_or_default();
+    let id = parts.next().unwrap_or_default();
+    (revision, status, id)
+}

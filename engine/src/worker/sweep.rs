@@ -1,0 +1,143 @@
+//! The sweep of an owned partition, every `sweep_interval` from the start:
+//!
+//! 1. (first sweep only) dead letters of events this version can read go back to the
+//!    queue (left by a newer version, say, during a rolling upgrade back);
+//! 2. the active executions and the pending queue entries go to the partition loop, which
+//!    hands those without an actor to a new one: after taking the partition over, after
+//!    an actor stopped, after a store error anywhere;
+//! 3. finished executions past their retention are deleted (and the revisions only they
+//!    used);
+//! 4. the partition's gauges are set: executions by status, pending entries, dead
+//!    letters, timer lag.
+//!
+//! A failed step is counted, logged when failures start and then ever more rarely, and
+//! tried again at the next sweep.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::backoff::Backoff;
+use super::shared::{Shared, now_ms};
+use crate::store::{Lease, QueueEntry, QueueRead, Store, StoreError};
+
+/// What one sweep found for the partition loop.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub active: Vec<String>,
+    pub pending: Vec<QueueEntry>,
+}
+
+/// Most executions deleted per sweep step (repeated while there are more).
+const EXPIRE_BATCH: usize = 500;
+/// Most pending entries read per store call.
+const PENDING_BATCH: usize = 1000;
+
+pub async fn sweep_loop<S: Store>(
+    shared: Arc<Shared<S>>,
+    lease: Lease,
+    every: Duration,
+    out: mpsc::Sender<Found>,
+    intake: CancellationToken,
+    cancel: CancellationToken,
+) {
+    let store = &shared.store;
+    let p = lease.partition;
+    let mut failures = Backoff::new(every, every);
+    let mut requeued = false;
+    loop {
+        let result = async {
+            if !requeued {
+                let n = store.requeue_dead_letters(&lease).await?;
+                if n > 0 {
+                    tracing::info!(
+                        partition = p,
+                        n,
+                        "dead letters this version can read are queued again"
+                    );
+                }
+                requeued = true;
+            }
+            let found = Found {
+                active: store.active_executions(p).await?,
+                pending: pending(store, &lease).await?,
+            };
+            if (!found.active.is_empty() || !found.pending.is_empty())
+                && out.send(found).await.is_err()
+            {
+                return Ok(());
+            }
+            expire(store, &lease).await?;
+            gauges(store, p).await
+        }
+        .await;
+        match result {
+            Ok(()) => failures.reset(),
+            Err(StoreError::LeaseLost) => {
+                metrics::counter!("baton_lease_lost_total", "reason" => "taken").increment(1);
+                cancel.cancel();
+                return;
+            }
+            Err(error) => {
+                metrics::counter!("baton_store_errors_total", "operation" => "sweep", "kind" => error.kind()).increment(1);
+                if failures.should_log() {
+                    tracing::warn!(partition = p, %error, failures = failures.failures() + 1, "partition sweep failed; trying again at the next one");
+                }
+                failures.next_delay();
+            }
+        }
+        tokio::select! {
+            () = intake.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+/// Every pending entry, in queue order.
+async fn pending<S: Store>(store: &S, lease: &Lease) -> Result<Vec<QueueEntry>, StoreError> {
+    let mut all: Vec<QueueEntry> = Vec::new();
+    loop {
+        let after = all.last().map(|e| e.id.clone());
+        let page = store
+            .read_queue(lease, QueueRead::Pending { after }, PENDING_BATCH, 0)
+            .await?;
+        let done = page.len() < PENDING_BATCH;
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
+async fn expire<S: Store>(store: &S, lease: &Lease) -> Result<(), StoreError> {
+    loop {
+        let released = store.expire(lease, now_ms(), EXPIRE_BATCH).await?;
+        if released.is_empty() {
+            return Ok(());
+        }
+        metrics::counter!("baton_executions_deleted_total").increment(released.len() as u64);
+        store.release_revisions(&released).await?;
+        if released.len() < EXPIRE_BATCH {
+            return Ok(());
+        }
+    }
+}
+
+async fn gauges<S: Store>(store: &S, p: u32) -> Result<(), StoreError> {
+    let stats = store.partition_stats(p).await?;
+    let partition = p.to_string();
+    for status in ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"] {
+        let n = stats.executions.get(status).copied().unwrap_or(0);
+        metrics::gauge!("baton_executions", "status" => status, "partition" => partition.clone())
+            .set(n as f64);
+    }
+    metrics::gauge!("baton_queue_pending_entries", "partition" => partition.clone())
+        .set(stats.pending as f64);
+    metrics::gauge!("baton_dead_letters", "partition" => partition.clone())
+        .set(stats.dead_letters as f64);
+    let lag = stats.next_timer_ms.map_or(0, |due| (now_ms() - due).max(0));
+    metrics::gauge!("baton_timer_lag_ms", "partition" => partition).set(lag as f64);
+    Ok(())
+}

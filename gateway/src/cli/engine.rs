@@ -1,0 +1,156 @@
+//! What `baton serve` and `baton worker` share: the store, the task-token keys, the engine
+//! settings and the workers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use tokio_util::sync::CancellationToken;
+
+use baton_callbacks::KeyRing;
+use baton_engine::http::{HttpConfig, HttpInvoker};
+use baton_engine::machine::Settings;
+use baton_engine::store::{MemoryStore, RedisStore};
+use baton_engine::worker::{DefinitionCache, KeyRingMinter, Shared, Worker, WorkerConfig};
+use baton_gateway::{Backend, observe};
+
+#[derive(Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// Redis URL (redis://host:port/db). Without it, the embedded in-memory store is used.
+    #[arg(long, env = "BATON_REDIS_URL")]
+    pub redis: Option<String>,
+    /// Key prefix in Redis.
+    #[arg(long, env = "BATON_REDIS_PREFIX", default_value = "baton")]
+    pub prefix: String,
+    /// Partitions of the store (fixed at the first start of a Redis store).
+    #[arg(long, env = "BATON_PARTITIONS", default_value_t = 16)]
+    pub partitions: u32,
+    /// Engine workers in this process.
+    #[arg(long, env = "BATON_WORKERS", default_value_t = 1)]
+    pub workers: usize,
+    /// Task-token signing keys: `[*]id:secret,…` (the `*` one signs; all verify). Without
+    /// them, on Redis, every process uses one key kept in Redis (created by the first
+    /// process); on the embedded store, a random key.
+    #[arg(long, env = "BATON_SIGNING_KEYS", hide_env_values = true)]
+    pub signing_keys: Option<String>,
+    /// Let HTTP tasks call link-local and cloud metadata addresses.
+    #[arg(long, env = "BATON_ALLOW_LINK_LOCAL", default_value_t = false)]
+    pub allow_link_local: bool,
+    /// The `User-Agent` of HTTP task requests (default `Baton/<version>`); e.g. to tell
+    /// which process called a service.
+    #[arg(long, env = "BATON_USER_AGENT")]
+    pub user_agent: Option<String>,
+    /// The most HTTP requests (tasks and notifications) in flight at once from this
+    /// process; more wait their turn.
+    #[arg(long, env = "BATON_MAX_INFLIGHT_REQUESTS", default_value_t = 1024)]
+    pub max_inflight_requests: usize,
+    /// How long finished executions are kept before they are deleted (`90d`, `12h`, `3s`);
+    /// a state machine may set its own (`PUT …?retention=`).
+    #[arg(long, env = "BATON_RETENTION", default_value = "90d", value_parser = humantime::parse_duration)]
+    pub retention: Duration,
+    /// How often each owned partition looks again at its executions, deletes expired ones
+    /// and updates its metrics.
+    #[arg(long, env = "BATON_SWEEP_INTERVAL", default_value = "2s", value_parser = humantime::parse_duration, hide = true)]
+    pub sweep_interval: Duration,
+    /// `text` or `json` logs.
+    #[arg(long, env = "BATON_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+    /// Largest state input, output or task result in bytes (AWS: 256 KiB).
+    #[arg(long, env = "BATON_MAX_PAYLOAD_BYTES", default_value_t = 262_144)]
+    pub max_payload_bytes: usize,
+    /// Most history events one execution may write; the execution then fails (AWS: 25,000).
+    #[arg(long, env = "BATON_MAX_HISTORY_EVENTS", default_value_t = 25_000)]
+    pub max_history_events: u64,
+    /// Region and account shown in ARNs.
+    #[arg(long, env = "BATON_REGION", default_value = "us-east-1")]
+    pub region: String,
+    #[arg(long, env = "BATON_ACCOUNT", default_value = "123456789012")]
+    pub account: String,
+}
+
+pub struct Engine {
+    pub backend: Backend,
+    pub settings: Settings,
+    pub keys: Arc<KeyRing>,
+    pub http: HttpInvoker,
+}
+
+pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
+    observe::init_logging(&args.log_format);
+    if args.retention < Duration::from_secs(1) {
+        anyhow::bail!("--retention must be at least 1s");
+    }
+    let backend = match &args.redis {
+        Some(url) => Backend::Redis(
+            RedisStore::connect(url, &args.prefix, args.partitions)
+                .await
+                .with_context(|| format!("cannot connect to {url}"))?,
+        ),
+        None => Backend::Memory(MemoryStore::new(args.partitions)),
+    };
+    let keys = match (&args.signing_keys, &backend) {
+        (Some(spec), _) => KeyRing::from_spec(spec).context("BATON_SIGNING_KEYS")?,
+        (None, Backend::Redis(store)) => {
+            let proposed: String = (0..32)
+                .map(|_| format!("{:02x}", rand::random::<u8>()))
+                .collect();
+            let secret = store
+                .shared_signing_secret(&proposed)
+                .await
+                .context("cannot read the shared task-token key from Redis")?;
+            tracing::info!("task tokens are signed with the key shared in Redis");
+            KeyRing::new(0, secret.as_bytes()).context("the task-token key stored in Redis")?
+        }
+        (None, Backend::Memory(_)) => KeyRing::generate(),
+    };
+    let settings = Settings {
+        region: args.region.clone(),
+        account: args.account.clone(),
+        max_payload_bytes: args.max_payload_bytes,
+        max_history_events: args.max_history_events,
+        retention_ms: u64::try_from(args.retention.as_millis()).unwrap_or(u64::MAX),
+        ..Settings::default()
+    };
+    let defaults = HttpConfig::default();
+    let http = HttpInvoker::new(HttpConfig {
+        allow_link_local: args.allow_link_local,
+        user_agent: args
+            .user_agent
+            .clone()
+            .unwrap_or_else(|| defaults.user_agent.clone()),
+        max_in_flight: args.max_inflight_requests.max(1),
+        ..defaults
+    })
+    .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(Engine {
+        backend,
+        settings,
+        keys: Arc::new(keys),
+        http,
+    })
+}
+
+pub fn start_workers(
+    engine: &Engine,
+    args: &EngineArgs,
+    shutdown: &CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let shared = Arc::new(Shared {
+        store: engine.backend.clone(),
+        settings: engine.settings.clone(),
+        tokens: Arc::new(KeyRingMinter(engine.keys.clone())),
+        http: engine.http.clone(),
+        definitions: DefinitionCache::default(),
+        finished: None,
+    });
+    (0..args.workers)
+        .map(|_| {
+            let config = WorkerConfig {
+                sweep_interval: args.sweep_interval,
+                ..WorkerConfig::default()
+            };
+            tokio::spawn(Worker::new(shared.clone(), config).run(shutdown.clone()))
+        })
+        .collect()
+}
