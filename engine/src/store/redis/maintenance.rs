@@ -87,59 +87,45 @@ impl RedisStore {
 
     pub(super) async fn stats(&self, partition: Partition) -> Result<PartitionStats> {
         let keys = self.keys(partition);
-        let mut pipe = redis::pipe();
-        pipe.cmd("XPENDING")
+        let pending: redis::Value = match redis::cmd("XPENDING")
             .arg(&keys.queue)
             .arg("w")
-            .cmd("XLEN")
-            .arg(&keys.dead)
-            .cmd("HGETALL")
-            .arg(&keys.counts)
-            .cmd("ZRANGE")
-            .arg(&keys.timers)
-            .arg(0)
-            .arg(0)
-            .arg("WITHSCORES");
-        let replies: Vec<redis::Value> = match pipe.query_async(&mut self.con()).await {
-            Ok(replies) => replies,
-            // No group yet: nothing was ever queued.
-            Err(e) if e.code() == Some("NOGROUP") => return Ok(PartitionStats::default()),
+            .query_async(&mut self.con())
+            .await
+        {
+            Ok(summary) => summary,
+            // No group yet: nothing was ever read.
+            Err(e) if e.to_string().contains("NOGROUP") => redis::Value::Nil,
             Err(e) => return Err(e.into()),
         };
-        let mut replies = replies.into_iter();
-        let pending = match replies.next() {
-            Some(redis::Value::Array(summary)) => match summary.into_iter().next() {
+        let pending = match pending {
+            redis::Value::Array(summary) => match summary.into_iter().next() {
                 Some(redis::Value::Int(n)) => n.max(0) as u64,
                 _ => 0,
             },
             _ => 0,
         };
-        let dead_letters = match replies.next() {
-            Some(redis::Value::Int(n)) => n.max(0) as u64,
-            _ => 0,
-        };
-        let mut executions = BTreeMap::new();
-        if let Some(redis::Value::Array(items)) = replies.next() {
-            let mut items = items.into_iter();
-            while let (Some(status), Some(n)) = (items.next(), items.next()) {
-                let (status, n) = (text(status)?, text(n)?);
-                if let Some(status) = Status::parse(&status) {
-                    executions.insert(status.as_str(), n.parse::<i64>().unwrap_or(0).max(0) as u64);
-                }
-            }
-        }
-        let next_timer_ms = match replies.next() {
-            Some(redis::Value::Array(items)) => match items.into_iter().nth(1) {
-                Some(score) => text(score)?.parse::<f64>().ok().map(|s| s as i64),
-                None => None,
-            },
-            _ => None,
-        };
+        let (dead_letters, counts, first): (u64, Vec<(String, i64)>, Vec<(String, f64)>) =
+            redis::pipe()
+                .cmd("XLEN")
+                .arg(&keys.dead)
+                .cmd("HGETALL")
+                .arg(&keys.counts)
+                .cmd("ZRANGE")
+                .arg(&keys.timers)
+                .arg(0)
+                .arg(0)
+                .arg("WITHSCORES")
+                .query_async(&mut self.con())
+                .await?;
+        let executions: BTreeMap<&'static str, u64> = (counts.into_iter())
+            .filter_map(|(status, n)| Some((Status::parse(&status)?.as_str(), n.max(0) as u64)))
+            .collect();
         Ok(PartitionStats {
             pending,
             dead_letters,
             executions,
-            next_timer_ms,
+            next_timer_ms: first.first().map(|(_, due)| *due as i64),
         })
     }
 }
