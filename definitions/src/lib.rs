@@ -14,6 +14,8 @@ pub mod path;
 pub mod pipeline;
 pub mod retry;
 pub mod template;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
 pub mod time;
 mod validate;
 

@@ -8,12 +8,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use baton_definitions::testing::{corpus_files, corpus_path};
 use baton_definitions::{Severity, parse_definition};
 use serde_json::Value;
-
-fn corpus_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
-}
 
 /// The `.json` files of one corpus folder, sorted; `None` when the folder is absent.
 fn case_files(dir: &Path) -> Option<Vec<PathBuf>> {
@@ -81,14 +78,11 @@ fn validate_corpus(cases: &Path) -> Option<Report> {
 
 #[test]
 fn corpus_definitions_have_no_errors() {
-    let dir = corpus_root().join("cases");
-    let Some(report) = validate_corpus(&dir) else {
-        eprintln!(
-            "note: {} not found; conformance validation skipped (CI has it)",
-            dir.display()
-        );
+    if corpus_files("corpus_definitions_have_no_errors").is_none() {
         return;
-    };
+    }
+    let dir = corpus_path();
+    let report = validate_corpus(&dir).expect("the corpus folder");
     let Report { checked, offenders } = report;
     eprintln!(
         "{checked} corpus definitions validated, {} rejected",
@@ -112,11 +106,10 @@ fn corpus_definitions_have_no_errors() {
 /// `cases/` alone is enough: a copy of it, with no `later/` beside it, gives the same result.
 #[test]
 fn later_folder_is_not_required() {
-    let cases = corpus_root().join("cases");
-    let Some(files) = case_files(&cases) else {
-        eprintln!("note: conformance corpus not found; skipped");
+    let Some(files) = corpus_files("later_folder_is_not_required") else {
         return;
     };
+    let cases = corpus_path();
     let scratch = tempfile::tempdir().expect("temp dir");
     let copy = scratch.path().join("cases");
     fs::create_dir(&copy).expect("create cases/");

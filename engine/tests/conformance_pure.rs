@@ -4,15 +4,13 @@
 use baton_definitions::parse_value;
 use baton_engine::machine::driver::drive;
 use baton_engine::machine::{Settings, Status};
-use baton_engine::testing::conformance::{Outcome, compare, corpus_dir, load_cases};
+use baton_engine::testing::conformance::{Outcome, assert_all_match, cases, compare};
 
 #[test]
 fn corpus_through_the_pure_core() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("conformance corpus not found (../shared/conformance/cases); skipping");
+    let Some(cases) = cases("corpus_through_the_pure_core") else {
         return;
     };
-    let cases = load_cases(&dir);
     assert!(cases.len() > 700, "corpus has {} cases", cases.len());
     let settings = Settings::default();
     let mut failures = Vec::new();
@@ -64,11 +62,6 @@ fn corpus_through_the_pure_core() {
             failures.push(format!("{}: {why}", case.name));
         }
     }
-    let passed = cases.len() - failures.len();
-    eprintln!("pure core: {passed}/{} cases match", cases.len());
-    for f in &failures {
-        eprintln!("  {f}");
-    }
     eprintln!(
         "history event types: {}/{history_checked} recorded histories match (as multisets)",
         history_checked - history_differs.len()
@@ -76,10 +69,5 @@ fn corpus_through_the_pure_core() {
     for h in &history_differs {
         eprintln!("  {h}");
     }
-    assert!(
-        passed * 100 >= cases.len() * 99,
-        "{} of {} cases differ",
-        failures.len(),
-        cases.len()
-    );
+    assert_all_match("pure core", cases.len(), &failures);
 }

@@ -4,15 +4,13 @@
 use std::time::Duration;
 
 use baton_engine::store::{MemoryStore, Store};
-use baton_engine::testing::conformance::{Case, Outcome, compare, corpus_dir, load_cases};
+use baton_engine::testing::conformance::{Outcome, assert_all_match, cases, compare};
 use baton_engine::testing::engine::TestEngine;
 
 async fn run_corpus<S: Store>(store: S, label: &str) {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("conformance corpus not found (../shared/conformance/cases); skipping");
+    let Some(cases) = cases(label) else {
         return;
     };
-    let cases: Vec<Case> = load_cases(&dir);
     let mut engine = TestEngine::start(store, 1);
     let mut failures = Vec::new();
     let mut started = Vec::new();
@@ -49,17 +47,7 @@ async fn run_corpus<S: Store>(store: S, label: &str) {
         }
     }
     engine.stop().await;
-    let passed = cases.len() - failures.len();
-    eprintln!("{label}: {passed}/{} cases match", cases.len());
-    for f in &failures {
-        eprintln!("  {f}");
-    }
-    assert!(
-        passed * 100 >= cases.len() * 99,
-        "{label}: {} of {} cases differ",
-        failures.len(),
-        cases.len()
-    );
+    assert_all_match(label, cases.len(), &failures);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

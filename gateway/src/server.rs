@@ -18,7 +18,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::service::Service;
-use crate::{Backend, GatewayConfig, auth, aws, rest};
+use crate::{Backend, GatewayConfig, auth, aws, edge, rest};
 
 /// What every handler can reach.
 #[derive(Debug)]
@@ -59,7 +59,7 @@ pub fn app(state: SharedState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            rest::errors::json_edge_errors,
+            edge::shaped_edge_errors,
         ))
         .layer(middleware::map_response(close_after_413))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))

@@ -13,6 +13,8 @@ mod executions;
 mod express;
 #[path = "aws_sdk/history.rs"]
 mod history;
+#[path = "aws_sdk/limits.rs"]
+mod limits;
 #[path = "aws_sdk/machines.rs"]
 mod machines;
 #[path = "aws_sdk/sigv4.rs"]

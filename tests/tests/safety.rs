@@ -5,8 +5,8 @@
 //!   <token>` and does nothing; with it, 2xx. Callbacks and operations routes need no bearer.
 //! - (b) `--aws-credentials`: SigV4 from the AWS SDK client with the right secret works; a
 //!   wrong secret, an unknown key id or no signature is 403 and does nothing.
-//! - (c) limits and malformed requests: a body over the request limit is 413, malformed
-//!   JSON 400, an unknown route 404.
+//! - (c) limits and malformed requests: a body over the request limit is 413 (JSON in the
+//!   shape of its API, connection closed), malformed JSON 400, an unknown route 404.
 //! - (d) forged task tokens (REST callbacks and SendTaskSuccess/Failure/Heartbeat) are
 //!   `InvalidToken` and change nothing: the execution still waits, and the real token works.
 //! - (e) HTTP tasks to link-local and metadata addresses fail with `States.Permissions` (and
@@ -325,6 +325,11 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
             for authorization in NOT_THE_TOKEN {
                 let (status, body) = aws_call(&http, &url, *authorization, operation, &input).await;
                 assert_eq!(status, 401, "{operation} with {authorization:?}: {body}");
+                // In AWS's error shape, so that SDKs can read it.
+                assert_eq!(
+                    body["__type"], "com.amazon.coral.service#MissingAuthenticationTokenException",
+                    "{operation}"
+                );
             }
             let (status, body) = aws_call(&http, &url, Some(&with), operation, &input).await;
             assert!(
@@ -586,9 +591,10 @@ async fn c_oversized_bodies_are_413_malformed_json_400_unknown_routes_404() {
     )
     .await;
 
-    // Above the request limit (256 KiB): 413, on every kind of route, before anything
-    // is parsed.
-    const LIMIT: usize = 256 * 1024;
+    // Above the request limit (2 MiB + 64 KiB, room for a 1 MiB definition escaped into an
+    // AWS request): 413, on every kind of route, before anything is parsed.
+    // (`baton_gateway::config::MAX_REQUEST_BYTES`.)
+    const LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
     let big = padded_start("big", LIMIT + 1);
     for (method, path) in [
         (Method::POST, "/v1/state-machines/m/executions"),
@@ -611,14 +617,25 @@ async fn c_oversized_bodies_are_413_malformed_json_400_unknown_routes_404() {
     let aws_big = json!({"stateMachineArn": format!("{SM_ARN}m"), "name": "big",
                          "input": json!({"pad": "x".repeat(LIMIT)}).to_string()})
     .to_string();
-    let (status, _) = send(
-        http.post(format!("{url}/"))
-            .header("x-amz-target", "AWSStepFunctions.StartExecution")
-            .header("content-type", "application/x-amz-json-1.0")
-            .body(aws_big),
-    )
-    .await;
-    assert_eq!(status, 413, "the AWS endpoint");
+    let response = http
+        .post(format!("{url}/"))
+        .header("x-amz-target", "AWSStepFunctions.StartExecution")
+        .header("content-type", "application/x-amz-json-1.0")
+        .body(aws_big)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 413, "the AWS endpoint");
+    assert_eq!(response.headers()["connection"], "close");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/x-amz-json-1.0"
+    );
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(
+        body["__type"],
+        "com.amazon.coral.validate#ValidationException"
+    );
     // Nothing was started or created.
     let list = rest
         .expect(
@@ -629,14 +646,15 @@ async fn c_oversized_bodies_are_413_malformed_json_400_unknown_routes_404() {
     assert_eq!(list["executions"], json!([]));
     rest.expect(rest.request(Method::GET, "/v1/state-machines/huge"), 404)
         .await;
-    // A body of exactly 256 KiB is read (its input is then within the payload limit).
+    // A body of exactly the limit is read: its input is then refused for its own size.
     let (status, body) = send(
         http.post(format!("{url}/v1/state-machines/m/executions"))
             .header("content-type", "application/json")
             .body(padded_start("at-the-limit", LIMIT)),
     )
     .await;
-    assert_eq!(status, 201, "{body}");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "InvalidExecutionInput");
 
     // Malformed JSON: 400.
     for (method, path) in [

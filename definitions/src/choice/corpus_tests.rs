@@ -18,18 +18,12 @@
 //!    definition (see [`traced`]). The sequence of chosen state types must equal the one in
 //!    the history, and the final outcome must equal AWS's.
 
-use std::path::{Path as FsPath, PathBuf};
-
 use serde_json::{Value, json};
 
 use super::corpus_sim::{
     Compiled, Outcome, expected_outcome, failure_outcome, history_choices, run, type_of,
 };
 use super::*;
-
-fn cases_dir() -> PathBuf {
-    FsPath::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/cases")
-}
 
 /// Cases whose Choice is not `StartAt`: the inputs reaching it, rebuilt by hand from the
 /// definition. Returns the state types chosen, in order, and the final outcome.
@@ -141,21 +135,11 @@ fn check_start_at(name: &str, case: &Value, t: &mut Tally) {
 
 #[test]
 fn choice_rules_pick_the_branch_aws_took() {
-    let dir = cases_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!(
-            "note: {} not found; conformance corpus skipped",
-            dir.display()
-        );
+    let Some(files) = crate::testing::corpus_files("choice_rules_pick_the_branch_aws_took") else {
         return;
     };
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    files.sort();
     let mut t = Tally::default();
-    for file in files
-        .iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "json"))
-    {
+    for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         let case: Value = serde_json::from_str(&text).unwrap();
         let name = case["name"].as_str().unwrap_or_default().to_owned();

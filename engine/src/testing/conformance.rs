@@ -1,8 +1,6 @@
 //! The conformance corpus (`../shared/conformance/cases`): executions recorded from real
 //! AWS Step Functions, and how to compare Baton's outcome with them.
 
-use std::path::{Path, PathBuf};
-
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -56,29 +54,40 @@ pub struct Outcome {
     pub cause: Option<String>,
 }
 
-/// The corpus directory, looked up from the workspace root.
-pub fn corpus_dir() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = root.join("../shared/conformance/cases");
-    dir.is_dir().then_some(dir)
+/// Every case of the corpus, sorted by name, with time-relative inputs filled in; `test`
+/// names the caller in messages. When the corpus is missing or empty this panics under CI
+/// and returns `None` (after a note) elsewhere: see [`baton_definitions::testing`]. A case
+/// that cannot be read panics: a case silently dropped would shrink the total.
+pub fn cases(test: &str) -> Option<Vec<Case>> {
+    let files = baton_definitions::testing::corpus_files(test)?;
+    let cases = files
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .unwrap_or_else(|e| panic!("{}: cannot read: {e}", path.display()));
+            let mut case: Case = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{}: not a case: {e}", path.display()));
+            case.input = substitute_input(&case);
+            case
+        })
+        .collect();
+    Some(cases)
 }
 
-/// Every case, sorted by name.
-pub fn load_cases(dir: &Path) -> Vec<Case> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    paths.retain(|p| p.extension().is_some_and(|e| e == "json"));
-    paths.sort();
-    paths
-        .iter()
-        .filter_map(|p| {
-            let text = std::fs::read_to_string(p).ok()?;
-            let mut case: Case = serde_json::from_str(&text).ok()?;
-            case.input = substitute_input(&case);
-            Some(case)
-        })
-        .collect()
+/// Prints `<label>: <passed>/<total> cases match` and every failure, then asserts that
+/// there are none: every case must match, not most.
+pub fn assert_all_match(label: &str, total: usize, failures: &[String]) {
+    let passed = total - failures.len();
+    eprintln!("{label}: {passed}/{total} cases match");
+    for f in failures {
+        eprintln!("  {f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{label}: {} of {total} cases differ:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
 }
 
 /// Fills time-relative inputs (`<timestamp>`: UTC now + `offset_days`, formatted).

@@ -1,6 +1,10 @@
-//! SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat.
+//! SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat. The model's limits are checked
+//! first, with AWS's `ValidationException`: `output` at most 262,144 bytes, `error` 256
+//! and `cause` 32,768 characters, `taskToken` 2,048 characters.
 
 use serde_json::{Value, json};
+
+use baton_callbacks::{MAX_CAUSE_CHARS, MAX_ERROR_CHARS, MAX_OUTPUT_BYTES};
 
 use super::errors::AwsError;
 use super::shapes::Input;
@@ -21,15 +25,15 @@ fn token(input: &Input) -> Result<&str, AwsError> {
 
 pub async fn success(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
     let token = token(input)?;
-    let output = input.required("output")?;
+    let output = input.required_payload("output", MAX_OUTPUT_BYTES)?;
     state.service.send_task_success(token, output).await?;
     Ok(json!({}))
 }
 
 pub async fn failure(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
     let token = token(input)?;
-    let error = input.bounded("error", 256)?.map(str::to_owned);
-    let cause = input.bounded("cause", 32_768)?.map(str::to_owned);
+    let error = input.bounded("error", MAX_ERROR_CHARS)?.map(str::to_owned);
+    let cause = input.bounded("cause", MAX_CAUSE_CHARS)?.map(str::to_owned);
     state.service.send_task_failure(token, error, cause).await?;
     Ok(json!({}))
 }

@@ -62,6 +62,51 @@ impl AwsError {
         ))
     }
 
+    /// A member longer than the API model allows. The value is left out of the message, as
+    /// AWS leaves out the values of sensitive members (definitions, inputs, outputs, errors,
+    /// causes): it may be a megabyte long.
+    pub fn too_long(member: &str, max: usize) -> AwsError {
+        AwsError::validation(format!(
+            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+        ))
+    }
+
+    /// The request body is larger than the server reads (HTTP 413, connection closed).
+    pub fn too_large(limit: usize) -> AwsError {
+        AwsError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            ..AwsError::validation(format!(
+                "Request is too large: the request body is larger than {limit} bytes"
+            ))
+        }
+    }
+
+    /// An error made below the handlers (the body limit, the request timeout, a caught
+    /// panic, a wrong method, a refused bearer token), in AWS's shape with its status kept,
+    /// so that SDKs parse it like any other.
+    pub fn edge(status: StatusCode, limit: usize) -> AwsError {
+        let base = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => return AwsError::too_large(limit),
+            StatusCode::REQUEST_TIMEOUT => AwsError::new(
+                "RequestTimeoutException",
+                "the request took too long; try again",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => AwsError::new(
+                "UnknownOperationException",
+                "the AWS JSON 1.0 endpoint takes POST requests only",
+            ),
+            StatusCode::UNAUTHORIZED => AwsError::new(
+                "MissingAuthenticationTokenException",
+                "this server needs Authorization: Bearer <token> (or SigV4 when it has AWS credentials)",
+            ),
+            s if s.is_server_error() => {
+                AwsError::internal(s.canonical_reason().unwrap_or("internal failure"))
+            }
+            s => AwsError::serialization(s.canonical_reason().unwrap_or("bad request")),
+        };
+        AwsError { status, ..base }
+    }
+
     /// The body is not the JSON object the operation needs.
     pub fn serialization(message: impl Into<String>) -> AwsError {
         AwsError::new("SerializationException", message)
@@ -102,6 +147,7 @@ impl AwsError {
             "ValidationException" => VALIDATE_NAMESPACE,
             "SerializationException"
             | "UnknownOperationException"
+            | "RequestTimeoutException"
             | "InternalFailure"
             | "ServiceUnavailableException"
             | "InvalidSignatureException"
@@ -180,5 +226,39 @@ mod tests {
         assert_eq!(i.name, "InternalFailure");
         // No `:` in `__type` (SDKs cut there).
         assert!(!e.body()["__type"].as_str().unwrap().contains(':'));
+    }
+
+    #[test]
+    fn edge_errors_keep_their_status_in_aws_shape() {
+        for (status, name) in [
+            (StatusCode::PAYLOAD_TOO_LARGE, "ValidationException"),
+            (StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException"),
+            (StatusCode::METHOD_NOT_ALLOWED, "UnknownOperationException"),
+            (
+                StatusCode::UNAUTHORIZED,
+                "MissingAuthenticationTokenException",
+            ),
+            (StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure"),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "SerializationException"),
+        ] {
+            let e = AwsError::edge(status, 1000);
+            assert_eq!((e.status, e.name), (status, name));
+        }
+        let e = AwsError::edge(StatusCode::PAYLOAD_TOO_LARGE, 1000);
+        assert!(
+            e.message.contains("larger than 1000 bytes"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn too_long_leaves_the_value_out() {
+        let e = AwsError::too_long("input", 262_144);
+        assert_eq!(
+            e.message,
+            "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144"
+        );
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
     }
 }

@@ -11,7 +11,7 @@ use super::errors::AwsError;
 use super::shapes::{Input, epoch, execution_arn, execution_item, json_text, object};
 use crate::server::SharedState;
 use crate::service::names::{execution_id, state_machine_name};
-use crate::service::{MachineKind, ServiceError, StartOptions};
+use crate::service::{MAX_PAYLOAD_BYTES, MachineKind, ServiceError, StartOptions};
 
 const STATUSES: &[&str] = &[
     "RUNNING",
@@ -25,7 +25,9 @@ const STATUSES: &[&str] = &[
 fn start_options(input: &Input, sync: bool) -> Result<StartOptions, AwsError> {
     Ok(StartOptions {
         name: input.str("name")?.map(str::to_owned),
-        input: input.str("input")?.map(str::to_owned),
+        input: input
+            .payload("input", MAX_PAYLOAD_BYTES)?
+            .map(str::to_owned),
         sync,
     })
 }

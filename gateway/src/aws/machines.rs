@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use baton_definitions::parse::MAX_DEFINITION_BYTES;
 use baton_definitions::{Diagnostic, Severity};
 use baton_engine::store::{StateMachineRecord, Store};
 
@@ -61,7 +62,7 @@ fn check_express(definition: &str, kind: MachineKind) -> Result<(), AwsError> {
 
 pub async fn create(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
     let name = input.required("name")?;
-    let definition = input.required("definition")?;
+    let definition = input.required_payload("definition", MAX_DEFINITION_BYTES)?;
     let role = input.required("roleArn")?;
     let kind = MachineKind::parse(input.one_of("type", TYPES)?)?;
     check_name(name)?;
@@ -85,7 +86,7 @@ pub async fn create(state: &SharedState, input: &Input) -> Result<Value, AwsErro
 
 pub async fn update(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
     let name = state_machine_name(input.required("stateMachineArn")?)?;
-    let definition = input.str("definition")?;
+    let definition = input.payload("definition", MAX_DEFINITION_BYTES)?;
     let role = input.str("roleArn")?;
     if definition.is_none() && role.is_none() {
         return Err(AwsError::new(
@@ -160,7 +161,7 @@ pub async fn list(state: &SharedState, input: &Input) -> Result<Value, AwsError>
 }
 
 pub async fn validate(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
-    let definition = input.required("definition")?;
+    let definition = input.required_payload("definition", MAX_DEFINITION_BYTES)?;
     let kind = MachineKind::parse(input.one_of("type", TYPES)?)?;
     let floor = match input.one_of("severity", &["ERROR", "WARNING"])? {
         Some("WARNING") => Severity::Warning,

@@ -23,7 +23,7 @@ pub mod sigv4;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
@@ -69,7 +69,10 @@ pub async fn handle(
         .and_then(|op| OPERATIONS.iter().find(|known| **known == op).copied());
     let result = match operation {
         None => Err(AwsError::unknown_operation(target)),
-        Some(op) => match body.map_err(too_large).and_then(|b| Input::parse(&b)) {
+        Some(op) => match body
+            .map_err(|r| unreadable(r, state.config.max_body_bytes))
+            .and_then(|b| Input::parse(&b))
+        {
             Ok(input) => dispatch(&state, op, &input).await,
             Err(e) => Err(e),
         },
@@ -97,11 +100,15 @@ pub async fn handle(
     response
 }
 
-/// The body could not be read (over the body limit, or cut off).
-fn too_large(rejection: BytesRejection) -> AwsError {
-    AwsError {
-        status: rejection.status(),
-        ..AwsError::validation(rejection.body_text())
+/// The body could not be read: over the body limit (`limit`) without a `Content-Length`
+/// that said so up front, or cut off.
+fn unreadable(rejection: BytesRejection, limit: usize) -> AwsError {
+    match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AwsError::too_large(limit),
+        status => AwsError {
+            status,
+            ..AwsError::serialization(rejection.body_text())
+        },
     }
 }
 

@@ -79,11 +79,26 @@ impl Input {
         if let Some(s) = value
             && s.chars().count() > max
         {
-            return Err(AwsError::constraint(
-                key,
-                "…",
-                &format!("Member must have length less than or equal to {max}"),
-            ));
+            return Err(AwsError::too_long(key, max));
+        }
+        Ok(value)
+    }
+
+    /// An optional payload member (a definition, an input, an output) of at most `max`
+    /// bytes of UTF-8: AWS's payload quotas count bytes.
+    pub fn payload(&self, key: &str, max: usize) -> Result<Option<&str>, AwsError> {
+        let value = self.str(key)?;
+        if value.is_some_and(|s| s.len() > max) {
+            return Err(AwsError::too_long(key, max));
+        }
+        Ok(value)
+    }
+
+    /// [`Input::payload`], required (and not empty).
+    pub fn required_payload(&self, key: &str, max: usize) -> Result<&str, AwsError> {
+        let value = self.required(key)?;
+        if value.len() > max {
+            return Err(AwsError::too_long(key, max));
         }
         Ok(value)
     }

@@ -17,7 +17,7 @@ mod tests;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
@@ -222,10 +222,7 @@ async fn verified(state: &SharedState, request: Request) -> Result<Request, AwsE
     let limit = state.config.max_body_bytes;
     let bytes = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| AwsError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            ..AwsError::validation(format!("the request body is larger than {limit} bytes"))
-        })?;
+        .map_err(|_| AwsError::too_large(limit))?;
     let request = Signed {
         method: parts.method.as_str(),
         path: parts.uri.path(),

@@ -10,25 +10,22 @@
 //! | 405 | `MethodNotAllowed` (the `Allow` header lists the methods) |
 //! | 408 | `RequestTimeout` |
 //! | 409 | `StateMachineAlreadyExists`, `ExecutionAlreadyExists`, `TaskTimedOut` (the task is closed), `ConflictException` |
-//! | 413 | `PayloadTooLarge` |
+//! | 413 | `PayloadTooLarge` (a body over [`crate::config::MAX_REQUEST_BYTES`]) |
 //! | 500 | `InternalError` |
 //! | 503 | `ServiceUnavailable`: the store refuses or cannot serve for now (unreachable, out of memory, read-only); nothing was changed, retry |
 //!
 //! Handlers return [`ApiError`]; plain-text errors made below the handlers (the body limit,
-//! the timeout, a caught panic, 405) are rewritten to the same shape by [`json_edge_errors`].
+//! the timeout, a caught panic, 405) are rewritten to the same shape by [`crate::edge`].
 
 use axum::Json;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use baton_definitions::{Diagnostic, Severity};
 
-use crate::server::SharedState;
 use crate::service::ServiceError;
 
 /// The body of every error response.
@@ -190,46 +187,17 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Rewrites plain-text (or empty) error responses made below the handlers — the body limit
-/// (413), the request timeout (408), a caught panic (500), a wrong method (405) — into
-/// [`ErrorBody`] JSON, keeping the status and headers such as `Allow`. The AWS endpoint
-/// (`POST /`) has its own error shape and is left alone.
-pub async fn json_edge_errors(
-    State(state): State<SharedState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let aws = request.uri().path() == "/";
-    let response = next.run(request).await;
-    let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if aws || is_json || !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
+/// The [`ApiError`] for an error made below the handlers (the body limit, the request
+/// timeout, a caught panic, a wrong method), which [`crate::edge`] puts in place of axum's
+/// plain text. `limit` is the server's largest request body.
+pub fn edge_body(status: StatusCode, limit: usize) -> ApiError {
     let message = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => format!(
-            "the request body is larger than {} bytes",
-            state.config.max_body_bytes
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("the request body is larger than {limit} bytes")
+        }
         StatusCode::METHOD_NOT_ALLOWED => "this route does not take that method".to_owned(),
         StatusCode::REQUEST_TIMEOUT => "the request took too long".to_owned(),
         s => s.canonical_reason().unwrap_or("error").to_owned(),
     };
-    let (mut parts, _) = response.into_parts();
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    let body = serde_json::to_vec(&ErrorBody {
-        error: edge_code(status).to_owned(),
-        message,
-        diagnostics: None,
-    })
-    .unwrap_or_default();
-    Response::from_parts(parts, axum::body::Body::from(body))
+    ApiError::new(status, edge_code(status), message)
 }

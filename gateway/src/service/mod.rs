@@ -15,7 +15,7 @@ use baton_engine::store::Store;
 use baton_engine::worker::DefinitionCache;
 
 pub use errors::ServiceError;
-pub use executions::StartOptions;
+pub use executions::{MAX_PAYLOAD_BYTES, StartOptions};
 pub use machines::MachineKind;
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

@@ -18,7 +18,7 @@ const TWO_CALLBACKS: &str = r#"{"StartAt": "First", "States": {
                "Parameters": {"state": "Second", "token.$": "$$.Task.Token"}, "End": true}}}"#;
 
 /// The token of `state`, from its `TaskScheduled` event (polls until it is there).
-async fn token_of(h: &Harness, execution: &str, state: &str) -> String {
+pub async fn token_of(h: &Harness, execution: &str, state: &str) -> String {
     for _ in 0..1000 {
         let history = h
             .client

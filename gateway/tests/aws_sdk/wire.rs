@@ -20,7 +20,10 @@ async fn call(h: &Harness, target: Option<&str>, body: &str) -> Answer {
     if let Some(target) = target {
         request = request.header("x-amz-target", target);
     }
-    let request = request.body(Body::from(body.to_owned())).unwrap();
+    send(h, request.body(Body::from(body.to_owned())).unwrap()).await
+}
+
+async fn send(h: &Harness, request: Request<Body>) -> Answer {
     let response = baton_gateway::app(h.state.clone())
         .oneshot(request)
         .await
@@ -83,7 +86,9 @@ async fn protocol_errors() {
         (400, "com.amazon.coral.service#SerializationException")
     );
 
-    let huge = format!(r#"{{"input": "{}"}}"#, "x".repeat(300_000));
+    // Over the body limit without a Content-Length: the handler finds out while reading.
+    let limit = h.state.config.max_body_bytes;
+    let huge = format!(r#"{{"input": "{}"}}"#, "x".repeat(limit));
     let (status, body) = status_of(&h, Some("AWSStepFunctions.StartExecution"), &huge).await;
     assert_eq!(status, 413);
     assert_eq!(
@@ -167,5 +172,59 @@ async fn shapes_on_the_wire() {
     }
     assert_eq!(d.body["inputDetails"], json!({"included": true}));
     assert_eq!(d.body["input"], "{}");
+    h.stop().await;
+}
+
+/// Errors made below the handlers (here the body limit, judged from `Content-Length`, and
+/// a wrong method) come in AWS's shape on `/`, as the SDKs expect, and REST's elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edge_errors_have_the_aws_shape() {
+    let h = Harness::start().await;
+    let limit = h.state.config.max_body_bytes;
+    let huge = format!(r#"{{"input": "{}"}}"#, "x".repeat(limit));
+    let request = Request::post("/")
+        .header("content-type", "application/x-amz-json-1.0")
+        .header("x-amz-target", "AWSStepFunctions.StartExecution")
+        .header("content-length", huge.len())
+        .body(Body::from(huge.clone()))
+        .unwrap();
+    let too_large = send(&h, request).await;
+    assert_eq!(too_large.status, 413);
+    assert_eq!(too_large.content_type, "application/x-amz-json-1.0");
+    assert_eq!(
+        too_large.body["__type"],
+        "com.amazon.coral.validate#ValidationException"
+    );
+    let message = too_large.body["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("larger than {limit} bytes")),
+        "{message}"
+    );
+    assert!(
+        too_large
+            .error_type
+            .unwrap()
+            .starts_with("ValidationException:")
+    );
+    assert!(too_large.request_id);
+
+    let wrong_method = send(&h, Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.content_type, "application/x-amz-json-1.0");
+    assert_eq!(
+        wrong_method.body["__type"],
+        "com.amazon.coral.service#UnknownOperationException"
+    );
+
+    // The same limit on a REST route answers in REST's shape.
+    let request = Request::put("/v1/state-machines/huge")
+        .header("content-type", "application/json")
+        .header("content-length", huge.len())
+        .body(Body::from(huge))
+        .unwrap();
+    let rest = send(&h, request).await;
+    assert_eq!(rest.status, 413);
+    assert_eq!(rest.content_type, "application/json");
+    assert_eq!(rest.body["error"], "PayloadTooLarge");
     h.stop().await;
 }

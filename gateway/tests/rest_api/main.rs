@@ -5,6 +5,7 @@ mod callbacks;
 mod edges;
 mod executions;
 mod history;
+mod limits;
 mod machines;
 mod support;
 

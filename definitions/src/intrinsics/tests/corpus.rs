@@ -6,8 +6,6 @@
 //! (`<ArnPart_0idx>` for the state machine name, …), so the cases that read `$$` match
 //! exactly. `States.MathRandom` and `States.UUID` results are checked by shape.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
 use super::mini_sfn::{Outcome, run_case};
@@ -17,25 +15,11 @@ use crate::intrinsics::looks_like_intrinsic;
 /// `intrinsic_functions`, of which all but the two Map cases qualify, plus none elsewhere).
 const EXPECTED_CASES: usize = 131;
 
-fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/cases")
-}
-
 #[test]
 fn corpus_cases_match_aws() {
-    let dir = corpus_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "conformance corpus not found at {}; skipping",
-            dir.display()
-        );
+    let Some(files) = crate::testing::corpus_files("corpus_cases_match_aws") else {
         return;
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
     let mut ran = Vec::new();
     let mut differences = Vec::new();
     for file in files {
@@ -157,7 +141,7 @@ fn matches(actual: &Value, expected: &Value, input: &Value) -> Result<(), String
 #[ignore = "debugging aid; set CASE"]
 fn one_corpus_case() {
     let name = std::env::var("CASE").expect("set CASE to a case name");
-    let path = corpus_dir().join(format!("{name}.json"));
+    let path = crate::testing::corpus_path().join(format!("{name}.json"));
     let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     match run_case(&case) {
         Ok(Outcome::Succeeded(output)) => eprintln!("output: {output}"),
