@@ -38,11 +38,14 @@ impl Template {
     /// Compiles `value` (found at `loc`), reporting every problem into `d`.
     pub fn compile(value: &Value, loc: &Loc, d: &mut Diagnostics) -> Option<Template> {
         let max = crate::parse::MAX_NESTING_DEPTH;
-        if crate::parse::nested_deeper_than(value, max) {
+        if let Some(at) = crate::parse::value_too_deep(value, max, loc) {
             d.error(
                 Code::InvalidPayloadTemplate,
-                loc,
-                format!("the template is nested more than {max} levels deep"),
+                &at,
+                format!(
+                    "this value is nested more than {max} levels of arrays and objects \
+                     deep; a template may nest at most {max}"
+                ),
             );
             return None;
         }

@@ -4,7 +4,9 @@
 //! read, so every diagnostic carries the JSON Pointer of its field. Checks across states
 //! (transitions, reachability) run afterwards in [`crate::validate`].
 
+mod depth;
 pub mod fields;
+mod scopes;
 mod states;
 mod tasks;
 
@@ -16,15 +18,13 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics, Loc};
 use crate::model::{Graph, State, StateMachine};
 use fields::Obj;
 
+pub(crate) use depth::value_too_deep;
+pub use depth::{MAX_NESTING_DEPTH, MAX_STATE_DEPTH, check_json, read_json};
+
 /// The longest state name AWS accepts.
 pub const MAX_STATE_NAME_CHARS: usize = 80;
 /// The largest definition AWS accepts (1 MiB).
 pub const MAX_DEFINITION_BYTES: usize = 1_048_576;
-/// The deepest nesting of arrays and objects accepted: what serde_json accepts in text. A
-/// value built in code and nested deeper is refused by [`parse_value`] (and
-/// [`crate::Template::compile`]), so that their recursive parts stay far from the end of the
-/// stack whatever the input.
-pub const MAX_NESTING_DEPTH: usize = 127;
 
 /// A definition that parsed without errors, and its warnings.
 #[derive(Debug, Clone)]
@@ -48,35 +48,25 @@ pub fn parse_definition(text: &str) -> Result<Definition, Vec<Diagnostic>> {
         );
         return Err(d.into_vec());
     }
-    match serde_json::from_str::<Value>(text) {
+    match read_json(text) {
         Ok(value) => parse_value(&value),
-        Err(e) => {
-            d.error(
-                Code::InvalidJson,
-                &Loc::root(),
-                format!("the definition is not valid JSON: {e}"),
-            );
-            Err(d.into_vec())
-        }
+        Err(problem) => Err(vec![problem]),
     }
 }
 
-/// Parses and validates a definition already read as JSON.
+/// Parses and validates a definition already read as JSON. A value nested deeper than
+/// [`MAX_NESTING_DEPTH`] (possible when built in code) is refused as text would be.
 pub fn parse_value(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
+    let root_loc = Loc::root();
+    if let Some(loc) = value_too_deep(value, MAX_NESTING_DEPTH, &root_loc) {
+        return Err(vec![depth::too_deep(&loc)]);
+    }
     let mut cx = Cx {
         d: Diagnostics::new(),
         states: HashMap::new(),
         locs: HashMap::new(),
+        depth: 0,
     };
-    let root_loc = Loc::root();
-    if nested_deeper_than(value, MAX_NESTING_DEPTH) {
-        cx.d.error(
-            Code::SchemaValidationFailed,
-            &root_loc,
-            format!("the definition is nested more than {MAX_NESTING_DEPTH} levels deep"),
-        );
-        return Err(cx.d.into_vec());
-    }
     let machine = parse_machine(value, &root_loc, &mut cx);
     if let Some(machine) = &machine {
         crate::validate::check(machine, &cx.locs, &mut cx.d);
@@ -90,31 +80,14 @@ pub fn parse_value(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
     }
 }
 
-/// True when arrays and objects nest more than `max` levels deep in `value` (`[]` is one
-/// level). Iterative, so it is safe on any value.
-pub(crate) fn nested_deeper_than(value: &Value, max: usize) -> bool {
-    // Each entry is a value and the number of arrays and objects around it.
-    let mut stack = vec![(value, 0usize)];
-    while let Some((value, around)) = stack.pop() {
-        let is_container = matches!(value, Value::Array(_) | Value::Object(_));
-        if is_container && around >= max {
-            return true;
-        }
-        match value {
-            Value::Array(items) => stack.extend(items.iter().map(|v| (v, around + 1))),
-            Value::Object(map) => stack.extend(map.values().map(|v| (v, around + 1))),
-            _ => {}
-        }
-    }
-    false
-}
-
 /// Parsing state shared by every scope of one definition.
 pub(crate) struct Cx {
     pub d: Diagnostics,
     pub states: HashMap<String, State>,
     /// Where each state was defined, for diagnostics found later.
     pub locs: HashMap<String, Loc>,
+    /// How many Parallel and Map states enclose the scope being read.
+    pub depth: usize,
 }
 
 const TOP_FIELDS: &[&str] = &[
@@ -172,58 +145,75 @@ pub(crate) fn check_query_language(obj: &Obj<'_>, d: &mut Diagnostics) {
     }
 }
 
-/// Reads `StartAt` and `States` of one scope.
+/// Reads `StartAt` and `States` of one scope. Recursive through nested scopes (see
+/// [`scopes`]), so this frame is kept small: the work per state is done out of line.
 pub(crate) fn parse_graph(obj: &Obj<'_>, what: &str, cx: &mut Cx) -> Option<Graph> {
-    let start_at = obj
-        .required_string("StartAt", what, &mut cx.d)
-        .map(str::to_owned);
-    obj.required("States", what, &mut cx.d);
-    let states = obj.object("States", &mut cx.d);
+    let (start_at, states) = read_graph(obj, what, cx);
     let mut names = Vec::new();
     if let Some(states) = states {
         let states_loc = obj.at("States");
-        if states.is_empty() {
-            cx.d.error(
-                Code::SchemaValidationFailed,
-                &states_loc,
-                "States must hold at least one state",
-            );
-        }
         for (name, value) in states {
             let loc = states_loc.at(name);
-            if name.chars().count() > MAX_STATE_NAME_CHARS {
-                cx.d.error(
-                    Code::SchemaValidationFailed,
-                    &loc,
-                    format!("state name '{name}' is longer than {MAX_STATE_NAME_CHARS} characters"),
-                );
-            }
-            if name.is_empty() {
-                cx.d.error(
-                    Code::SchemaValidationFailed,
-                    &loc,
-                    "a state name cannot be empty",
-                );
-            }
-            if cx.locs.contains_key(name) {
-                cx.d.error(
-                    Code::DuplicateStateName,
-                    &loc,
-                    format!("state name '{name}' is already used elsewhere in the state machine"),
-                );
+            if !register_state(name, &loc, cx) {
                 continue;
             }
-            cx.locs.insert(name.clone(), loc.clone());
             names.push(name.clone());
-            if let Some(state) = states::parse_state(name, value, &loc, cx) {
-                cx.states.insert(name.clone(), state);
-            }
+            states::parse_state(name, value, &loc, cx);
         }
     }
     Some(Graph {
         start_at: start_at?,
         states: names,
     })
+}
+
+type States = serde_json::Map<String, Value>;
+
+/// `StartAt` and the `States` object of one scope.
+#[inline(never)]
+fn read_graph<'a>(obj: &Obj<'a>, what: &str, cx: &mut Cx) -> (Option<String>, Option<&'a States>) {
+    let start_at = obj
+        .required_string("StartAt", what, &mut cx.d)
+        .map(str::to_owned);
+    obj.required("States", what, &mut cx.d);
+    let states = obj.object("States", &mut cx.d);
+    if states.is_some_and(States::is_empty) {
+        cx.d.error(
+            Code::SchemaValidationFailed,
+            &obj.at("States"),
+            "States must hold at least one state",
+        );
+    }
+    (start_at, states)
+}
+
+/// Checks a state name and records where the state is; false for a name already used.
+#[inline(never)]
+fn register_state(name: &str, loc: &Loc, cx: &mut Cx) -> bool {
+    if name.chars().count() > MAX_STATE_NAME_CHARS {
+        cx.d.error(
+            Code::SchemaValidationFailed,
+            loc,
+            format!("state name '{name}' is longer than {MAX_STATE_NAME_CHARS} characters"),
+        );
+    }
+    if name.is_empty() {
+        cx.d.error(
+            Code::SchemaValidationFailed,
+            loc,
+            "a state name cannot be empty",
+        );
+    }
+    if cx.locs.contains_key(name) {
+        cx.d.error(
+            Code::DuplicateStateName,
+            loc,
+            format!("state name '{name}' is already used elsewhere in the state machine"),
+        );
+        return false;
+    }
+    cx.locs.insert(name.to_owned(), loc.clone());
+    true
 }
 
 #[cfg(test)]

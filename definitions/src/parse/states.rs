@@ -3,13 +3,12 @@
 use serde_json::Value;
 
 use super::fields::Obj;
-use super::{Cx, check_query_language, parse_graph};
+use super::scopes::{self, Scope};
+use super::{Cx, check_query_language};
 use crate::choice::ChoiceRule;
 use crate::diagnostics::{Code, Diagnostics, Loc};
 use crate::intrinsics::{Intrinsic, looks_like_intrinsic};
-use crate::model::{
-    Choice, Count, Dynamic, Fail, Io, Map, Parallel, Pass, Percent, State, StateKind, Wait,
-};
+use crate::model::{Choice, Dynamic, Fail, Io, Pass, State, StateKind, Wait};
 use crate::path::Path;
 use crate::retry::{parse_catch, parse_retry};
 use crate::template::Template;
@@ -39,7 +38,33 @@ const LATER: &[(&str, &str)] = &[
     ),
 ];
 
-pub(super) fn parse_state(name: &str, value: &Value, loc: &Loc, cx: &mut Cx) -> Option<State> {
+/// Reads one state, and the scopes nested in it, into `cx.states`. Recursive through
+/// nested scopes, so the state is read out of line and kept on the heap meanwhile: this
+/// frame stays small.
+pub(super) fn parse_state(name: &str, value: &Value, loc: &Loc, cx: &mut Cx) {
+    let Some((mut state, nested)) = read_state(name, value, loc, cx) else {
+        return;
+    };
+    if scopes::read_scopes(&mut state, nested, cx) {
+        keep(name, state, cx);
+    }
+}
+
+#[inline(never)]
+fn keep(name: &str, state: Box<State>, cx: &mut Cx) {
+    cx.states.insert(name.to_owned(), *state);
+}
+
+/// Everything of a state but the scopes nested in it (Parallel branches, a Map processor),
+/// which are returned for [`parse_state`] to read. Not inlined: its stack frame is large, and
+/// must not stay on the stack while nested scopes, and their nested scopes, are read.
+#[inline(never)]
+fn read_state<'a>(
+    name: &str,
+    value: &'a Value,
+    loc: &'a Loc,
+    cx: &mut Cx,
+) -> Option<(Box<State>, Vec<Scope<'a>>)> {
     let what = format!("state '{name}'");
     let obj = Obj::new(value, loc, &what, &mut cx.d)?;
     let type_name = obj.required_string("Type", &what, &mut cx.d)?;
@@ -64,7 +89,7 @@ pub(super) fn parse_state(name: &str, value: &Value, loc: &Loc, cx: &mut Cx) -> 
         "Succeed" => [COMMON, PATHS].concat(),
         "Fail" => [COMMON, &["Error", "Cause", "ErrorPath", "CausePath"]].concat(),
         "Parallel" => [COMMON, FLOW, PATHS, RESULT, &["Branches", "Parameters"]].concat(),
-        "Map" => [COMMON, FLOW, PATHS, RESULT, MAP_FIELDS].concat(),
+        "Map" => [COMMON, FLOW, PATHS, RESULT, scopes::MAP_FIELDS].concat(),
         other => {
             cx.d.error(
                 Code::SchemaValidationFailed,
@@ -109,6 +134,7 @@ pub(super) fn parse_state(name: &str, value: &Value, loc: &Loc, cx: &mut Cx) -> 
         .map(|v| parse_catch(v, &obj.at("Catch"), d))
         .unwrap_or_default();
 
+    let mut nested = Vec::new();
     let kind = match type_name {
         "Pass" => StateKind::Pass(Pass {
             result: obj.get("Result").cloned(),
@@ -119,11 +145,19 @@ pub(super) fn parse_state(name: &str, value: &Value, loc: &Loc, cx: &mut Cx) -> 
         "Wait" => StateKind::Wait(parse_wait(&obj, d)?),
         "Succeed" => StateKind::Succeed,
         "Fail" => StateKind::Fail(parse_fail(&obj, d)),
-        "Parallel" => StateKind::Parallel(parse_parallel(&obj, cx)?),
-        _ => StateKind::Map(parse_map(&obj, &mut io, cx)?),
+        "Parallel" => {
+            let (parallel, branches) = scopes::parse_parallel(&obj, d)?;
+            nested = branches;
+            StateKind::Parallel(parallel)
+        }
+        _ => {
+            let (map, processor) = scopes::parse_map(&obj, &mut io, d)?;
+            nested.push(processor);
+            StateKind::Map(map)
+        }
     };
-    let comment = obj.string("Comment", &mut cx.d).map(str::to_owned);
-    Some(State {
+    let comment = obj.string("Comment", d).map(str::to_owned);
+    let state = Box::new(State {
         name: name.to_owned(),
         comment,
         kind,
@@ -131,7 +165,8 @@ pub(super) fn parse_state(name: &str, value: &Value, loc: &Loc, cx: &mut Cx) -> 
         io,
         retry,
         catch,
-    })
+    });
+    Some((state, nested))
 }
 
 /// `Next` or `End: true`, exactly one.
@@ -280,140 +315,5 @@ fn dynamic(obj: &Obj<'_>, literal: &str, path_key: &str, d: &mut Diagnostics) ->
                 None
             }
         }
-    }
-}
-
-fn parse_parallel(obj: &Obj<'_>, cx: &mut Cx) -> Option<Parallel> {
-    obj.required("Branches", "a Parallel state", &mut cx.d);
-    let branches = obj.array("Branches", &mut cx.d)?;
-    if branches.is_empty() {
-        cx.d.error(
-            Code::SchemaValidationFailed,
-            &obj.at("Branches"),
-            "Branches must hold at least one branch",
-        );
-    }
-    let mut graphs = Vec::with_capacity(branches.len());
-    for (i, branch) in branches.iter().enumerate() {
-        let loc = obj.at("Branches").at(i);
-        let Some(branch) = Obj::new(branch, &loc, "a branch", &mut cx.d) else {
-            continue;
-        };
-        branch.allow_only(
-            &["StartAt", "States", "Comment", "QueryLanguage"],
-            "a branch",
-            &mut cx.d,
-        );
-        graphs.extend(parse_graph(&branch, "a branch", cx));
-    }
-    Some(Parallel { branches: graphs })
-}
-
-const MAP_FIELDS: &[&str] = &[
-    "ItemProcessor",
-    "Iterator",
-    "ItemsPath",
-    "ItemSelector",
-    "Parameters",
-    "MaxConcurrency",
-    "MaxConcurrencyPath",
-    "ToleratedFailureCount",
-    "ToleratedFailureCountPath",
-    "ToleratedFailurePercentage",
-    "ToleratedFailurePercentagePath",
-    "Label",
-];
-
-fn parse_map(obj: &Obj<'_>, io: &mut Io, cx: &mut Cx) -> Option<Map> {
-    let d = &mut cx.d;
-    obj.at_most_one_of(&["ItemProcessor", "Iterator"], d);
-    obj.at_most_one_of(&["ItemSelector", "Parameters"], d);
-    obj.at_most_one_of(&["MaxConcurrency", "MaxConcurrencyPath"], d);
-    obj.at_most_one_of(&["ToleratedFailureCount", "ToleratedFailureCountPath"], d);
-    obj.at_most_one_of(
-        &[
-            "ToleratedFailurePercentage",
-            "ToleratedFailurePercentagePath",
-        ],
-        d,
-    );
-    let items_path = obj.reference_path("ItemsPath", d);
-    let item_selector = template(obj, "ItemSelector", d).or_else(|| template(obj, "Parameters", d));
-    let max_concurrency = count(obj, "MaxConcurrency", d);
-    let tolerated_failure_count = count(obj, "ToleratedFailureCount", d);
-    let tolerated_failure_percentage = match obj.number("ToleratedFailurePercentage", 0.0, 100.0, d)
-    {
-        Some(p) => Some(Percent::Fixed(p)),
-        None => obj
-            .reference_path("ToleratedFailurePercentagePath", d)
-            .map(Percent::Path),
-    };
-    let label = obj.string("Label", d).map(str::to_owned);
-    io.parameters = None;
-    let key = if obj.has("ItemProcessor") {
-        "ItemProcessor"
-    } else {
-        "Iterator"
-    };
-    obj.required(key, "a Map state", d);
-    let loc = obj.at(key);
-    let processor = Obj::new(obj.get(key)?, &loc, key, d)?;
-    processor.allow_only(
-        &[
-            "StartAt",
-            "States",
-            "Comment",
-            "ProcessorConfig",
-            "QueryLanguage",
-        ],
-        key,
-        d,
-    );
-    let mut distributed = false;
-    if let Some(config) = processor.get("ProcessorConfig") {
-        let config_loc = processor.at("ProcessorConfig");
-        if let Some(config) = Obj::new(config, &config_loc, "ProcessorConfig", d) {
-            config.allow_only(&["Mode", "ExecutionType"], "ProcessorConfig", d);
-            match config.string("Mode", d) {
-                None | Some("INLINE") => {}
-                Some("DISTRIBUTED") => distributed = true,
-                Some(other) => d.error(
-                    Code::SchemaValidationFailed,
-                    &config.at("Mode"),
-                    format!("Mode must be INLINE or DISTRIBUTED, not '{other}'"),
-                ),
-            }
-            if let Some(t) = config.string("ExecutionType", d)
-                && t != "STANDARD"
-                && t != "EXPRESS"
-            {
-                d.error(
-                    Code::SchemaValidationFailed,
-                    &config.at("ExecutionType"),
-                    "ExecutionType must be STANDARD or EXPRESS",
-                );
-            }
-        }
-    }
-    let processor = parse_graph(&processor, key, cx)?;
-    Some(Map {
-        processor,
-        items_path,
-        item_selector,
-        max_concurrency,
-        tolerated_failure_count,
-        tolerated_failure_percentage,
-        distributed,
-        label,
-        legacy_iterator: key == "Iterator",
-    })
-}
-
-fn count(obj: &Obj<'_>, key: &str, d: &mut Diagnostics) -> Option<Count> {
-    match obj.integer(key, 0, 99_999_999, d) {
-        Some(n) => Some(Count::Fixed(n as u64)),
-        None => obj
-            .reference_path(&format!("{key}Path"), d)
-            .map(Count::Path),
     }
 }

@@ -376,25 +376,27 @@ fn on_stack<T: Send>(kib: usize, f: impl FnOnce() -> T + Send) -> T {
 }
 
 #[test]
-fn values_nested_deeper_than_text_allows_are_refused_without_recursion() {
-    // 300 Parallels are 1200 levels of JSON: text cannot hold that, a `Value` can. Parsing it
-    // used to recurse once per level and overflowed the stack.
+fn values_nested_too_deep_are_refused_without_recursion() {
+    // 300 Parallels are 1200 levels of JSON: text that deep is refused before it is read, a
+    // `Value` built in code is refused here, at its first array or object too deep. Parsing
+    // it used to recurse once per level and overflowed the stack.
     let deep = nested_parallels(300);
     let problems = on_stack(256, || parse_value(&deep).unwrap_err());
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].code, Code::SchemaValidationFailed);
-    assert_eq!(problems[0].location, "");
-    assert!(problems[0].message.contains("nested more than 127 levels"));
+    // State P(299 - k) is at level 3 + 4k, and the branch below state P204 (k = 95) at 385.
+    let expected: String = (0..96)
+        .map(|k| format!("/States/P{}/Branches/0", 299 - k))
+        .collect();
+    assert_eq!(problems[0].location, expected);
+    assert!(problems[0].message.contains("more than 384 levels"));
 }
 
 #[test]
-fn nesting_up_to_the_text_limit_still_parses() {
-    // 31 Parallels: 125 levels, within what serde_json reads from text. Half of a default
-    // thread stack is plenty, even unoptimized.
-    let text = nested_parallels(31).to_string();
-    assert!(serde_json::from_str::<Value>(&text).is_ok());
-    assert!(on_stack(1024, || parse_definition(&text).is_ok()));
-    assert!(!nested_deeper_than(&json!([[[1]]]), 3));
-    assert!(nested_deeper_than(&json!([[[[]]]]), 3));
-    assert!(!nested_deeper_than(&json!(1), 0));
+fn text_and_values_too_deep_get_the_same_diagnostic() {
+    let deep = nested_parallels(100);
+    let text = deep.to_string();
+    let from_text = on_stack(256, || parse_definition(&text).unwrap_err());
+    assert_eq!(from_text, parse_value(&deep).unwrap_err());
+    assert_eq!(from_text[0].location.matches("/Branches/0").count(), 96);
 }

@@ -100,7 +100,9 @@ fn templates_nested_too_deep_are_refused_without_recursion() {
             .expect("no stack overflow")
     });
     assert_eq!(problems[0].code, Code::InvalidPayloadTemplate);
-    assert!(problems[0].message.contains("nested more than 127 levels"));
+    assert!(problems[0].message.contains("nested more than 384 levels"));
+    // At the first object too deep: level 385, under 384 keys.
+    assert_eq!(problems[0].location, "/k".repeat(384));
     // Dropping a value this deep recurses in serde_json itself: unwind it by hand.
     while let Value::Object(mut m) = deep {
         deep = m.remove("k").unwrap_or(Value::Null);

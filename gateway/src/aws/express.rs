@@ -4,13 +4,14 @@
 
 use serde_json::Value;
 
+use baton_definitions::parse::read_json;
 use baton_definitions::{Code, Diagnostic, Severity};
 
 /// Errors for every state of `definition` (nested ones included) that waits for a task
 /// token or a job. Definition text that is not JSON has none here (the parser reports it).
 pub fn express_problems(definition: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if let Ok(root) = serde_json::from_str::<Value>(definition) {
+    if let Ok(root) = read_json(definition) {
         scope(&root, "", &mut out);
     }
     out

@@ -10,8 +10,9 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, header};
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::DeserializeOwned;
 
+use baton_definitions::parse::check_json;
 use baton_definitions::{Code, Diagnostic, Severity};
 
 use super::errors::ApiError;
@@ -100,14 +101,30 @@ fn unreadable(message: String) -> Diagnostic {
 pub fn decode_definition(bytes: &[u8], json_only: bool) -> Result<String, Diagnostic> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| unreadable(format!("the definition is not UTF-8: {e}")))?;
-    if json_only || serde_json::from_str::<IgnoredAny>(text).is_ok() {
+    // JSON as the parser reads it: nested deeper than serde_json's default 128 levels too.
+    // JSON nested past the parser's own limit is kept for it to report where.
+    let is_json = !matches!(check_json(text), Err(d) if d.code == Code::InvalidJson);
+    if json_only || is_json {
         // Kept as given; the parser reports JSON syntax errors with their position.
         return Ok(text.to_owned());
     }
-    let value: serde_json::Value = serde_yaml_ng::from_str(text)
-        .map_err(|e| unreadable(format!("the definition is neither JSON nor YAML: {e}")))?;
+    let value: serde_json::Value = serde_yaml_ng::from_str(text).map_err(|e| {
+        let e = e.to_string();
+        unreadable(if e.starts_with("recursion limit exceeded") {
+            format!(
+                "the YAML definition nests more than {YAML_MAX_DEPTH} levels deep, the most \
+                 the YAML reader takes ({e}); send deeper definitions as JSON"
+            )
+        } else {
+            format!("the definition is neither JSON nor YAML: {e}")
+        })
+    })?;
     serde_json::to_string(&value).map_err(|e| unreadable(e.to_string()))
 }
+
+/// How deep serde_yaml_ng reads (a fixed recursion limit); JSON definitions may nest to
+/// [`baton_definitions::parse::MAX_NESTING_DEPTH`].
+const YAML_MAX_DEPTH: usize = 128;
 
 #[cfg(test)]
 mod tests {
@@ -128,5 +145,21 @@ mod tests {
         let bad = decode_definition(b"a: [", false).unwrap_err();
         assert_eq!(bad.code, Code::InvalidJson);
         assert!(decode_definition(&[0xff, 0xfe], false).is_err());
+    }
+
+    #[test]
+    fn deep_json_is_kept_whatever_the_content_type() {
+        // Deeper than serde_json's default limit (128), and than the parser's (384): both
+        // kept, for the parser to accept or to refuse at the value too deep.
+        for depth in [200, 1_000] {
+            let json = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            assert_eq!(decode_definition(json.as_bytes(), false).unwrap(), json);
+        }
+        let yaml = format!("a: {}{}", "[".repeat(200), "]".repeat(200));
+        let deep = decode_definition(yaml.as_bytes(), false).unwrap_err();
+        assert!(
+            deep.message.contains("nests more than 128 levels"),
+            "{deep:?}"
+        );
     }
 }

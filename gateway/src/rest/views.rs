@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use baton_definitions::parse::read_json;
 use baton_engine::machine::{Execution, Status};
 use baton_engine::store::StateMachineRecord;
 
@@ -85,8 +86,7 @@ pub fn machine_view(
         } else {
             MachineType::Standard
         },
-        definition: with_definition
-            .then(|| serde_json::from_str(&r.definition).unwrap_or_default()),
+        definition: with_definition.then(|| read_json(&r.definition).unwrap_or_default()),
         name: r.name,
         revision: r.revision,
         role_arn: r.role_arn,

@@ -2,6 +2,7 @@
 //! worker in process. One module per area; `support` holds the client.
 
 mod callbacks;
+mod deep;
 mod edges;
 mod executions;
 mod history;

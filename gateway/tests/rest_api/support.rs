@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+use baton_definitions::parse::read_json;
 use baton_engine::machine::Settings;
 use baton_engine::store::MemoryStore;
 use baton_engine::testing::engine::TestEngine;
@@ -86,7 +87,9 @@ impl TestApi {
         let json = if text.is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+            // As definitions are read: replies may hold one nested deeper than serde_json's
+            // default limit.
+            read_json(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
         };
         (status, json)
     }
