@@ -86,6 +86,14 @@ impl Baton {
 
     fn spawn(args: &[&str], env: &[(&str, &str)], wait_for_listen: bool) -> Baton {
         let mut command = Command::new(binary());
+        // A child is configured by its arguments and `env` only: no `BATON_*` setting
+        // (signing keys, Redis URL, auth tokens…) leaks in from the environment the tests
+        // run in.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("BATON_") {
+                command.env_remove(name);
+            }
+        }
         command
             .args(args)
             .stdout(Stdio::piped())

@@ -42,6 +42,23 @@ impl Rest {
         }
     }
 
+    /// Sends `request`; the status and the body as JSON (`null` when empty, a string when
+    /// not JSON), or the transport error: for servers that may fail on purpose.
+    pub async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(u16, Value), reqwest::Error> {
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let text = response.text().await?;
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Ok((status, body))
+    }
+
     /// Sends `request`; panics unless the answer has status `want`; the body as JSON
     /// (`null` when empty).
     pub async fn expect(&self, request: reqwest::RequestBuilder, want: u16) -> Value {

@@ -1,0 +1,181 @@
+//! Baton survives Redis faults. Each test runs a durable `redis-server` (AOF, `appendfsync
+//! always`), `baton serve --redis` and `baton worker --redis` as the README starts them (no
+//! `BATON_SIGNING_KEYS`: the processes must agree on task-token keys by themselves), and
+//! 300 executions of Charge (HTTP Task) → Pause (Wait 1 s) → Approve (Callback, its
+//! token answered by the notify service) → Ship (HTTP Task); the harness is
+//! `baton_tests::faults`. When half of the executions have reached the callback wait,
+//! one fault:
+//!
+//! - Redis SIGKILLed, started again on the same data after 3 s;
+//! - Redis SIGKILLed and kept down 20 s (`/livez` answers 200 and `/readyz` 503 meanwhile);
+//! - `CLIENT PAUSE 8000 ALL`, longer than Baton's 5 s Redis command timeout;
+//! - `maxmemory` reached (`noeviction`): a write through the API answers 503 at once with a
+//!   message about memory, no script internals; then `CONFIG SET maxmemory 0`.
+//!
+//! Then (`Run::finish`): within 60 s of Redis being back every execution has SUCCEEDED
+//! with the output an undisturbed run gives, histories are whole (ids contiguous, one start,
+//! one end), every repeated HTTP request carried the same `Idempotency-Key` and body, every
+//! callback answered 200 took effect, and no Baton process was restarted or died. The
+//! control test runs the same harness without a fault.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use baton_tests::faults::{Run, status_of};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_without_a_fault() {
+    let Some(run) = Run::begin().await else {
+        return;
+    };
+    run.until_half_notified().await;
+    run.finish("no fault", Instant::now()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_and_restarted_on_its_data_after_3_s() {
+    let Some(mut run) = Run::begin().await else {
+        return;
+    };
+    run.until_half_notified().await;
+    run.redis.kill();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::task::block_in_place(|| run.redis.start_again());
+    run.finish("redis killed 3 s", Instant::now()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_20_s() {
+    let Some(mut run) = Run::begin().await else {
+        return;
+    };
+    run.until_half_notified().await;
+    run.redis.kill();
+    let killed = Instant::now();
+    // Liveness never depends on Redis; readiness says it is gone within 10 s, and stays so.
+    let (mut live, mut unready_since) = (Vec::new(), None::<Duration>);
+    while killed.elapsed() < Duration::from_secs(20) {
+        live.push(run.status_of("/livez").await);
+        let ready = run.status_of("/readyz").await;
+        match (ready, unready_since) {
+            (503, None) => unready_since = Some(killed.elapsed()),
+            (503, Some(_)) => {}
+            (other, Some(since)) => run.problem(format!(
+                "GET /readyz answered {other} at {:?} into the outage, after 503 at {since:?}",
+                killed.elapsed()
+            )),
+            (_, None) => {}
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    if live.iter().any(|&s| s != 200) {
+        run.problem(format!("GET /livez during the outage answered {live:?}"));
+    }
+    match unready_since {
+        Some(since) if since <= Duration::from_secs(10) => {}
+        other => run.problem(format!(
+            "GET /readyz did not answer 503 within 10 s of Redis going down (first 503: {other:?})"
+        )),
+    }
+    tokio::task::block_in_place(|| run.redis.start_again());
+    let back = Instant::now();
+    let rest = run.rest.clone();
+    run.check_meanwhile(async move {
+        while back.elapsed() < Duration::from_secs(30) {
+            if status_of(&rest, "/readyz").await == 200 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Err("GET /readyz did not answer 200 within 30 s of Redis being back".into())
+    });
+    run.finish("redis down 20 s", back).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_paused_8_s_longer_than_the_command_timeout() {
+    let Some(run) = Run::begin().await else {
+        return;
+    };
+    run.until_half_notified().await;
+    // Baton's Redis response timeout is 5 s (engine/src/store/redis/mod.rs).
+    tokio::task::block_in_place(|| run.redis.client_pause(8000));
+    let back = Instant::now() + Duration::from_secs(8);
+    tokio::time::sleep_until(back.into()).await;
+    run.finish("redis paused 8 s", back).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_out_of_memory_then_relieved() {
+    let Some(run) = Run::begin().await else {
+        return;
+    };
+    run.until_half_notified().await;
+    tokio::task::block_in_place(|| {
+        let used: u64 = run.redis.info("memory")["used_memory"]
+            .parse()
+            .expect("used_memory");
+        run.redis.config_set("maxmemory-policy", "noeviction");
+        run.redis
+            .config_set("maxmemory", &(used + 64 * 1024).to_string());
+    });
+    let full = Instant::now();
+    // Writes through the API are refused as soon as Redis refuses them: wait for the
+    // first refusal (the run fills the last 64 KiB), check it, and again 5 s later.
+    let mut k = 0;
+    let mut refused_at = None;
+    while full.elapsed() < Duration::from_secs(15) {
+        k += 1;
+        let (answer, took) = run.probe_write(k).await;
+        match answer {
+            Ok((status, _)) if status < 300 => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            answer => {
+                check_refusal(&run, answer, took);
+                refused_at = Some(full.elapsed());
+                break;
+            }
+        }
+    }
+    if let Some(at) = refused_at {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let (answer, took) = run.probe_write(k + 1).await;
+        check_refusal(&run, answer, took);
+        println!("out of memory: the first write refused {at:?} after maxmemory was set");
+    } else {
+        run.problem("no write through the API was refused within 15 s of maxmemory".into());
+    }
+    tokio::task::block_in_place(|| run.redis.config_set("maxmemory", "0"));
+    run.finish("redis out of memory", Instant::now()).await;
+}
+
+/// A write refused for lack of memory: 503 within 2 s, `{"error", "message"}`, the message
+/// about memory and free of script internals (a 40-hex SHA, `@user_script`).
+fn check_refusal(run: &Run, answer: Result<(u16, Value), String>, took: Duration) {
+    let (status, body) = match answer {
+        Ok(answer) => answer,
+        Err(e) => return run.problem(format!("a write while out of memory failed: {e}")),
+    };
+    let message = body["message"].as_str().unwrap_or_default();
+    let sha = message
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .any(|run| run.len() >= 40);
+    if status != 503
+        || !body["error"].is_string()
+        || !message.to_lowercase().contains("memory")
+        || sha
+        || message.contains("@user_script")
+    {
+        run.problem(format!(
+            "a write while out of memory answered {status} {body}; expected 503 with \
+             {{\"error\", \"message\"}}, the message about memory, without a script SHA or @user_script"
+        ));
+    }
+    if took > Duration::from_secs(2) {
+        run.problem(format!(
+            "a write while out of memory took {took:?} to be refused"
+        ));
+    }
+}
