@@ -105,19 +105,19 @@ impl RedisStore {
             },
             _ => 0,
         };
-        let (dead_letters, counts, first): (u64, Vec<(String, i64)>, Vec<(String, f64)>) =
-            redis::pipe()
-                .cmd("XLEN")
-                .arg(&keys.dead)
-                .cmd("HGETALL")
-                .arg(&keys.counts)
-                .cmd("ZRANGE")
-                .arg(&keys.timers)
-                .arg(0)
-                .arg(0)
-                .arg("WITHSCORES")
-                .query_async(&mut self.con())
-                .await?;
+        type Reply = (u64, Vec<(String, i64)>, Vec<(String, f64)>);
+        let (dead_letters, counts, first): Reply = redis::pipe()
+            .cmd("XLEN")
+            .arg(&keys.dead)
+            .cmd("HGETALL")
+            .arg(&keys.counts)
+            .cmd("ZRANGE")
+            .arg(&keys.timers)
+            .arg(0)
+            .arg(0)
+            .arg("WITHSCORES")
+            .query_async(&mut self.con())
+            .await?;
         let executions: BTreeMap<&'static str, u64> = (counts.into_iter())
             .filter_map(|(status, n)| Some((Status::parse(&status)?.as_str(), n.max(0) as u64)))
             .collect();
