@@ -241,6 +241,47 @@ mod redis_only {
         assert_eq!(queued, 0, "acknowledged entries are deleted");
     }
 
+    /// An event left in the dead letters as unknown (by a newer version) goes back to the
+    /// queue when a worker that can read it takes the partition; others stay.
+    #[tokio::test]
+    async fn readable_unknown_dead_letters_are_queued_again() {
+        let Some(Setup {
+            server: _server,
+            store,
+            mut raw,
+            prefix,
+        }) = setup().await
+        else {
+            return;
+        };
+        let dead = format!("{prefix}:{{p0}}:d");
+        for (x, e, u) in [
+            ("sm:a", "{\"e\":\"wake\"}", "1"),
+            ("sm:b", "{\"e\":\"still-unknown\"}", "1"),
+            ("sm:c", "{\"e\":\"timer\",\"timer\":\"x\"}", "0"),
+        ] {
+            let _: String = query(
+                &mut raw,
+                &[
+                    "XADD", &dead, "*", "s", "queue", "x", x, "v", e, "r", "r", "u", u,
+                ],
+            )
+            .await;
+        }
+        let lease = store.acquire(0, "w", 60_000).await.unwrap().unwrap();
+        assert_eq!(store.requeue_dead_letters(&lease).await.unwrap(), 1);
+        let read = store
+            .read_queue(&lease, QueueRead::New, 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].execution, "sm:a");
+        let left = store.dead_letters(0, None, 10).await.unwrap();
+        let left: Vec<&str> = left.iter().filter_map(|d| d.execution.as_deref()).collect();
+        assert_eq!(left, ["sm:b", "sm:c"]);
+        assert_eq!(store.requeue_dead_letters(&lease).await.unwrap(), 0);
+    }
+
     #[tokio::test]
     async fn corrupt_data_is_an_error_not_a_panic() {
         let Some(Setup {

@@ -18,8 +18,25 @@ impl RedisStore {
             .arg(&lease.token)
             .arg(now_ms)
             .arg(limit);
-        let fired: i64 = call.invoke_async(&mut self.con()).await?;
-        usize::try_from(fired).map_err(|_| StoreError::LeaseLost)
+        let reply: redis::Value = call.invoke_async(&mut self.con()).await?;
+        let redis::Value::Array(counts) = reply else {
+            return Err(StoreError::LeaseLost);
+        };
+        let count = |v: Option<&redis::Value>| match v {
+            Some(redis::Value::Int(n)) => usize::try_from(*n).unwrap_or(0),
+            _ => 0,
+        };
+        let (fired, dead) = (count(counts.first()), count(counts.get(1)));
+        if dead > 0 {
+            tracing::error!(
+                partition = lease.partition,
+                dead,
+                "unreadable timers moved to the dead letters"
+            );
+            metrics::counter!("baton_dead_letters_total", "source" => "timer")
+                .increment(dead as u64);
+        }
+        Ok(fired + dead)
     }
 
     pub(super) async fn expire_due(

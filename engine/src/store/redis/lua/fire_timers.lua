@@ -10,11 +10,13 @@
 -- ARGV[2]  now (ms): timers due at or before it fire
 -- ARGV[3]  at most this many
 --
--- Returns how many timers fired (dead letters included), or -1 when the lease is not held.
+-- Returns {fired, dead}: how many timers fired and how many were dead-lettered, or -1 when
+-- the lease is not held.
 -- A member that is not `<id>|<number>` is moved to the dead letters with the reason.
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, ARGV[3])
+local dead = 0
 for _, member in ipairs(due) do
   redis.call('ZREM', KEYS[2], member)
   local id, timer = string.match(member, '^(.+)|(%d+)$')
@@ -24,6 +26,7 @@ for _, member in ipairs(due) do
   else
     redis.call('XADD', KEYS[4], '*', 's', 'timer', 'v', member, 'r',
       'the timer member is not <execution id>|<timer id>', 'u', '0')
+    dead = dead + 1
   end
 end
-return #due
+return { #due - dead, dead }
