@@ -177,6 +177,11 @@ pub enum Refused {
 }
 
 impl<S: Store> Rig<S> {
+    /// The `redis-server` behind the store, for the Redis runs.
+    pub fn server(&self) -> Option<&RedisServer> {
+        self._server.as_ref()
+    }
+
     /// Creates state machine `sm` and starts its execution `exec`; returns the execution id.
     pub async fn start(&self, sm: &str, definition: &Value, input: Value) -> String {
         let text = definition.to_string();
