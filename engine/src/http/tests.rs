@@ -832,3 +832,46 @@ async fn sequential_requests_reuse_one_connection() {
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
+
+// ---- back-pressure ----------------------------------------------------------------------
+
+/// With `max_in_flight` 3, 20 requests sent at once reach the service at most 3 at a time,
+/// and every one is answered: the others wait their turn, none is dropped. The waiting
+/// does not count against a request's timeout.
+#[tokio::test]
+async fn requests_beyond_max_in_flight_wait_their_turn() {
+    let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (n, m) = (now.clone(), most.clone());
+    let router = Router::new().route(
+        "/slow",
+        any(move || {
+            let (n, m) = (n.clone(), m.clone());
+            async move {
+                let current = n.fetch_add(1, Ordering::SeqCst) + 1;
+                m.fetch_max(current, Ordering::SeqCst);
+                // 7 rounds of 200 ms: the last requests wait longer than their 1 s timeout.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                n.fetch_sub(1, Ordering::SeqCst);
+                "{}"
+            }
+        }),
+    );
+    let (addr, _) = serve(router).await;
+    let invoker = HttpInvoker::new(HttpConfig {
+        max_in_flight: 3,
+        ..HttpConfig::default()
+    })
+    .expect("client");
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let invoker = invoker.clone();
+        let mut r = request("POST", format!("http://{addr}/slow"));
+        r.timeout_seconds = Some(1);
+        tasks.push(tokio::spawn(async move { invoker.invoke(&r).await }));
+    }
+    for task in tasks {
+        let answer = task.await.expect("task").expect("answered");
+        assert_eq!(answer["StatusCode"], 200);
+    }
+    assert_eq!(most.load(Ordering::SeqCst), 3, "at most 3 at a time, and 3 used");
+}
