@@ -1,5 +1,6 @@
 //! `GET /metrics` of a `baton serve --redis` process after a run with an HTTP task and a
-//! callback: every metric the issue names is there, with the values the run implies.
+//! callback: every metric the issue names is there, with the values the run implies; and
+//! `baton worker --listen` serves liveness, readiness and its own metrics.
 
 use std::time::Duration;
 
@@ -102,4 +103,99 @@ async fn metrics_cover_executions_transitions_tasks_callbacks_and_the_store() {
         text.contains("baton_task_duration_seconds_bucket{"),
         "histograms have buckets: {text}"
     );
+    assert!(
+        sample(&text, "baton_lease_acquired_total").unwrap_or(0.0) >= 16.0,
+        "every partition was acquired: {text}"
+    );
+    assert_eq!(
+        sample(&text, "baton_http_requests_in_flight"),
+        Some(0.0),
+        "{text}"
+    );
+
+    // The partitions' gauges follow at their next sweep (every 2 s).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let text = metrics(&baton.url).await;
+        let succeeded = total(&text, "baton_executions{", "status=\"SUCCEEDED\"");
+        if succeeded == 1.0 {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(total(&text, "baton_executions{", "status=\"RUNNING\""), 0.0);
+    assert_eq!(total(&text, "baton_queue_pending_entries{", ""), 0.0);
+    assert_eq!(total(&text, "baton_dead_letters{", ""), 0.0);
+    for name in ["baton_timer_lag_ms{", "baton_actors{"] {
+        assert_eq!(count(&text, name), 16, "{name} for every partition: {text}");
+    }
+
+    // A worker process with --listen: liveness, readiness, and its own metrics once it has
+    // taken partitions from the serve process.
+    let url = redis.url();
+    let mut worker = tokio::task::spawn_blocking(move || {
+        Baton::worker(&["--redis", &url, "--listen", "127.0.0.1:0"], &[])
+    })
+    .await
+    .expect("worker");
+    let line = tokio::task::block_in_place(|| {
+        worker.wait_for_line("baton worker listening on ", Duration::from_secs(60))
+    })
+    .expect("the worker listens");
+    let worker_url = line
+        .split("listening on ")
+        .nth(1)
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    for (path, status) in [("/livez", 200), ("/readyz", 200), ("/healthz", 200)] {
+        let answer = reqwest::get(format!("{worker_url}{path}"))
+            .await
+            .expect("get");
+        assert_eq!(answer.status().as_u16(), status, "{path}");
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = metrics(&worker_url).await;
+        if sample(&text, "baton_lease_acquired_total").unwrap_or(0.0) >= 1.0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker took nothing: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(redis);
+    let answer = reqwest::get(format!("{worker_url}/readyz"))
+        .await
+        .expect("get");
+    assert_eq!(answer.status().as_u16(), 503, "not ready without Redis");
+    let answer = reqwest::get(format!("{worker_url}/livez"))
+        .await
+        .expect("get");
+    assert_eq!(answer.status().as_u16(), 200, "alive without Redis");
+}
+
+async fn metrics(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body")
+}
+
+/// The sum of the samples of `name` (a prefix, labels included) whose line contains `with`.
+fn total(text: &str, name: &str, with: &str) -> f64 {
+    (text.lines())
+        .filter(|l| l.starts_with(name) && l.contains(with))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// How many series of `name` (a prefix) there are.
+fn count(text: &str, name: &str) -> usize {
+    text.lines().filter(|l| l.starts_with(name)).count()
 }

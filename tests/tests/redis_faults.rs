@@ -80,6 +80,32 @@ async fn redis_down_20_s() {
     }
     tokio::task::block_in_place(|| run.redis.start_again());
     let back = Instant::now();
+    // What happened shows in the serve process's metrics: store errors by operation, and
+    // partitions given up because their leases could not be renewed (20 s > the 10 s TTL).
+    let metrics = run
+        .rest
+        .http
+        .get(format!("{}/metrics", run.serve.url))
+        .send()
+        .await;
+    let metrics = match metrics {
+        Ok(response) => response.text().await.unwrap_or_default(),
+        Err(e) => format!("no metrics: {e}"),
+    };
+    let total = |prefix: &str| -> f64 {
+        (metrics.lines())
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let errors = total("baton_store_errors_total{");
+    let lost = total("baton_lease_lost_total{reason=\"renewal_failed\"}");
+    println!("during the outage: {errors} store errors counted, {lost} leases given up");
+    if errors < 1.0 || lost < 1.0 {
+        run.problem(format!(
+            "the outage is not in the metrics ({errors} store errors, {lost} leases given up)"
+        ));
+    }
     let rest = run.rest.clone();
     run.check_meanwhile(async move {
         while back.elapsed() < Duration::from_secs(30) {

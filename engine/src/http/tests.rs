@@ -873,5 +873,9 @@ async fn requests_beyond_max_in_flight_wait_their_turn() {
         let answer = task.await.expect("task").expect("answered");
         assert_eq!(answer["StatusCode"], 200);
     }
-    assert_eq!(most.load(Ordering::SeqCst), 3, "at most 3 at a time, and 3 used");
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        3,
+        "at most 3 at a time, and 3 used"
+    );
 }
