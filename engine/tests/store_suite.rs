@@ -241,6 +241,41 @@ mod redis_only {
         assert_eq!(queued, 0, "acknowledged entries are deleted");
     }
 
+    /// Writes Redis refuses — out of memory, read-only — are errors that say the store is
+    /// unavailable for now (the API answers 503), in words, and change nothing.
+    #[tokio::test]
+    async fn refused_writes_are_unavailable_not_internal() {
+        let Some(Setup {
+            server,
+            store,
+            mut raw,
+            ..
+        }) = setup().await
+        else {
+            return;
+        };
+        let record = baton_engine::testing::store_suite::execution("refused:one", 1_000);
+        let used = server.info("memory")["used_memory"].clone();
+        server.config_set("maxmemory-policy", "noeviction");
+        server.config_set("maxmemory", &used);
+        let refused = store
+            .start_execution(record.clone(), vec![], vec![])
+            .await
+            .expect_err("refused");
+        let why = refused.unavailable().unwrap_or_else(|| panic!("{refused}"));
+        assert!(why.contains("out of memory"), "{why}");
+        assert_eq!(refused.kind(), "oom");
+        server.config_set("maxmemory", "0");
+        let _: () = query(&mut raw, &["REPLICAOF", "127.0.0.1", "1"]).await;
+        let refused = store
+            .start_execution(record, vec![], vec![])
+            .await
+            .expect_err("refused");
+        let why = refused.unavailable().unwrap_or_else(|| panic!("{refused}"));
+        assert!(why.contains("read-only"), "{why}");
+        assert_eq!(store.load_execution("refused:one").await.unwrap(), None);
+    }
+
     /// An event left in the dead letters as unknown (by a newer version) goes back to the
     /// queue when a worker that can read it takes the partition; others stay.
     #[tokio::test]
