@@ -43,6 +43,12 @@ impl StoreError {
         })
     }
 
+    /// Counts this error of `operation` in `baton_store_errors_total`.
+    pub fn count(&self, operation: &'static str) {
+        metrics::counter!("baton_store_errors_total", "operation" => operation, "kind" => self.kind())
+            .increment(1);
+    }
+
     /// A short, stable word for metrics labels.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -124,8 +124,7 @@ pub(super) fn store_error(
     error: &StoreError,
     backoff: &Backoff,
 ) {
-    metrics::counter!("baton_store_errors_total", "operation" => operation, "kind" => error.kind())
-        .increment(1);
+    error.count(operation);
     if backoff.should_log() {
         tracing::warn!(execution = %id, operation, %error, failures = backoff.failures(), "store error; retrying");
     }
@@ -258,7 +257,7 @@ impl<S: Store> Actor<S> {
             // Not acknowledged (the store failed): the entries stay pending, and the
             // partition's sweep hands them to an actor again, which finds them stale.
             if let Err(error) = self.shared.store.ack(&self.partition.lease, &acks).await {
-                metrics::counter!("baton_store_errors_total", "operation" => "ack", "kind" => error.kind()).increment(1);
+                error.count("ack");
             }
         }
         let (reply, replied) = oneshot::channel();

@@ -96,7 +96,7 @@ impl<S: Store> Worker<S> {
                 Err(error) => {
                     // Without a heartbeat the share is unknown: keep what is owned (each
                     // partition watches its own lease) and take nothing new.
-                    metrics::counter!("baton_store_errors_total", "operation" => "heartbeat_worker", "kind" => error.kind()).increment(1);
+                    error.count("heartbeat_worker");
                     if failures.should_log() {
                         tracing::warn!(worker = %self.config.id, %error, failures = failures.failures() + 1, "cannot record the worker's heartbeat; retrying");
                     }
@@ -153,7 +153,7 @@ impl<S: Store> Worker<S> {
                     }
                     Ok(None) => {}
                     Err(error) => {
-                        metrics::counter!("baton_store_errors_total", "operation" => "acquire", "kind" => error.kind()).increment(1);
+                        error.count("acquire");
                         tracing::debug!(partition = p, %error, "cannot acquire the partition; trying again later");
                         break;
                     }

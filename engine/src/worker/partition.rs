@@ -58,8 +58,7 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(20);
 
 /// Counts a store error of a partition path and logs it when `backoff` says so.
 fn path_error(partition: u32, operation: &'static str, error: &StoreError, backoff: &Backoff) {
-    metrics::counter!("baton_store_errors_total", "operation" => operation, "kind" => error.kind())
-        .increment(1);
+    error.count(operation);
     if backoff.should_log() {
         tracing::warn!(partition, operation, %error, failures = backoff.failures() + 1, "store error; retrying");
     }

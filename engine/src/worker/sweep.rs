@@ -2,9 +2,11 @@
 //!
 //! 1. (first sweep only) dead letters of events this version can read go back to the
 //!    queue (left by a newer version, say, during a rolling upgrade back);
-//! 2. the active executions and the pending queue entries go to the partition loop, which
-//!    hands those without an actor to a new one: after taking the partition over, after
-//!    an actor stopped, after a store error anywhere;
+//! 2. the pending queue entries (every sweep) and the active executions (the first sweep,
+//!    then every fifth: the set can be large, and an active execution without an actor
+//!    is rare) go to the partition loop, which hands those without an actor to a new one:
+//!    after taking the partition over, after an actor stopped, after a store error
+//!    anywhere;
 //! 3. finished executions past their retention are deleted (and the revisions only they
 //!    used);
 //! 4. the partition's gauges are set: executions by status, pending entries, dead
@@ -34,6 +36,8 @@ pub struct Found {
 const EXPIRE_BATCH: usize = 500;
 /// Most pending entries read per store call.
 const PENDING_BATCH: usize = 1000;
+/// The active set is read every this many sweeps.
+const ACTIVE_EVERY: u64 = 5;
 
 pub async fn sweep_loop<S: Store>(
     shared: Arc<Shared<S>>,
@@ -47,7 +51,11 @@ pub async fn sweep_loop<S: Store>(
     let p = lease.partition;
     let mut failures = Backoff::new(every, every);
     let mut requeued = false;
+    let mut sweeps: u64 = 0;
     loop {
+        // After failed sweeps too: whatever failed meanwhile shows there.
+        let read_active = sweeps.is_multiple_of(ACTIVE_EVERY) || failures.failures() > 0;
+        sweeps += 1;
         let result = async {
             if !requeued {
                 let n = store.requeue_dead_letters(&lease).await?;
@@ -61,7 +69,11 @@ pub async fn sweep_loop<S: Store>(
                 requeued = true;
             }
             let found = Found {
-                active: store.active_executions(p).await?,
+                active: if read_active {
+                    store.active_executions(p).await?
+                } else {
+                    Vec::new()
+                },
                 pending: pending(store, &lease).await?,
             };
             if (!found.active.is_empty() || !found.pending.is_empty())
@@ -81,7 +93,7 @@ pub async fn sweep_loop<S: Store>(
                 return;
             }
             Err(error) => {
-                metrics::counter!("baton_store_errors_total", "operation" => "sweep", "kind" => error.kind()).increment(1);
+                error.count("sweep");
                 if failures.should_log() {
                     tracing::warn!(partition = p, %error, failures = failures.failures() + 1, "partition sweep failed; trying again at the next one");
                 }

@@ -188,7 +188,7 @@ impl RedisStore {
             }
             Err(error) => {
                 tracing::warn!(partition = lease.partition, %error, "cannot move unreadable queue entries to the dead letters; retrying later");
-                metrics::counter!("baton_store_errors_total", "operation" => "dead_letter", "kind" => StoreError::from(error).kind()).increment(1);
+                StoreError::from(error).count("dead_letter");
             }
         }
     }
