@@ -224,6 +224,16 @@ mod tests {
         let i = AwsError::from(ServiceError::Internal("boom".into()));
         assert_eq!(i.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(i.name, "InternalFailure");
+        // The store unavailable: 503, which the AWS SDKs retry.
+        let u = AwsError::from(ServiceError::Unavailable(
+            "the store (Redis) is unreachable".into(),
+        ));
+        assert_eq!(u.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            u.body()["__type"],
+            "com.amazon.coral.service#ServiceUnavailableException"
+        );
+        assert!(u.message.contains("unreachable"), "{}", u.message);
         // No `:` in `__type` (SDKs cut there).
         assert!(!e.body()["__type"].as_str().unwrap().contains(':'));
     }
