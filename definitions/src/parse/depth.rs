@@ -208,6 +208,11 @@ fn pointer(text: &str, frames: &[Frame]) -> Loc {
     loc
 }
 
+/// True when arrays and objects nest more than `max` levels deep in `value` (no recursion).
+pub fn nested_deeper_than(value: &Value, max: usize) -> bool {
+    value_too_deep(value, max, &Loc::root()).is_some()
+}
+
 /// The pointer (below `base`, the pointer of `value`) of the first array or object of
 /// `value` nested more than `max` levels deep, if any (`value` itself is level 1). No
 /// recursion: safe on values built in code, whatever their depth.

@@ -19,7 +19,7 @@ use crate::model::{Graph, State, StateMachine};
 use fields::Obj;
 
 pub(crate) use depth::value_too_deep;
-pub use depth::{MAX_NESTING_DEPTH, MAX_STATE_DEPTH, check_json, read_json};
+pub use depth::{MAX_NESTING_DEPTH, MAX_STATE_DEPTH, check_json, nested_deeper_than, read_json};
 
 /// The longest state name AWS accepts.
 pub const MAX_STATE_NAME_CHARS: usize = 80;

@@ -44,7 +44,7 @@ pub use execution::{Children, Execution, ExecutionKind, Frame, Parent, Status, S
 pub use frames::{ChildrenId, Frames, Results};
 pub use history::{HistoryEvent, details_member, error_details};
 pub use settings::{DEFAULT_RETENTION_MS, PlainTokens, Settings, TokenMinter};
-pub use step::{Input, Machine, apply, start};
+pub use step::{Input, MAX_VALUE_DEPTH, Machine, apply, start};
 pub use transition::{
     Effect, HttpRequest, OpenToken, ResponseShape, Timer, TokenClosed, Transition,
 };

@@ -373,8 +373,19 @@ impl<'m> Cx<'m> {
         Ok(())
     }
 
-    /// Serializes a state output, failing with `States.DataLimitExceeded` when too large.
+    /// Serializes a state output, failing with `States.DataLimitExceeded` when too large,
+    /// or nested deeper than [`MAX_VALUE_DEPTH`] (a loop can wrap a value one level deeper
+    /// each round; past the bound, writing and reading it would risk the stack).
     pub fn checked_output(&self, state: &State, output: &Value) -> Result<String, Failure> {
+        if baton_definitions::parse::nested_deeper_than(output, MAX_VALUE_DEPTH) {
+            return Err(Failure::new(
+                ErrorName::DataLimitExceeded,
+                format!(
+                    "The state/task '{}' returned a result nested more than {MAX_VALUE_DEPTH} levels deep.",
+                    state.name
+                ),
+            ));
+        }
         let text = compact_json(output);
         if text.len() > self.settings.max_payload_bytes {
             return Err(data_limit(&state.name));
@@ -675,6 +686,10 @@ impl<'m> Cx<'m> {
         self.finish_execution(Status::Aborted, prev, failure);
     }
 }
+
+/// The deepest nesting of arrays and objects a state output may have: above what a
+/// definition's payload templates build (384 levels), far below what overflows a stack.
+pub const MAX_VALUE_DEPTH: usize = 512;
 
 /// `States.DataLimitExceeded` for a state whose output or result is too large.
 pub(super) fn data_limit(state: &str) -> Failure {

@@ -603,3 +603,36 @@ fn aws_history_shape_adds_payload_details() {
         json!({"name": "A", "inputDetails": {"included": false}})
     );
 }
+
+/// A loop that wraps its value one level deeper each round fails once the value would
+/// nest deeper than `MAX_VALUE_DEPTH` (before it could overflow a stack when written).
+#[test]
+fn outputs_nested_too_deep_fail_with_data_limit_exceeded() {
+    let mut run = Run::new(
+        json!({"StartAt": "Wrap", "States": {
+            "Wrap": {"Type": "Pass", "Parameters": {"w.$": "$"}, "Next": "Again"},
+            "Again": {"Type": "Choice", "Choices": [
+                {"Variable": "$.never", "IsPresent": true, "Next": "Done"}], "Default": "Wrap"},
+            "Done": {"Type": "Succeed"}}}),
+        json!({}),
+    );
+    for _ in 0..2 * MAX_VALUE_DEPTH {
+        if run.exec.status.is_final() {
+            break;
+        }
+        run.run();
+    }
+    assert_eq!(run.exec.status, Status::Failed);
+    assert_eq!(run.exec.error.as_deref(), Some("States.DataLimitExceeded"));
+    let cause = run.exec.cause.clone().unwrap_or_default();
+    assert!(cause.contains("nested more than 512 levels"), "{cause}");
+    let rounds = types(&run.history)
+        .iter()
+        .filter(|t| **t == "PassStateExited")
+        .count();
+    assert_eq!(
+        rounds,
+        MAX_VALUE_DEPTH - 1,
+        "the deepest output that passes has 512 levels"
+    );
+}

@@ -71,8 +71,8 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{Client, Script, Value};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use super::{
     CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionPage, Lease,
@@ -209,8 +209,14 @@ fn encode<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Other(format!("cannot encode: {e}")))
 }
 
+/// Reads what Baton wrote. Without serde_json's 128-level limit: state outputs may nest
+/// deeper (up to `machine::MAX_VALUE_DEPTH`, checked before they are written).
 fn decode<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    T::deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value))
+        .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 /// Text from a reply value.

@@ -269,6 +269,27 @@ pub async fn finished_executions_expire<S: Store>(store: &S) {
     );
 }
 
+/// Values nested deeper than serde_json's default limit (128), up to the deepest a state
+/// output may be (`MAX_VALUE_DEPTH`), are stored and read back.
+pub async fn deep_values_read_back<S: Store>(store: &S) {
+    let id = "deep:one";
+    let mut record = start(store, id, 1_000, vec![]).await;
+    let lease = store
+        .acquire(partition(store, id), "w", LONG)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut deep = json!("bottom");
+    for _ in 0..crate::machine::MAX_VALUE_DEPTH / 2 {
+        deep = json!({"a": [deep]});
+    }
+    if let Some(frame) = record.frames.get_mut(&0) {
+        frame.input = deep.clone();
+    }
+    record.output = Some(deep);
+    commit_changes(store, &lease, &mut record).await;
+}
+
 /// Pending entries can be read after a given id, in queue order.
 pub async fn pending_entries_after_an_id<S: Store>(store: &S) {
     let p = 0;

@@ -72,6 +72,7 @@ macro_rules! store_suite {
             callback_waiting_blocks_other_closes,
             finished_executions_expire,
             pending_entries_after_an_id,
+            deep_values_read_back,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
