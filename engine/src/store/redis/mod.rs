@@ -71,8 +71,8 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{Client, Script, Value};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::{
     CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionPage, Lease,
