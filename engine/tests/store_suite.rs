@@ -89,6 +89,29 @@ mod redis_cluster_mode {
     baton_engine::store_suite!(sequential whole_suite, server, store);
 }
 
+/// The suite on a Redis Cluster of 3 masters and 3 replicas, through the cluster client:
+/// the partitions' slots spread over the masters, commands follow their slot, listing
+/// reads several slots. One cluster for the whole suite, each case on its own prefix.
+mod redis_cluster {
+    use baton_engine::testing::redis_cluster::RedisCluster;
+
+    use super::*;
+
+    async fn server() -> Option<RedisCluster> {
+        tokio::task::spawn_blocking(|| RedisCluster::start(3, 1))
+            .await
+            .unwrap()
+    }
+
+    async fn store(cluster: &RedisCluster) -> RedisStore {
+        RedisStore::connect_cluster(&cluster.urls(), &unique_prefix(), 8)
+            .await
+            .unwrap()
+    }
+
+    baton_engine::store_suite!(sequential whole_suite_on_three_masters, server, store);
+}
+
 /// What only the Redis store has: its key layout, the stored partition count, corrupt
 /// data, its blocking reads and reconnection.
 mod redis_only {

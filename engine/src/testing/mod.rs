@@ -4,6 +4,7 @@
 
 pub mod conformance;
 pub mod engine;
+pub mod redis_cluster;
 pub mod redis_server;
 pub mod resp;
 pub mod store_suite;

@@ -20,6 +20,29 @@ use std::time::{Duration, Instant};
 
 use super::resp::{self, Reply};
 
+/// The highest port a server gets: a cluster node's bus listens on port + 10000.
+pub const MAX_PORT: u16 = 55_535;
+
+/// A free loopback port no higher than [`MAX_PORT`].
+fn free_port() -> u16 {
+    for _ in 0..1000 {
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        if port <= MAX_PORT {
+            return port;
+        }
+    }
+    // The system hands out high ports only: pick in 20000..=MAX_PORT until one binds.
+    loop {
+        let port = 20_000 + rand::random::<u16>() % (MAX_PORT - 20_000 + 1);
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return port;
+        }
+    }
+}
+
 /// How long [`RedisServer`]'s own commands wait for an answer.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -66,10 +89,7 @@ impl RedisServer {
         let dir = tempfile::tempdir().expect("a temporary directory for redis-server");
         // A port found free may be taken before redis-server binds it: try others.
         for _ in 0..10 {
-            let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-                .port();
+            let port = free_port();
             if let Some(child) = spawn(&binary, &args, dir.path(), port) {
                 let child = Some(child);
                 return Some(RedisServer {

@@ -1,7 +1,8 @@
 //! `Store::list_executions`: a merge of the partitions' listing indexes
 //! (`{p<N>}:l:<sm>:<status>`, ids by start ms), newest first. Each index is read a few
 //! entries at a time, more from those that supply the page, so a page costs O(page +
-//! indexes) whatever the number of executions ever run.
+//! indexes) whatever the number of executions ever run. Reads of several partitions are
+//! sent as concurrent commands, not pipelines: on a cluster they are in different slots.
 
 use std::collections::VecDeque;
 
@@ -160,11 +161,13 @@ impl RedisStore {
         if wanted.is_empty() {
             return Ok(());
         }
-        let mut pipe = redis::pipe();
-        for i in &wanted {
+        // Each index is in its own partition's slot: one command each, concurrently (a
+        // pipeline would cross slots on a cluster).
+        let reads = wanted.iter().map(|i| {
             let s = &sources[*i];
-            pipe.cmd("ZRANGE")
-                .arg(&s.key)
+            let mut con = self.con();
+            let mut cmd = redis::cmd("ZRANGE");
+            cmd.arg(&s.key)
                 .arg(max)
                 .arg("-inf")
                 .arg("BYSCORE")
@@ -173,8 +176,9 @@ impl RedisStore {
                 .arg(s.offset)
                 .arg(s.batch)
                 .arg("WITHSCORES");
-        }
-        let replies: Vec<Vec<(String, f64)>> = pipe.query_async(&mut self.con()).await?;
+            async move { cmd.query_async::<Vec<(String, f64)>>(&mut con).await }
+        });
+        let replies = futures::future::try_join_all(reads).await?;
         for (i, entries) in wanted.into_iter().zip(replies) {
             let s = &mut sources[i];
             s.exhausted = entries.len() < s.batch;
@@ -191,11 +195,13 @@ impl RedisStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut pipe = redis::pipe();
-        for (_, id) in ids {
-            pipe.cmd("HGET").arg(self.keys_of(id).record(id)).arg("h");
-        }
-        let replies: Vec<Value> = pipe.query_async(&mut self.con()).await?;
+        let reads = ids.iter().map(|(_, id)| {
+            let mut con = self.con();
+            let mut cmd = redis::cmd("HGET");
+            cmd.arg(self.keys_of(id).record(id)).arg("h");
+            async move { cmd.query_async::<Value>(&mut con).await }
+        });
+        let replies = futures::future::try_join_all(reads).await?;
         replies
             .into_iter()
             .map(|v| match v {

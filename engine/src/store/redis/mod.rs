@@ -60,6 +60,7 @@
 //! --ignored --nocapture --test-threads=1 bench`.
 
 mod commit;
+mod con;
 mod executions;
 mod listing;
 mod machines;
@@ -69,7 +70,6 @@ mod queue;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{Client, Script, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -137,8 +137,8 @@ pub struct RedisStore {
 }
 
 struct Inner {
-    client: Client,
-    con: ConnectionManager,
+    source: con::Source,
+    con: con::Con,
     prefix: String,
     partitions: Vec<PartitionKeys>,
 }
@@ -154,7 +154,7 @@ struct PartitionKeys {
     expiry: String,
     counts: String,
     dead: String,
-    reader: tokio::sync::Mutex<Option<MultiplexedConnection>>,
+    reader: tokio::sync::Mutex<Option<con::Con>>,
 }
 
 impl PartitionKeys {
@@ -239,17 +239,32 @@ impl RedisStore {
     /// warning), since executions were placed by it. `prefix` must not contain `{` or `}`
     /// (it would break the hash tags).
     pub async fn connect(url: &str, prefix: &str, partitions: u32) -> Result<RedisStore> {
+        RedisStore::open(con::Source::Single(Client::open(url)?), prefix, partitions).await
+    }
+
+    /// [`RedisStore::connect`] to a Redis Cluster, given some of its nodes
+    /// (`redis://[user:password@]host:port`; the rest are found from them).
+    pub async fn connect_cluster(
+        nodes: &[String],
+        prefix: &str,
+        partitions: u32,
+    ) -> Result<RedisStore> {
+        if nodes.is_empty() {
+            return Err(StoreError::Other("no cluster node given".into()));
+        }
+        let source = con::Source::Cluster {
+            nodes: nodes.to_vec(),
+        };
+        RedisStore::open(source, prefix, partitions).await
+    }
+
+    async fn open(source: con::Source, prefix: &str, partitions: u32) -> Result<RedisStore> {
         if prefix.is_empty() || prefix.contains(['{', '}']) {
             return Err(StoreError::Other(format!(
                 "invalid key prefix {prefix:?}: it must be non-empty, without braces"
             )));
         }
-        let client = Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_connection_timeout(Some(CONNECTION_TIMEOUT))
-            .set_number_of_retries(0);
-        let mut con = ConnectionManager::new_with_config(client.clone(), config).await?;
+        let mut con = source.shared().await?;
         let requested = partitions.max(1);
         let meta = format!("{prefix}:meta");
         let (stored,): (Option<String>,) = redis::pipe()
@@ -281,7 +296,7 @@ impl RedisStore {
         }
         Ok(RedisStore {
             inner: Arc::new(Inner {
-                client,
+                source,
                 con,
                 prefix: prefix.to_owned(),
                 partitions: (0..partitions)
@@ -309,7 +324,7 @@ impl RedisStore {
         stored.ok_or_else(|| StoreError::Corrupt(format!("{meta} lost its signing-key")))
     }
 
-    fn con(&self) -> ConnectionManager {
+    fn con(&self) -> con::Con {
         self.inner.con.clone()
     }
 

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use redis::Value;
-use redis::aio::MultiplexedConnection;
 
+use super::con::Con;
 use super::{PartitionKeys, RedisStore, SCRIPTS, text};
 use crate::machine::QueuedEvent;
 use crate::store::{DeadLetter, Lease, Partition, QueueEntry, QueueRead, Result, StoreError};
@@ -204,7 +204,7 @@ impl RedisStore {
                 Some(con) => con,
                 None => {
                     fresh = true;
-                    self.blocking_connection().await?
+                    self.inner.source.blocking().await?
                 }
             };
             match xread(con.clone(), &keys.queue, after, block_ms).await {
@@ -217,19 +217,6 @@ impl RedisStore {
                 Err(e) => return Err(e),
             }
         }
-    }
-
-    /// A connection for blocking reads: no response timeout (the call is bounded by
-    /// `tokio::time::timeout` instead).
-    async fn blocking_connection(&self) -> Result<MultiplexedConnection> {
-        let config = redis::AsyncConnectionConfig::new()
-            .set_response_timeout(None)
-            .set_connection_timeout(Some(super::CONNECTION_TIMEOUT));
-        Ok(self
-            .inner
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?)
     }
 
     pub(super) async fn list_dead_letters(
@@ -317,7 +304,7 @@ impl RedisStore {
 
 /// `XREAD BLOCK`: true when an entry after `after` arrived within `block_ms`.
 async fn xread(
-    mut con: MultiplexedConnection,
+    mut con: Con,
     queue: &str,
     after: &str,
     block_ms: u64,

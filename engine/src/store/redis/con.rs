@@ -1,0 +1,131 @@
+//! The connections of a [`super::RedisStore`]: one Redis, or a Redis Cluster, behind one
+//! type that the scripts and commands run on.
+//!
+//! On a cluster every command of the store names keys of one slot (the partition's hash
+//! tag, or `{sm}`), so the cluster client routes it to the slot's master, follows MOVED
+//! and ASK, and refreshes its view of the cluster when the topology changes. A script
+//! missing on a new master (`NOSCRIPT` after a failover) is loaded on every node and run
+//! again (`Script::invoke_async`). Commands over several slots (listing) are sent one by
+//! one, concurrently, never as one pipeline.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionLike, ConnectionManager, MultiplexedConnection};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use redis::{Client, Cmd, Pipeline, RedisFuture, Value};
+
+use super::{CONNECTION_TIMEOUT, RESPONSE_TIMEOUT};
+use crate::store::Result;
+
+/// A connection to run commands on.
+#[derive(Clone)]
+pub(super) enum Con {
+    /// One Redis, reconnecting by itself.
+    Manager(ConnectionManager),
+    /// One Redis, a plain connection (blocking reads: no response timeout).
+    Plain(MultiplexedConnection),
+    /// A Redis Cluster.
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Con {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Con::Manager(c) => c.req_packed_command(cmd),
+            Con::Plain(c) => c.req_packed_command(cmd),
+            Con::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Con::Manager(c) => c.req_packed_commands(pipeline, offset, count),
+            Con::Plain(c) => c.req_packed_commands(pipeline, offset, count),
+            Con::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Con::Manager(c) => c.get_db(),
+            Con::Plain(c) => c.get_db(),
+            Con::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// Where new connections come from: for the shared connection, and for each partition's
+/// blocking reads.
+#[derive(Clone)]
+pub(super) enum Source {
+    Single(Client),
+    Cluster {
+        /// Seed URLs of the cluster.
+        nodes: Vec<String>,
+    },
+}
+
+/// How long a blocking read may wait at most, plus the time to answer.
+const BLOCKING_RESPONSE: Duration = Duration::from_secs(3605);
+
+impl Source {
+    /// The connection every command but blocking reads shares. It fails fast while Redis
+    /// is away (callers retry with their own backoff).
+    pub async fn shared(&self) -> Result<Con> {
+        Ok(match self {
+            Source::Single(client) => {
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_response_timeout(Some(RESPONSE_TIMEOUT))
+                    .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+                    .set_number_of_retries(0);
+                Con::Manager(ConnectionManager::new_with_config(client.clone(), config).await?)
+            }
+            Source::Cluster { nodes } => Con::Cluster(
+                cluster_client(nodes, RESPONSE_TIMEOUT)?
+                    .get_async_connection()
+                    .await?,
+            ),
+        })
+    }
+
+    /// A connection for blocking reads: no (or a very long) response timeout, its own
+    /// sockets (a blocking command holds the connection it runs on).
+    pub async fn blocking(&self) -> Result<Con> {
+        Ok(match self {
+            Source::Single(client) => {
+                let config = redis::AsyncConnectionConfig::new()
+                    .set_response_timeout(None)
+                    .set_connection_timeout(Some(CONNECTION_TIMEOUT));
+                Con::Plain(
+                    client
+                        .get_multiplexed_async_connection_with_config(&config)
+                        .await?,
+                )
+            }
+            Source::Cluster { nodes } => Con::Cluster(
+                cluster_client(nodes, BLOCKING_RESPONSE)?
+                    .get_async_connection()
+                    .await?,
+            ),
+        })
+    }
+}
+
+/// A cluster client over `nodes` (URLs; a password or user in them applies to every node)
+/// that retries a little itself (redirects and failovers) and leaves longer waits to its
+/// callers.
+fn cluster_client(nodes: &[String], response: Duration) -> Result<ClusterClient> {
+    Ok(ClusterClient::builder(nodes.iter().map(String::as_str))
+        .connection_timeout(CONNECTION_TIMEOUT)
+        .response_timeout(response)
+        .retries(3)
+        .min_retry_wait(50)
+        .max_retry_wait(500)
+        .build()?)
+}
