@@ -153,10 +153,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let store = if args.engine.redis.is_some() {
-        "redis"
-    } else {
-        "memory"
+    let store = match (&args.engine.redis, args.engine.redis_cluster.is_empty()) {
+        (Some(_), _) => "redis",
+        (None, false) => "redis-cluster",
+        (None, true) => "memory",
     };
     let addr = listener.local_addr()?;
     tracing::info!(listen = %addr, store, workers = args.engine.workers, "baton is serving");
@@ -171,9 +171,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
-    if args.engine.redis.is_none() {
+    if !args.engine.uses_redis() {
         anyhow::bail!(
-            "`baton worker` needs --redis (or BATON_REDIS_URL): workers share a Redis with the gateways"
+            "`baton worker` needs --redis or --redis-cluster (BATON_REDIS_URL, BATON_REDIS_CLUSTER): workers share a Redis with the gateways"
         );
     }
     let engine = engine(&args.engine).await?;

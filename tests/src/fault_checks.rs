@@ -15,10 +15,21 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use crate::approvals::Answer;
-use crate::faults::{EXECUTIONS, MACHINE, Run, Started, expected_output, name};
+use crate::faults::{MACHINE, Run, Started, expected_output, name};
 use crate::history::{check_history, history, last_event, task_results};
 use crate::rest::Rest;
 use crate::services::Received;
+
+/// What a run that passed its checks counted.
+#[derive(Debug, Clone, Copy)]
+pub struct Summary {
+    pub succeeded: usize,
+    /// HTTP requests sent again (same key, same body).
+    pub repeated: usize,
+    /// Commits refused for their version, summed over the processes: each a transition
+    /// computed on a record that had changed under it (after a lost answer, or lost writes).
+    pub conflicts: f64,
+}
 
 /// How long after Redis is back every execution must have ended.
 pub const RECOVERY: Duration = Duration::from_secs(60);
@@ -26,7 +37,7 @@ pub const RECOVERY: Duration = Duration::from_secs(60);
 impl Run {
     /// Runs the final checks (see the module docs) with Redis back since `back`; prints a
     /// summary line starting with `label`; panics listing every problem.
-    pub async fn finish(mut self, label: &str, back: Instant) {
+    pub async fn finish(mut self, label: &str, back: Instant) -> Summary {
         let deadline = back + RECOVERY;
         let left = deadline.saturating_duration_since(Instant::now());
         let starts = match tokio::time::timeout(left, &mut self.starts).await {
@@ -43,16 +54,17 @@ impl Run {
         }
         let retried_starts = starts.iter().filter(|(_, attempts)| *attempts > 1).count();
 
-        let views = wait_for_ends(&self.rest, deadline).await;
+        let executions = self.executions;
+        let views = wait_for_ends(&self.rest, executions, deadline).await;
         let ended_after = back.elapsed();
-        let all: Vec<usize> = (0..EXECUTIONS).collect();
+        let all: Vec<usize> = (0..executions).collect();
         let histories = for_each(&self.rest, &all, |rest, i| async move {
             history(&rest, MACHINE, &name(i)).await
         })
         .await;
         let mut stuck: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut succeeded = 0;
-        for i in 0..EXECUTIONS {
+        for i in 0..executions {
             let (view, events) = (&views[i], &histories[i]);
             let status = view
                 .as_ref()
@@ -101,7 +113,10 @@ impl Run {
         received.extend(self.approvals.service.received());
         let repeated = self.check_requests(&received);
         let (accepted, confirmed) = self.check_callbacks(&histories);
-        for (process, baton) in [("serve", &mut self.serve), ("worker", &mut self.worker)] {
+        let processes = [("serve", &mut self.serve), ("worker", &mut self.worker)]
+            .into_iter()
+            .chain(self.more_serves.iter_mut().map(|b| ("serve", b)));
+        for (process, baton) in processes {
             if !baton.is_running() {
                 self.problems
                     .lock()
@@ -114,13 +129,14 @@ impl Run {
         }
 
         let summary = format!(
-            "{label}: {succeeded}/{EXECUTIONS} succeeded in {:.1} s after Redis was back, \
+            "{label}: {succeeded}/{executions} succeeded in {:.1} s after Redis was back, \
              {repeated} repeated requests (same key, same body), {accepted} callbacks answered \
              200, {confirmed} confirmed by 409 after an ambiguous failure, {retried_starts} \
              starts retried",
             ended_after.as_secs_f64()
         );
         println!("{summary}");
+        let conflicts = self.metric_sum("baton_commit_conflicts_total").await;
         let problems =
             std::mem::take(&mut *self.problems.lock().unwrap_or_else(|p| p.into_inner()));
         if !problems.is_empty() {
@@ -136,6 +152,11 @@ impl Run {
                     .collect::<Vec<_>>()
                     .join("\n- "),
             );
+        }
+        Summary {
+            succeeded,
+            repeated,
+            conflicts,
         }
     }
 
@@ -214,7 +235,7 @@ impl Run {
                     let i = execution
                         .strip_prefix(&format!("{MACHINE}:run-"))
                         .and_then(|n| n.parse::<usize>().ok())
-                        .filter(|i| *i < EXECUTIONS);
+                        .filter(|i| *i < self.executions);
                     let Some(i) = i else {
                         self.problem(format!("a callback for an unknown execution {execution:?}"));
                         continue;
@@ -237,10 +258,11 @@ impl Run {
                 listing(&executions)
             ));
         }
-        if callbacks.len() != EXECUTIONS {
+        if callbacks.len() != self.executions {
             self.problem(format!(
-                "{} of {EXECUTIONS} executions reached Approve (notified)",
-                callbacks.len()
+                "{} of {} executions reached Approve (notified)",
+                callbacks.len(),
+                self.executions
             ));
         }
         (accepted, confirmed)
@@ -249,10 +271,10 @@ impl Run {
 
 /// Describes every execution until none is `RUNNING` or `deadline` passes; the last view
 /// of each (`None` if it never answered).
-async fn wait_for_ends(rest: &Rest, deadline: Instant) -> Vec<Option<Value>> {
-    let mut views: Vec<Option<Value>> = vec![None; EXECUTIONS];
+async fn wait_for_ends(rest: &Rest, executions: usize, deadline: Instant) -> Vec<Option<Value>> {
+    let mut views: Vec<Option<Value>> = vec![None; executions];
     loop {
-        let pending: Vec<usize> = (0..EXECUTIONS)
+        let pending: Vec<usize> = (0..executions)
             .filter(|&i| views[i].as_ref().is_none_or(|v| v["status"] == "RUNNING"))
             .collect();
         if pending.is_empty() || Instant::now() > deadline {

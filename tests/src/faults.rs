@@ -4,7 +4,8 @@
 //! executions of
 //!
 //! ```text
-//! Charge (HTTP Task) → Pause (Wait 1 s) → Approve (Callback, Notify) → Ship (HTTP Task)
+//! Charge (HTTP Task) → Pause (Wait 1 s) → Approve (Callback, Notify) → Approved? (Choice)
+//!   → Ship (HTTP Task)
 //! ```
 //!
 //! started through the REST API the way a careful client does (a connection error or a
@@ -19,6 +20,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
+use baton_engine::testing::redis_cluster::RedisCluster;
 use baton_engine::testing::redis_server::RedisServer;
 
 use crate::approvals::Approvals;
@@ -26,6 +28,7 @@ use crate::baton::Baton;
 use crate::rest::Rest;
 use crate::services::{Received, Service};
 
+/// Executions of a run, unless it says otherwise ([`Run::begin_on`]).
 pub const EXECUTIONS: usize = 300;
 pub const MACHINE: &str = "orders";
 /// A one-state machine whose executions probe whether the API can write.
@@ -100,8 +103,12 @@ pub fn definition(tasks: &Service, approvals: &Approvals) -> Value {
                 "HeartbeatSeconds": 600,
                 "TimeoutSeconds": 900,
                 "ResultPath": "$.approval",
-                "Next": "Ship"
+                "Next": "Approved?"
             },
+            "Approved?": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.approval.approved", "BooleanEquals": true, "Next": "Ship"}],
+                "Default": "Refused"},
+            "Refused": {"Type": "Fail", "Error": "Refused"},
             "Ship": {"Type": "Task", "Resource": tasks.url("/ship"),
                      "Parameters": {"order.$": "$.order.id", "approvedBy.$": "$.approval.by"},
                      "ResultPath": "$.shipping", "End": true}
@@ -123,12 +130,34 @@ pub enum Started {
     Failed(String),
 }
 
+/// The Redis a run uses.
+#[derive(Debug)]
+pub enum Redis {
+    Single(RedisServer),
+    Cluster(RedisCluster),
+}
+
+impl Redis {
+    /// The flags that point Baton at it.
+    fn flags(&self) -> Vec<String> {
+        match self {
+            Redis::Single(server) => vec!["--redis".into(), server.url()],
+            Redis::Cluster(cluster) => vec!["--redis-cluster".into(), cluster.urls().join(",")],
+        }
+    }
+}
+
 /// One test's processes, services and executions.
 #[derive(Debug)]
 pub struct Run {
-    pub redis: RedisServer,
+    pub redis: Redis,
+    /// The serve process the executions are started through.
     pub serve: Baton,
+    /// More serve processes (callbacks are answered through the last one).
+    pub more_serves: Vec<Baton>,
     pub worker: Baton,
+    /// How many executions the run starts.
+    pub executions: usize,
     pub rest: Rest,
     pub tasks: Service,
     pub approvals: Approvals,
@@ -143,39 +172,63 @@ pub struct Run {
 }
 
 impl Run {
-    /// Starts everything and begins starting the executions (in the background); `None`
-    /// when redis-server is missing outside CI.
+    /// Starts everything on a durable `redis-server` (one serve and one worker process)
+    /// and begins starting the executions (in the background); `None` when redis-server is
+    /// missing outside CI.
     pub async fn begin() -> Option<Run> {
         let redis = RedisServer::start_durable()?;
-        let url = redis.url();
-        let (serve, worker) = tokio::task::spawn_blocking(move || {
+        Some(Run::begin_on(Redis::Single(redis), 1, EXECUTIONS, &[]).await)
+    }
+
+    /// [`Run::begin`] on `redis`, with `serves` serve processes and a worker, each given
+    /// `extra` flags besides the store's, and `executions` executions. Callbacks are
+    /// answered through the last serve process, so tokens cross processes whenever there are
+    /// several.
+    pub async fn begin_on(redis: Redis, serves: usize, executions: usize, extra: &[&str]) -> Run {
+        let mut flags = redis.flags();
+        flags.extend(extra.iter().map(|f| (*f).to_owned()));
+        let (mut serves, worker) = tokio::task::spawn_blocking(move || {
             // As the README starts them: the processes agree on task-token keys by
             // themselves (no BATON_SIGNING_KEYS; `Baton` passes none through).
             let env = [("RUST_LOG", LOG)];
-            let serve = Baton::serve(&["--redis", &url], &env);
-            let mut worker = Baton::worker(&["--redis", &url], &env);
-            // Both processes work: the worker gets its share once the serve process sees
-            // its heartbeat and hands partitions over.
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            let serves: Vec<Baton> = (0..serves.max(1))
+                .map(|_| Baton::serve(&flags, &env))
+                .collect();
+            let mut worker_flags = flags.clone();
+            worker_flags.extend(["--listen", "127.0.0.1:0"]);
+            let mut worker = Baton::worker(&worker_flags, &env);
+            let listening =
+                worker.wait_for_line("baton worker listening on ", Duration::from_secs(30));
+            worker.url = listening
+                .and_then(|l| Some(l.split("listening on ").nth(1)?.trim().to_owned()))
+                .unwrap_or_default();
+            // Every process works: the worker gets its share once the serve processes
+            // see its heartbeat and hand partitions over.
             let acquired = worker.wait_for_line("partition acquired", Duration::from_secs(30));
             let log = worker.output().join("\n");
             assert!(acquired.is_some(), "the worker took no partition:\n{log}");
-            (serve, worker)
+            (serves, worker)
         })
         .await
         .expect("start baton");
+        let serve = serves.remove(0);
         let rest = Rest::new(&serve.url);
+        let callbacks_to = serves.last().map_or(serve.url.clone(), |b| b.url.clone());
         let tasks = Service::start(task_answer).await;
         let approvals =
-            Approvals::start(&serve.url, CALLBACK_DELAY, |n| approval(&n["order"])).await;
+            Approvals::start(&callbacks_to, CALLBACK_DELAY, |n| approval(&n["order"])).await;
         rest.put_machine(MACHINE, &definition(&tasks, &approvals))
             .await;
         let probe = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
         rest.put_machine(PROBE_MACHINE, &probe).await;
-        let starts = tokio::spawn(start_all(rest.clone()));
-        Some(Run {
+        let starts = tokio::spawn(start_all(rest.clone(), executions));
+        Run {
             redis,
             serve,
+            more_serves: serves,
             worker,
+            executions,
             rest,
             tasks,
             approvals,
@@ -183,18 +236,56 @@ impl Run {
             starts,
             side_checks: Vec::new(),
             began: Instant::now(),
-        })
+        }
+    }
+
+    /// The sum of the samples of metric `name` (labels included in the prefix, e.g.
+    /// `baton_commit_conflicts_total`) over every Baton process of the run.
+    pub async fn metric_sum(&self, name: &str) -> f64 {
+        let mut total = 0.0;
+        let urls = std::iter::once(&self.serve.url)
+            .chain(self.more_serves.iter().map(|b| &b.url))
+            .chain(std::iter::once(&self.worker.url));
+        for url in urls {
+            let Ok(response) = self.rest.http.get(format!("{url}/metrics")).send().await else {
+                continue;
+            };
+            let text = response.text().await.unwrap_or_default();
+            total += text
+                .lines()
+                .filter(|l| l.starts_with(name))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum::<f64>();
+        }
+        total
+    }
+
+    /// The single `redis-server` of a run (panics for a cluster run).
+    pub fn server(&mut self) -> &mut RedisServer {
+        match &mut self.redis {
+            Redis::Single(server) => server,
+            Redis::Cluster(_) => panic!("this run is on a cluster"),
+        }
+    }
+
+    /// The cluster of a run (panics for a single-server run).
+    pub fn cluster(&mut self) -> &mut RedisCluster {
+        match &mut self.redis {
+            Redis::Cluster(cluster) => cluster,
+            Redis::Single(_) => panic!("this run is on a single redis-server"),
+        }
     }
 
     /// Waits until half of the executions have reached the callback wait (their
     /// notification arrived): the moment for a fault.
     pub async fn until_half_notified(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while self.approvals.notified() < EXECUTIONS / 2 {
+        while self.approvals.notified() < self.executions / 2 {
             assert!(
                 Instant::now() < deadline,
-                "only {} of {EXECUTIONS} executions notified within 60 s",
-                self.approvals.notified()
+                "only {} of {} executions notified within 60 s",
+                self.approvals.notified(),
+                self.executions
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -246,10 +337,10 @@ pub async fn status_of(rest: &Rest, path: &str) -> u16 {
 }
 
 /// Starts every execution, one every [`START_EVERY`], at most 32 in flight.
-async fn start_all(rest: Rest) -> Vec<(Started, u32)> {
+async fn start_all(rest: Rest, executions: usize) -> Vec<(Started, u32)> {
     let permits = Arc::new(Semaphore::new(32));
     let mut tasks = Vec::new();
-    for i in 0..EXECUTIONS {
+    for i in 0..executions {
         let permit = permits.clone().acquire_owned().await.expect("semaphore");
         let rest = rest.clone();
         tasks.push(tokio::spawn(async move {

@@ -39,9 +39,9 @@ async fn redis_killed_and_restarted_on_its_data_after_3_s() {
         return;
     };
     run.until_half_notified().await;
-    run.redis.kill();
+    run.server().kill();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    tokio::task::block_in_place(|| run.redis.start_again());
+    tokio::task::block_in_place(|| run.server().start_again());
     run.finish("redis killed 3 s", Instant::now()).await;
 }
 
@@ -51,7 +51,7 @@ async fn redis_down_20_s() {
         return;
     };
     run.until_half_notified().await;
-    run.redis.kill();
+    run.server().kill();
     let killed = Instant::now();
     // Liveness never depends on Redis; readiness says it is gone within 10 s, and stays so.
     let (mut live, mut unready_since) = (Vec::new(), None::<Duration>);
@@ -78,7 +78,7 @@ async fn redis_down_20_s() {
             "GET /readyz did not answer 503 within 10 s of Redis going down (first 503: {other:?})"
         )),
     }
-    tokio::task::block_in_place(|| run.redis.start_again());
+    tokio::task::block_in_place(|| run.server().start_again());
     let back = Instant::now();
     // What happened shows in the serve process's metrics: store errors by operation, and
     // partitions given up because their leases could not be renewed (20 s > the 10 s TTL).
@@ -121,12 +121,12 @@ async fn redis_down_20_s() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_paused_8_s_longer_than_the_command_timeout() {
-    let Some(run) = Run::begin().await else {
+    let Some(mut run) = Run::begin().await else {
         return;
     };
     run.until_half_notified().await;
     // Baton's Redis response timeout is 5 s (engine/src/store/redis/mod.rs).
-    tokio::task::block_in_place(|| run.redis.client_pause(8000));
+    tokio::task::block_in_place(|| run.server().client_pause(8000));
     let back = Instant::now() + Duration::from_secs(8);
     tokio::time::sleep_until(back.into()).await;
     run.finish("redis paused 8 s", back).await;
@@ -134,16 +134,16 @@ async fn redis_paused_8_s_longer_than_the_command_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_out_of_memory_then_relieved() {
-    let Some(run) = Run::begin().await else {
+    let Some(mut run) = Run::begin().await else {
         return;
     };
     run.until_half_notified().await;
     tokio::task::block_in_place(|| {
-        let used: u64 = run.redis.info("memory")["used_memory"]
+        let used: u64 = run.server().info("memory")["used_memory"]
             .parse()
             .expect("used_memory");
-        run.redis.config_set("maxmemory-policy", "noeviction");
-        run.redis
+        run.server().config_set("maxmemory-policy", "noeviction");
+        run.server()
             .config_set("maxmemory", &(used + 64 * 1024).to_string());
     });
     let full = Instant::now();
@@ -173,7 +173,7 @@ async fn redis_out_of_memory_then_relieved() {
     } else {
         run.problem("no write through the API was refused within 15 s of maxmemory".into());
     }
-    tokio::task::block_in_place(|| run.redis.config_set("maxmemory", "0"));
+    tokio::task::block_in_place(|| run.server().config_set("maxmemory", "0"));
     run.finish("redis out of memory", Instant::now()).await;
 }
 

@@ -71,7 +71,10 @@ impl RedisCluster {
         (0..self.nodes.len())
             .filter(|i| {
                 self.nodes[*i].is_running()
-                    && self.nodes[*i].info("replication").get("role").map(String::as_str)
+                    && self.nodes[*i]
+                        .info("replication")
+                        .get("role")
+                        .map(String::as_str)
                         == Some("master")
             })
             .collect()
@@ -99,7 +102,10 @@ impl RedisCluster {
             if ready {
                 return;
             }
-            assert!(Instant::now() < deadline, "the cluster did not become ok in {timeout:?}");
+            assert!(
+                Instant::now() < deadline,
+                "the cluster did not become ok in {timeout:?}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

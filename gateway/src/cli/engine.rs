@@ -17,9 +17,19 @@ use baton_gateway::{Backend, observe};
 
 #[derive(Args, Debug, Clone)]
 pub struct EngineArgs {
-    /// Redis URL (redis://host:port/db). Without it, the embedded in-memory store is used.
-    #[arg(long, env = "BATON_REDIS_URL")]
+    /// Redis URL (redis://host:port/db). Without it (or --redis-cluster), the embedded
+    /// in-memory store is used.
+    #[arg(long, env = "BATON_REDIS_URL", conflicts_with = "redis_cluster")]
     pub redis: Option<String>,
+    /// Redis Cluster seed nodes, `redis://[user:password@]host:port,…` (the others are found
+    /// from them).
+    #[arg(long, env = "BATON_REDIS_CLUSTER", value_delimiter = ',')]
+    pub redis_cluster: Vec<String>,
+    /// Every commit waits until this many replicas of its Redis master acknowledged it
+    /// (`WAIT`) before its effects run: a failover then loses no acknowledged transition, at
+    /// the cost of a replica round trip per commit batch. 0: do not wait.
+    #[arg(long, env = "BATON_REDIS_WAIT_REPLICAS", default_value_t = 0)]
+    pub redis_wait_replicas: usize,
     /// Key prefix in Redis.
     #[arg(long, env = "BATON_REDIS_PREFIX", default_value = "baton")]
     pub prefix: String,
@@ -81,12 +91,24 @@ pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
     if args.retention < Duration::from_secs(1) {
         anyhow::bail!("--retention must be at least 1s");
     }
-    let backend = match &args.redis {
-        Some(url) => Backend::Redis(
+    let redis = match (&args.redis, args.redis_cluster.as_slice()) {
+        (Some(url), _) => Some(
             RedisStore::connect(url, &args.prefix, args.partitions)
                 .await
-                .with_context(|| format!("cannot connect to {url}"))?,
+                .with_context(|| format!("cannot connect to {}", loggable(url)))?,
         ),
+        (None, []) => None,
+        (None, nodes) => Some(
+            RedisStore::connect_cluster(nodes, &args.prefix, args.partitions)
+                .await
+                .context("cannot connect to the Redis Cluster")?,
+        ),
+    };
+    let backend = match redis {
+        Some(store) => Backend::Redis(store.wait_for_replicas(args.redis_wait_replicas)?),
+        None if args.redis_wait_replicas > 0 => {
+            anyhow::bail!("--redis-wait-replicas needs --redis or --redis-cluster")
+        }
         None => Backend::Memory(MemoryStore::new(args.partitions)),
     };
     let keys = match (&args.signing_keys, &backend) {
@@ -153,4 +175,21 @@ pub fn start_workers(
             tokio::spawn(Worker::new(shared.clone(), config).run(shutdown.clone()))
         })
         .collect()
+}
+
+impl EngineArgs {
+    /// True when the store is a Redis or a Redis Cluster.
+    pub fn uses_redis(&self) -> bool {
+        self.redis.is_some() || !self.redis_cluster.is_empty()
+    }
+}
+
+/// A Redis URL without its password.
+fn loggable(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
 }

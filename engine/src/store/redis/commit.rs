@@ -218,7 +218,36 @@ pub(super) fn decode(args: &[String], keys: &[String]) -> Vec<Segment> {
     out
 }
 
+/// How long one `WAIT` for replicas waits before it is tried again.
+const REPLICA_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl RedisStore {
+    /// Waits until `wait_replicas` replicas acknowledged what this connection wrote to the
+    /// partition's master. While they do not, it keeps waiting (the partition's commits
+    /// stall: that is the trade-off chosen); a store error ends the wait (the caller retries
+    /// the commit, which then finds it applied).
+    async fn replicated(&self, con: &mut super::con::Con, key: &str) -> Result<()> {
+        let wanted = self.inner.wait_replicas;
+        let mut short = 0u32;
+        loop {
+            let acked = con.wait_replicas(key, wanted, REPLICA_WAIT).await?;
+            if acked >= wanted {
+                return Ok(());
+            }
+            short += 1;
+            metrics::counter!("baton_replica_waits_short_total").increment(1);
+            if short.is_power_of_two() {
+                tracing::warn!(
+                    key,
+                    acked,
+                    wanted,
+                    waited_s = short,
+                    "commits wait for replicas"
+                );
+            }
+        }
+    }
+
     pub(super) async fn commit_batch(
         &self,
         lease: &Lease,
@@ -263,10 +292,16 @@ impl RedisStore {
                     call.arg(arg);
                 }
             }
-            let codes: Result<Vec<i64>> = call
-                .invoke_async(&mut self.con())
-                .await
-                .map_err(StoreError::from);
+            let mut con = self.con();
+            let mut codes: Result<Vec<i64>> =
+                call.invoke_async(&mut con).await.map_err(StoreError::from);
+            if let Ok(committed) = &codes
+                && committed.contains(&0)
+                && self.inner.wait_replicas > 0
+                && let Err(e) = self.replicated(&mut con, &keys.lease).await
+            {
+                codes = Err(e);
+            }
             for (n, i) in sent.into_iter().enumerate() {
                 results[i] = Some(match &codes {
                     Ok(codes) => match codes.get(n) {

@@ -13,6 +13,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionLike, ConnectionManager, MultiplexedConnection};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 use redis::{Client, Cmd, Pipeline, RedisFuture, Value};
 
 use super::{CONNECTION_TIMEOUT, RESPONSE_TIMEOUT};
@@ -57,6 +58,36 @@ impl ConnectionLike for Con {
             Con::Plain(c) => c.get_db(),
             Con::Cluster(c) => c.get_db(),
         }
+    }
+}
+
+impl Con {
+    /// `WAIT replicas timeout` on the master holding `key`'s slot, on the connection the
+    /// writes went through: how many replicas acknowledged them.
+    pub async fn wait_replicas(
+        &mut self,
+        key: &str,
+        replicas: usize,
+        timeout: Duration,
+    ) -> Result<usize> {
+        let mut wait = redis::cmd("WAIT");
+        wait.arg(replicas).arg(timeout.as_millis() as u64);
+        let acked: i64 = match self {
+            Con::Cluster(c) => {
+                let route = Route::with_key(key, SlotAddr::Master);
+                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route));
+                match c.route_command(wait, routing).await? {
+                    Value::Int(n) => n,
+                    other => {
+                        return Err(crate::store::StoreError::Corrupt(format!(
+                            "WAIT answered {other:?}"
+                        )));
+                    }
+                }
+            }
+            other => wait.query_async(other).await?,
+        };
+        Ok(usize::try_from(acked).unwrap_or(0))
     }
 }
 

@@ -141,6 +141,8 @@ struct Inner {
     con: con::Con,
     prefix: String,
     partitions: Vec<PartitionKeys>,
+    /// Replicas every commit must reach before it counts as done (`WAIT`); 0: none.
+    wait_replicas: usize,
 }
 
 /// The keys of one partition, and its blocking-read connection.
@@ -302,8 +304,21 @@ impl RedisStore {
                 partitions: (0..partitions)
                     .map(|p| PartitionKeys::new(prefix, p))
                     .collect(),
+                wait_replicas: 0,
             }),
         })
+    }
+
+    /// Makes every commit wait until `replicas` replicas of its master acknowledged it
+    /// (`WAIT`) before it counts as done — and so before the transition's effects run. Redis
+    /// replicates asynchronously: without it, a failover can lose the last acknowledged
+    /// commits, and their effects then run again. Call it on a store not yet cloned.
+    pub fn wait_for_replicas(mut self, replicas: usize) -> Result<RedisStore> {
+        let inner = Arc::get_mut(&mut self.inner).ok_or_else(|| {
+            StoreError::Other("set wait_for_replicas before sharing the store".into())
+        })?;
+        inner.wait_replicas = replicas;
+        Ok(self)
     }
 
     /// The task-token signing secret every process on this Redis shares: `proposed` when

@@ -303,12 +303,7 @@ impl RedisStore {
 }
 
 /// `XREAD BLOCK`: true when an entry after `after` arrived within `block_ms`.
-async fn xread(
-    mut con: Con,
-    queue: &str,
-    after: &str,
-    block_ms: u64,
-) -> Result<bool> {
+async fn xread(mut con: Con, queue: &str, after: &str, block_ms: u64) -> Result<bool> {
     let mut xread = redis::cmd("XREAD");
     xread
         .arg("COUNT")
