@@ -34,7 +34,7 @@ use std::future::Future;
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
 
 pub use memory::MemoryStore;
-pub use redis::RedisStore;
+pub use redis::{RedisStore, RedisTarget};
 pub use types::*;
 
 /// The partition of an execution id (FNV-1a; stable across processes and versions).

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use baton_callbacks::KeyRing;
 use baton_engine::http::{HttpConfig, HttpInvoker};
 use baton_engine::machine::Settings;
-use baton_engine::store::{MemoryStore, RedisStore};
+use baton_engine::store::{MemoryStore, RedisStore, RedisTarget};
 use baton_engine::worker::{DefinitionCache, KeyRingMinter, Shared, Worker, WorkerConfig};
 use baton_gateway::{Backend, observe};
 
@@ -25,6 +25,10 @@ pub struct EngineArgs {
     /// from them).
     #[arg(long, env = "BATON_REDIS_CLUSTER", value_delimiter = ',')]
     pub redis_cluster: Vec<String>,
+    /// A CA certificate (PEM file) that `rediss://` servers' certificates must chain to,
+    /// instead of the system's roots (TLS to Redis: give `rediss://` URLs).
+    #[arg(long, env = "BATON_REDIS_CA_CERT")]
+    pub redis_ca_cert: Option<std::path::PathBuf>,
     /// Every commit waits until this many replicas of its Redis master acknowledged it
     /// (`WAIT`) before its effects run: a failover then loses no acknowledged transition, at
     /// the cost of a replica round trip per commit batch. 0: do not wait.
@@ -91,18 +95,34 @@ pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
     if args.retention < Duration::from_secs(1) {
         anyhow::bail!("--retention must be at least 1s");
     }
-    let redis = match (&args.redis, args.redis_cluster.as_slice()) {
-        (Some(url), _) => Some(
-            RedisStore::connect(url, &args.prefix, args.partitions)
-                .await
-                .with_context(|| format!("cannot connect to {}", loggable(url)))?,
+    let ca_cert = match &args.redis_ca_cert {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("cannot read --redis-ca-cert {}", path.display()))?,
         ),
+        None => None,
+    };
+    let target = match (&args.redis, args.redis_cluster.as_slice()) {
+        (Some(url), _) => Some(RedisTarget {
+            ca_cert,
+            ..RedisTarget::single(url)
+        }),
         (None, []) => None,
-        (None, nodes) => Some(
-            RedisStore::connect_cluster(nodes, &args.prefix, args.partitions)
-                .await
-                .context("cannot connect to the Redis Cluster")?,
-        ),
+        (None, nodes) => Some(RedisTarget {
+            ca_cert,
+            ..RedisTarget::cluster(nodes)
+        }),
+    };
+    let redis = match target {
+        Some(target) => {
+            let shown: Vec<String> = target.nodes.iter().map(|u| loggable(u)).collect();
+            Some(
+                RedisStore::connect_to(&target, &args.prefix, args.partitions)
+                    .await
+                    .with_context(|| format!("cannot connect to Redis at {}", shown.join(",")))?,
+            )
+        }
+        None => None,
     };
     let backend = match redis {
         Some(store) => Backend::Redis(store.wait_for_replicas(args.redis_wait_replicas)?),

@@ -99,7 +99,26 @@ pub(super) enum Source {
     Cluster {
         /// Seed URLs of the cluster.
         nodes: Vec<String>,
+        /// The CA (PEM) that `rediss://` nodes' certificates must chain to, when not the
+        /// system's.
+        ca_cert: Option<Vec<u8>>,
     },
+}
+
+impl Source {
+    /// One Redis at `url`; `ca_cert` (PEM) replaces the system's roots for `rediss://`.
+    pub fn single(url: &str, ca_cert: Option<Vec<u8>>) -> Result<Source> {
+        Ok(Source::Single(match ca_cert {
+            None => Client::open(url)?,
+            Some(root) => Client::build_with_tls(
+                url,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(root),
+                },
+            )?,
+        }))
+    }
 }
 
 /// How long a blocking read may wait at most, plus the time to answer.
@@ -117,8 +136,8 @@ impl Source {
                     .set_number_of_retries(0);
                 Con::Manager(ConnectionManager::new_with_config(client.clone(), config).await?)
             }
-            Source::Cluster { nodes } => Con::Cluster(
-                cluster_client(nodes, RESPONSE_TIMEOUT)?
+            Source::Cluster { nodes, ca_cert } => Con::Cluster(
+                cluster_client(nodes, ca_cert, RESPONSE_TIMEOUT)?
                     .get_async_connection()
                     .await?,
             ),
@@ -139,8 +158,8 @@ impl Source {
                         .await?,
                 )
             }
-            Source::Cluster { nodes } => Con::Cluster(
-                cluster_client(nodes, BLOCKING_RESPONSE)?
+            Source::Cluster { nodes, ca_cert } => Con::Cluster(
+                cluster_client(nodes, ca_cert, BLOCKING_RESPONSE)?
                     .get_async_connection()
                     .await?,
             ),
@@ -151,12 +170,22 @@ impl Source {
 /// A cluster client over `nodes` (URLs; a password or user in them applies to every node)
 /// that retries a little itself (redirects and failovers) and leaves longer waits to its
 /// callers.
-fn cluster_client(nodes: &[String], response: Duration) -> Result<ClusterClient> {
-    Ok(ClusterClient::builder(nodes.iter().map(String::as_str))
+fn cluster_client(
+    nodes: &[String],
+    ca_cert: &Option<Vec<u8>>,
+    response: Duration,
+) -> Result<ClusterClient> {
+    let mut builder = ClusterClient::builder(nodes.iter().map(String::as_str))
         .connection_timeout(CONNECTION_TIMEOUT)
         .response_timeout(response)
         .retries(3)
         .min_retry_wait(50)
-        .max_retry_wait(500)
-        .build()?)
+        .max_retry_wait(500);
+    if let Some(root) = ca_cert {
+        builder = builder.certs(redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(root.clone()),
+        });
+    }
+    Ok(builder.build()?)
 }

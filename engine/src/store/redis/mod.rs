@@ -70,7 +70,7 @@ mod queue;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use redis::{Client, Script, Value};
+use redis::{Script, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -129,6 +129,34 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     delete_state_machine: Script::new(include_str!("lua/delete_state_machine.lua")),
     use_revision: Script::new(include_str!("lua/use_revision.lua")),
 });
+
+/// Where a [`RedisStore`] connects.
+#[derive(Debug, Clone, Default)]
+pub struct RedisTarget {
+    /// One URL, or a cluster's seed nodes.
+    pub nodes: Vec<String>,
+    pub cluster: bool,
+    /// The CA certificate (PEM) `rediss://` servers' certificates must chain to, instead of
+    /// the system's roots.
+    pub ca_cert: Option<Vec<u8>>,
+}
+
+impl RedisTarget {
+    pub fn single(url: &str) -> RedisTarget {
+        RedisTarget {
+            nodes: vec![url.to_owned()],
+            ..RedisTarget::default()
+        }
+    }
+
+    pub fn cluster(nodes: &[String]) -> RedisTarget {
+        RedisTarget {
+            nodes: nodes.to_vec(),
+            cluster: true,
+            ca_cert: None,
+        }
+    }
+}
 
 /// The Redis store. Cloning shares the connections.
 #[derive(Clone)]
@@ -241,7 +269,7 @@ impl RedisStore {
     /// warning), since executions were placed by it. `prefix` must not contain `{` or `}`
     /// (it would break the hash tags).
     pub async fn connect(url: &str, prefix: &str, partitions: u32) -> Result<RedisStore> {
-        RedisStore::open(con::Source::Single(Client::open(url)?), prefix, partitions).await
+        RedisStore::open(con::Source::single(url, None)?, prefix, partitions).await
     }
 
     /// [`RedisStore::connect`] to a Redis Cluster, given some of its nodes
@@ -251,11 +279,28 @@ impl RedisStore {
         prefix: &str,
         partitions: u32,
     ) -> Result<RedisStore> {
-        if nodes.is_empty() {
-            return Err(StoreError::Other("no cluster node given".into()));
-        }
-        let source = con::Source::Cluster {
-            nodes: nodes.to_vec(),
+        RedisStore::connect_to(&RedisTarget::cluster(nodes), prefix, partitions).await
+    }
+
+    /// Connects to `target`: one Redis or a cluster, over `redis://` or `rediss://` (TLS),
+    /// with a password or an ACL user in the URLs.
+    pub async fn connect_to(
+        target: &RedisTarget,
+        prefix: &str,
+        partitions: u32,
+    ) -> Result<RedisStore> {
+        let source = match (target.cluster, target.nodes.as_slice()) {
+            (_, []) => return Err(StoreError::Other("no Redis URL given".into())),
+            (false, [url]) => con::Source::single(url, target.ca_cert.clone())?,
+            (false, _) => {
+                return Err(StoreError::Other(
+                    "several URLs are for a cluster (--redis-cluster)".into(),
+                ));
+            }
+            (true, nodes) => con::Source::Cluster {
+                nodes: nodes.to_vec(),
+                ca_cert: target.ca_cert.clone(),
+            },
         };
         RedisStore::open(source, prefix, partitions).await
     }
