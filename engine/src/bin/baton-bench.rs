@@ -4,6 +4,7 @@
 //! cargo run --release -p baton-engine --bin baton-bench -- --redis redis://127.0.0.1:PORT
 //! cargo run --release -p baton-engine --bin baton-bench -- --store memory
 //! cargo run --release -p baton-engine --bin baton-bench -- --redis URL --parked 100000
+//! cargo run --release -p baton-engine --bin baton-bench -- --redis-cluster URL,URL,…
 //! ```
 //!
 //! The throughput run starts `--executions` (1,000) executions of a Pass/Choice loop of
@@ -38,6 +39,7 @@ const PARK: &str = r#"{"StartAt": "Wait for approval", "States": {
 
 struct Args {
     redis: Option<String>,
+    cluster: Vec<String>,
     executions: usize,
     loops: u64,
     partitions: u32,
@@ -48,6 +50,7 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         redis: None,
+        cluster: Vec::new(),
         executions: 1000,
         loops: 50,
         partitions: 16,
@@ -59,6 +62,7 @@ fn args() -> Args {
         let mut value = || it.next().unwrap_or_default();
         match flag.as_str() {
             "--redis" => a.redis = Some(value()),
+            "--redis-cluster" => a.cluster = value().split(',').map(str::to_owned).collect(),
             "--store" => {
                 if value() == "memory" {
                     a.redis = None;
@@ -78,6 +82,15 @@ fn args() -> Args {
 #[tokio::main]
 async fn main() {
     let a = args();
+    if !a.cluster.is_empty() {
+        let prefix = format!("bench{}", now_ms());
+        let store = RedisStore::connect_cluster(&a.cluster, &prefix, a.partitions)
+            .await
+            .expect("connect to the cluster");
+        let url = a.cluster.join(",");
+        run(store, &a, Some(url)).await;
+        return;
+    }
     match a.redis.clone() {
         Some(url) => {
             let prefix = format!("bench{}", now_ms());
