@@ -1,5 +1,5 @@
-//! `baton`: the server (`serve`), engine workers only (`worker`), and a definition check
-//! (`validate`).
+//! `baton`: the server (`serve`), engine workers only (`worker`), a definition check
+//! (`validate`) and the partition layout of a Redis store (`partitions`).
 
 mod cli;
 
@@ -37,6 +37,9 @@ enum Command {
     Worker(WorkerArgs),
     /// Prints the diagnostics of a definition file as JSON (exit 1 on errors).
     Validate { file: String },
+    /// Shows the partition layout of a Redis store; `--set N` raises the count of a
+    /// running deployment.
+    Partitions(cli::partitions::PartitionsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -81,6 +84,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve(args).await,
         Command::Worker(args) => worker(args).await,
         Command::Validate { file } => validate(&file),
+        Command::Partitions(args) => cli::partitions::partitions(args).await,
     }
 }
 

@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, mpsc};
@@ -33,7 +33,8 @@ use super::shared::{Shared, now_ms};
 use super::sweep::{Found, sweep_loop};
 use crate::store::{Lease, QueueEntry, QueueRead, Store, StoreError};
 
-/// Wakes the timer loop when a transition sets a timer earlier than it planned to look.
+/// Wakes the timer loop when a transition sets a timer earlier than it planned to look,
+/// and when queue entries arrive (a start queued by a gateway may carry a timer).
 #[derive(Debug, Default)]
 pub struct TimerWake {
     notify: Notify,
@@ -46,11 +47,22 @@ impl TimerWake {
             self.notify.notify_one();
         }
     }
+
+    /// Makes the timer loop look at the next timer again.
+    fn poke(&self) {
+        self.notify.notify_one();
+    }
 }
 
-/// Longest sleep of the timer loop: timers set by other processes (a gateway starting an
-/// execution with a timeout) are seen within this time.
-const TIMER_POLL_MS: i64 = 500;
+/// Longest sleep of the timer loop. Timers are set by this partition's own transitions
+/// (which [`TimerWake::note`] them) and by starts queued by other processes (whose entries
+/// [`TimerWake::poke`] the loop), so this is only a safety net.
+const TIMER_POLL_MS: i64 = 5_000;
+
+/// Longest wait of an idle queue read: new entries ring the partition's doorbell at once;
+/// a ring that was lost (a gateway that died between queueing and ringing) is made up for
+/// within this time.
+const IDLE_READ_MS: u64 = 5_000;
 
 /// How long a partition given up (`release` fired) waits for its HTTP requests in flight
 /// before it stops anyway; the next owner then sends them again.
@@ -106,10 +118,12 @@ pub async fn run<S: Store>(
         cancel.clone(),
     ));
     let (entries_tx, mut entries_rx) = mpsc::channel::<Vec<QueueEntry>>(64);
+    let activity = Arc::new(AtomicU64::new(0));
     let reader = tokio::spawn(read_loop(
         store.clone(),
         lease.clone(),
         config.clone(),
+        (timers.clone(), activity.clone()),
         entries_tx,
         intake.clone(),
         cancel.clone(),
@@ -127,6 +141,7 @@ pub async fn run<S: Store>(
         shared.clone(),
         lease.clone(),
         config.sweep_interval,
+        activity,
         found_tx,
         intake.clone(),
         cancel.clone(),
@@ -270,6 +285,7 @@ async fn read_loop<S: Store>(
     store: S,
     lease: Lease,
     config: WorkerConfig,
+    (timers, activity): (Arc<TimerWake>, Arc<AtomicU64>),
     out: mpsc::Sender<Vec<QueueEntry>>,
     intake: CancellationToken,
     cancel: CancellationToken,
@@ -278,12 +294,17 @@ async fn read_loop<S: Store>(
     while !intake.is_cancelled() {
         let read = tokio::select! {
             () = intake.cancelled() => return,
-            read = store.read_queue(&lease, QueueRead::New, config.read_batch, 1000) => read,
+            read = store.read_queue(&lease, QueueRead::New, config.read_batch, IDLE_READ_MS) => read,
         };
         match read {
             Ok(entries) => {
                 backoff.reset();
-                if !entries.is_empty() && out.send(entries).await.is_err() {
+                if entries.is_empty() {
+                    continue;
+                }
+                timers.poke();
+                activity.fetch_add(1, Ordering::Relaxed);
+                if out.send(entries).await.is_err() {
                     return;
                 }
             }

@@ -19,11 +19,21 @@ use baton_gateway::{Backend, observe};
 pub struct EngineArgs {
     /// Redis URL (redis://host:port/db). Without it (or --redis-cluster), the embedded
     /// in-memory store is used.
-    #[arg(long, env = "BATON_REDIS_URL", conflicts_with = "redis_cluster")]
+    #[arg(
+        long,
+        env = "BATON_REDIS_URL",
+        conflicts_with = "redis_cluster",
+        hide_env_values = true
+    )]
     pub redis: Option<String>,
     /// Redis Cluster seed nodes, `redis://[user:password@]host:port,…` (the others are found
     /// from them).
-    #[arg(long, env = "BATON_REDIS_CLUSTER", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "BATON_REDIS_CLUSTER",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub redis_cluster: Vec<String>,
     /// A CA certificate (PEM file) that `rediss://` servers' certificates must chain to,
     /// instead of the system's roots (TLS to Redis: give `rediss://` URLs).
@@ -37,8 +47,11 @@ pub struct EngineArgs {
     /// Key prefix in Redis.
     #[arg(long, env = "BATON_REDIS_PREFIX", default_value = "baton")]
     pub prefix: String,
-    /// Partitions of the store (fixed at the first start of a Redis store).
-    #[arg(long, env = "BATON_PARTITIONS", default_value_t = 16)]
+    /// Partitions of the store: a Redis store keeps the count of its first start (`baton
+    /// partitions --set N` raises it on a running deployment). 256 spreads evenly over 3
+    /// or 6 cluster masters and leaves room for dozens of workers; an idle partition costs
+    /// a few Redis commands a second.
+    #[arg(long, env = "BATON_PARTITIONS", default_value_t = 256)]
     pub partitions: u32,
     /// Engine workers in this process.
     #[arg(long, env = "BATON_WORKERS", default_value_t = 1)]
@@ -95,35 +108,7 @@ pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
     if args.retention < Duration::from_secs(1) {
         anyhow::bail!("--retention must be at least 1s");
     }
-    let ca_cert = match &args.redis_ca_cert {
-        Some(path) => Some(
-            std::fs::read(path)
-                .with_context(|| format!("cannot read --redis-ca-cert {}", path.display()))?,
-        ),
-        None => None,
-    };
-    let target = match (&args.redis, args.redis_cluster.as_slice()) {
-        (Some(url), _) => Some(RedisTarget {
-            ca_cert,
-            ..RedisTarget::single(url)
-        }),
-        (None, []) => None,
-        (None, nodes) => Some(RedisTarget {
-            ca_cert,
-            ..RedisTarget::cluster(nodes)
-        }),
-    };
-    let redis = match target {
-        Some(target) => {
-            let shown: Vec<String> = target.nodes.iter().map(|u| loggable(u)).collect();
-            Some(
-                RedisStore::connect_to(&target, &args.prefix, args.partitions)
-                    .await
-                    .with_context(|| format!("cannot connect to Redis at {}", shown.join(",")))?,
-            )
-        }
-        None => None,
-    };
+    let redis = connect_redis(args).await?;
     let backend = match redis {
         Some(store) => Backend::Redis(store.wait_for_replicas(args.redis_wait_replicas)?),
         None if args.redis_wait_replicas > 0 => {
@@ -171,6 +156,40 @@ pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
         keys: Arc::new(keys),
         http,
     })
+}
+
+/// The Redis store the flags name (`--redis` or `--redis-cluster`), if any.
+pub async fn connect_redis(args: &EngineArgs) -> anyhow::Result<Option<RedisStore>> {
+    let ca_cert = match &args.redis_ca_cert {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("cannot read --redis-ca-cert {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let target = match (&args.redis, args.redis_cluster.as_slice()) {
+        (Some(url), _) => Some(RedisTarget {
+            ca_cert,
+            ..RedisTarget::single(url)
+        }),
+        (None, []) => None,
+        (None, nodes) => Some(RedisTarget {
+            ca_cert,
+            ..RedisTarget::cluster(nodes)
+        }),
+    };
+    let redis = match target {
+        Some(target) => {
+            let shown: Vec<String> = target.nodes.iter().map(|u| loggable(u)).collect();
+            Some(
+                RedisStore::connect_to(&target, &args.prefix, args.partitions)
+                    .await
+                    .with_context(|| format!("cannot connect to Redis at {}", shown.join(",")))?,
+            )
+        }
+        None => None,
+    };
+    Ok(redis)
 }
 
 pub fn start_workers(

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::{PartitionKeys, RedisStore, SCRIPTS, encode, timer_member};
 use crate::machine::{Status, TokenClosed};
 use crate::store::record::{Part, PartKey, RecordWrite};
-use crate::store::{CommitError, CommitRequest, Lease, Result, Store, StoreError, partition_of};
+use crate::store::{CommitError, CommitRequest, Lease, Result, StoreError};
 
 /// One operation of a segment: a code and its arguments.
 #[derive(Debug, Clone, PartialEq)]
@@ -255,19 +255,27 @@ impl RedisStore {
     ) -> Vec<Result<(), CommitError>> {
         let mut results: Vec<Option<Result<(), CommitError>>> =
             requests.iter().map(|_| None).collect();
+        let mut layout = self.layout();
+        let outside = |layout: &super::layout::Layout| {
+            (requests.iter()).any(|r| !layout.candidates(r.id()).contains(&lease.partition))
+        };
+        if outside(&layout) && self.refresh_layout().await.unwrap_or(false) {
+            // A count this process did not know yet may place them here.
+            layout = self.layout();
+        }
         let keys = self.keys(lease.partition);
         let mut sent = Vec::with_capacity(requests.len());
         let mut segments = Vec::with_capacity(requests.len());
         for (i, request) in requests.iter().enumerate() {
             // An execution of another partition is not in this one (as for MemoryStore);
             // its keys would not even be in the script's slot.
-            if partition_of(request.id(), self.partitions()) != lease.partition
+            if !layout.candidates(request.id()).contains(&lease.partition)
                 || request.record.head.seq == 0
             {
                 results[i] = Some(Err(CommitError::Conflict));
                 continue;
             }
-            match Segment::new(request, keys) {
+            match Segment::new(request, &keys) {
                 Ok(segment) => {
                     sent.push(i);
                     segments.push(segment);

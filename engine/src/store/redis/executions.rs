@@ -27,59 +27,83 @@ impl RedisStore {
         if !self.use_revision(&sm, revision, 1).await? {
             return Ok(Started::RevisionGone);
         }
-        let keys = self.keys_of(&id);
         let write = RecordWrite::full(&mut record);
-        let mut call = SCRIPTS.start_execution.prepare_invoke();
-        call.key(keys.record(&id))
-            .key(keys.history(&id))
-            .key(&keys.timers)
-            .key(&keys.active)
-            .key(&keys.queue)
-            .key(keys.index(&sm, Status::Running))
-            .key(&keys.counts)
-            .arg(&id)
-            .arg(write.head.seq)
-            .arg(encode(&write.head)?)
-            .arg(write.head.start_ms)
-            .arg(encode(&QueuedEvent::Wake)?)
-            .arg(write.set.len() * 2);
-        for (key, part) in &write.set {
-            call.arg(key.field());
-            call.arg(match part {
-                Part::Frame(frame) => encode(frame)?,
-                Part::Value(value) => encode(value)?,
-            });
+        // The layout may change under a start: a refused start (`stale`) re-reads it and
+        // tries again, a few times at most.
+        for _ in 0..4 {
+            let layout = self.layout();
+            let count = layout.current();
+            let candidates = layout.candidates(&id);
+            for &older in &candidates[1..] {
+                let keys = &layout.keys[older as usize];
+                let mut call = SCRIPTS.fence_partition.prepare_invoke();
+                call.key(keys.record(&id)).key(&keys.fence).arg(count);
+                if let Value::Array(fields) = call.invoke_async(&mut self.con()).await? {
+                    self.use_revision(&sm, revision, -1).await?;
+                    return existing(&id, fields);
+                }
+            }
+            let partition = candidates[0];
+            let keys = &layout.keys[partition as usize];
+            let mut call = SCRIPTS.start_execution.prepare_invoke();
+            call.key(keys.record(&id))
+                .key(keys.history(&id))
+                .key(&keys.timers)
+                .key(&keys.active)
+                .key(&keys.queue)
+                .key(keys.index(&sm, Status::Running))
+                .key(&keys.counts)
+                .key(&keys.lease)
+                .key(&keys.fence)
+                .arg(&id)
+                .arg(write.head.seq)
+                .arg(encode(&write.head)?)
+                .arg(write.head.start_ms)
+                .arg(encode(&QueuedEvent::Wake)?)
+                .arg(count)
+                .arg(write.set.len() * 2);
+            for (key, part) in &write.set {
+                call.arg(key.field());
+                call.arg(match part {
+                    Part::Frame(frame) => encode(frame)?,
+                    Part::Value(value) => encode(value)?,
+                });
+            }
+            call.arg(history.len());
+            for event in &history {
+                call.arg(encode(event)?);
+            }
+            for timer in &timers {
+                call.arg(timer.due_ms).arg(timer_member(&id, timer.id));
+            }
+            match call.invoke_async(&mut self.con()).await? {
+                Value::Array(fields) => {
+                    self.use_revision(&sm, revision, -1).await?;
+                    return existing(&id, fields);
+                }
+                Value::Int(_) => {
+                    // A larger count is in use: read it, then start under it.
+                    self.refresh_layout().await?;
+                }
+                holder => {
+                    let holder = text(holder).unwrap_or_default();
+                    self.ring(&holder, partition).await;
+                    return Ok(Started::Created);
+                }
+            }
         }
-        call.arg(history.len());
-        for event in &history {
-            call.arg(encode(event)?);
-        }
-        for timer in &timers {
-            call.arg(timer.due_ms).arg(timer_member(&id, timer.id));
-        }
-        let existing: Value = call.invoke_async(&mut self.con()).await?;
-        let Value::Array(fields) = existing else {
-            return Ok(Started::Created);
-        };
         self.use_revision(&sm, revision, -1).await?;
-        let mut fields = fields.into_iter();
-        let (Some(first), Some(second)) = (fields.next(), fields.next()) else {
-            return Err(StoreError::Corrupt(format!("the record of {id} is empty")));
-        };
-        let (first, second) = (text(first)?, text(second).unwrap_or_default());
-        let existing = if first == "legacy" {
-            decode("execution record", legacy_json(&second))?
-        } else {
-            let mut head: Execution = decode("execution head", &first)?;
-            head.input = decode("execution input", &second)?;
-            head
-        };
-        Ok(Started::Exists(Box::new(existing)))
+        Err(StoreError::Other(format!(
+            "cannot start {id}: the partition layout kept changing"
+        )))
     }
 
     pub(super) async fn load(&self, id: &str) -> Result<Option<Execution>> {
+        let Some(partition) = self.locate(id).await? else {
+            return Ok(None);
+        };
         let mut call = SCRIPTS.load.prepare_invoke();
-        call.key(self.keys_of(id).record(id));
+        call.key(self.keys(partition).record(id));
         let reply: Vec<Value> = call.invoke_async(&mut self.con()).await?;
         let exec = decode_record(id, reply)?;
         Ok(exec.filter(|e| e.expires_ms.is_none_or(|at| at > now_ms())))
@@ -95,7 +119,10 @@ impl RedisStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let key = self.keys_of(id).history(id);
+        let Some(partition) = self.locate(id).await? else {
+            return Ok(Vec::new());
+        };
+        let key = self.keys(partition).history(id);
         let mut con = self.con();
         let texts: Vec<String> = if reverse {
             let mut call = SCRIPTS.history_reverse.prepare_invoke();
@@ -126,30 +153,55 @@ impl RedisStore {
         message: CallbackMessage,
         now_ms: i64,
     ) -> Result<(), CallbackError> {
-        let keys = self.keys_of(id);
+        let partition = self.partition_or_newest(id).await?;
+        let keys = self.keys(partition);
         let mut call = SCRIPTS.deliver_callback.prepare_invoke();
         call.key(keys.tokens(id))
             .key(&keys.timers)
             .key(&keys.queue)
+            .key(&keys.lease)
             .arg(task)
             .arg(id);
         match message {
             CallbackMessage::Finish(event) => call.arg("f").arg(encode(&event)?),
             CallbackMessage::Heartbeat => call.arg("h").arg(now_ms),
         };
-        let code: i64 = call
+        let reply: Value = call
             .invoke_async(&mut self.con())
             .await
             .map_err(StoreError::from)?;
-        match code {
-            0 => Ok(()),
-            1 => Err(CallbackError::Gone),
-            2 => Err(CallbackError::Closed),
-            _ => Err(
-                StoreError::Corrupt(format!("the state of task {task} of {id} is corrupt")).into(),
-            ),
+        match reply {
+            Value::Int(0) => Ok(()),
+            Value::Int(1) => Err(CallbackError::Gone),
+            Value::Int(2) => Err(CallbackError::Closed),
+            Value::Int(_) => Err(StoreError::Corrupt(format!(
+                "the state of task {task} of {id} is corrupt"
+            ))
+            .into()),
+            holder => {
+                let holder = text(holder).unwrap_or_default();
+                self.ring(&holder, partition).await;
+                Ok(())
+            }
         }
     }
+}
+
+/// What `start_execution.lua` and `fence_partition.lua` answer for an existing execution.
+fn existing(id: &str, fields: Vec<Value>) -> Result<Started> {
+    let mut fields = fields.into_iter();
+    let (Some(first), Some(second)) = (fields.next(), fields.next()) else {
+        return Err(StoreError::Corrupt(format!("the record of {id} is empty")));
+    };
+    let (first, second) = (text(first)?, text(second).unwrap_or_default());
+    let existing = if first == "legacy" {
+        decode("execution record", legacy_json(&second))?
+    } else {
+        let mut head: Execution = decode("execution head", &first)?;
+        head.input = decode("execution input", &second)?;
+        head
+    };
+    Ok(Started::Exists(Box::new(existing)))
 }
 
 /// A record from `load.lua`'s reply.

@@ -11,7 +11,7 @@ use redis::Value;
 use super::{RedisStore, decode, text};
 use crate::clock::now_ms;
 use crate::machine::{Execution, Status};
-use crate::store::{ExecutionPage, Result, Store};
+use crate::store::{ExecutionPage, Partition, Result, Store};
 
 const STATUSES: [Status; 5] = [
     Status::Running,
@@ -24,6 +24,7 @@ const STATUSES: [Status; 5] = [
 /// One index being read.
 struct Source {
     key: String,
+    partition: Partition,
     /// Entries read and not merged yet, newest first.
     buffer: VecDeque<(i64, String)>,
     /// Entries read so far (the offset of the next read).
@@ -50,7 +51,11 @@ impl Merge {
     }
 
     /// The next `want` entries in order (fewer only when every index is read).
-    async fn next(&mut self, store: &RedisStore, want: usize) -> Result<Vec<(i64, String)>> {
+    async fn next(
+        &mut self,
+        store: &RedisStore,
+        want: usize,
+    ) -> Result<Vec<((i64, String), Partition)>> {
         let mut out = Vec::with_capacity(want);
         while out.len() < want && !self.exhausted() {
             store.refill(&mut self.sources, self.max).await?;
@@ -75,7 +80,7 @@ impl Merge {
                 let below = (self.before.as_ref())
                     .is_none_or(|(start, id)| (entry.0, &entry.1) < (*start, id));
                 if below {
-                    out.push(entry);
+                    out.push((entry, best.partition));
                 }
             }
         }
@@ -112,6 +117,7 @@ impl RedisStore {
             for s in &statuses {
                 sources.push(Source {
                     key: self.keys(p).index(state_machine, *s),
+                    partition: p,
                     buffer: VecDeque::new(),
                     offset: 0,
                     batch,
@@ -133,7 +139,7 @@ impl RedisStore {
             let entries = merge.next(self, want).await?;
             let heads = self.heads(&entries).await?;
             let short = entries.len() < want;
-            for (entry, head) in entries.into_iter().zip(heads) {
+            for ((entry, _), head) in entries.into_iter().zip(heads) {
                 if let Some(head) = head.filter(|h| h.expires_ms.is_none_or(|at| at > now)) {
                     found.push((entry, head));
                 }
@@ -191,14 +197,14 @@ impl RedisStore {
     }
 
     /// The heads of executions, `None` for those that are gone.
-    async fn heads(&self, ids: &[(i64, String)]) -> Result<Vec<Option<Execution>>> {
+    async fn heads(&self, ids: &[((i64, String), Partition)]) -> Result<Vec<Option<Execution>>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let reads = ids.iter().map(|(_, id)| {
+        let reads = ids.iter().map(|((_, id), p)| {
             let mut con = self.con();
             let mut cmd = redis::cmd("HGET");
-            cmd.arg(self.keys_of(id).record(id)).arg("h");
+            cmd.arg(self.keys(*p).record(id)).arg("h");
             async move { cmd.query_async::<Value>(&mut con).await }
         });
         let replies = futures::future::try_join_all(reads).await?;

@@ -36,6 +36,9 @@ impl RedisStore {
             metrics::counter!("baton_dead_letters_total", "source" => "timer")
                 .increment(dead as u64);
         }
+        if fired > 0 {
+            self.wake(lease);
+        }
         Ok(fired + dead)
     }
 

@@ -19,19 +19,21 @@
 //! | `<prefix>:{p<N>}:l:<sm>:<status>` | zset | the listing index: execution ids by start ms |
 //! | `<prefix>:{p<N>}:x:<id>` | hash | the record ([`crate::store::record`]): `q` seq, `h` head JSON, `i` input, `<f>` each frame, `c<id>.…` each Parallel/Map run's input, items, selector input and results |
 //! | `<prefix>:{p<N>}:h:<id>` | list | history event JSON; event id = 1-based position |
+//! | `<prefix>:{p<N>}:layout` | string | the fence: the largest partition count an execution was started under here ([`layout`]) |
 //! | `<prefix>:{p<N>}:k:<id>` | hash | task `<state>/<attempt>` → `o\|<hb timer>\|<hb s>` open, `c` answered (callback queued), `d` done, `t` timed out |
 //!
 //! Keys outside partitions:
 //!
 //! | key | type | holds |
 //! |---|---|---|
-//! | `<prefix>:meta` | hash | `partitions`: fixed by the first store that connects; `signing-key`: the shared task-token key |
+//! | `<prefix>:meta` | hash | `partitions`: the count for new executions, set by the first store that connects; `layouts`: every count used, oldest first, once it changed ([`layout`]); `signing-key`: the shared task-token key |
 //! | `<prefix>:{sm}:m:<name>` | hash | a state machine's latest revision: `rev`, `rec` |
 //! | `<prefix>:{sm}:v:<name>:<rev>` | string | each revision, kept while the machine or an execution uses it |
 //! | `<prefix>:{sm}:names` | zset | state machine names (scores 0: lexical order) |
 //! | `<prefix>:{sm}:last` | hash | the last revision number given per name (never reused) |
 //! | `<prefix>:{sm}:uses` | hash | executions (not yet deleted) per `<name>\|<rev>` |
 //! | `<prefix>:workers` | zset | worker → alive until ms (server time) |
+//! | `<prefix>:{bell:<worker>}` | stream | the worker's doorbell: `p`, a partition with new entries (capped) |
 //!
 //! State machine keys share the tag `{sm}` so that create, update and delete (record,
 //! revision and name index together) are one atomic script on a cluster as well; they are
@@ -43,9 +45,8 @@
 //! It is set to fail fast while Redis is away (one connection attempt per request, a 1 s
 //! connection timeout) rather than to retry inside a request: callers retry with their own
 //! backoff, and an API request answers 503 at once instead of after ~10 s of reconnects.
-//! The only blocking command, `XREAD BLOCK` in [`Store::read_queue`], runs on a dedicated
-//! connection per partition, cached in the store, without a response timeout (the
-//! manager's would cut it off, and it would stall every other request on the socket).
+//! No partition holds a blocking read: a worker waits on one doorbell stream for all its
+//! partitions ([`bell`]), on a connection of its own without a response timeout.
 //!
 //! Scripts declare flags (`#!lua`): writing scripts are refused as a whole when Redis is
 //! out of memory (`OOM`, nothing written), while those that only delete or renew
@@ -59,9 +60,11 @@
 //! ~4.3× here. Re-run with `cargo test --release -p baton-engine --test store_suite --
 //! --ignored --nocapture --test-threads=1 bench`.
 
+mod bell;
 mod commit;
 mod con;
 mod executions;
+mod layout;
 mod listing;
 mod machines;
 mod maintenance;
@@ -77,7 +80,7 @@ use serde::de::DeserializeOwned;
 use super::{
     CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionPage, Lease,
     Partition, PartitionStats, QueueEntry, QueueRead, Result, Started, StateMachineRecord, Store,
-    StoreError, partition_of,
+    StoreError,
 };
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
 
@@ -107,6 +110,8 @@ struct Scripts {
     update_state_machine: Script,
     delete_state_machine: Script,
     use_revision: Script,
+    set_partitions: Script,
+    fence_partition: Script,
 }
 
 static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
@@ -128,6 +133,8 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     update_state_machine: Script::new(include_str!("lua/update_state_machine.lua")),
     delete_state_machine: Script::new(include_str!("lua/delete_state_machine.lua")),
     use_revision: Script::new(include_str!("lua/use_revision.lua")),
+    set_partitions: Script::new(include_str!("lua/set_partitions.lua")),
+    fence_partition: Script::new(include_str!("lua/fence_partition.lua")),
 });
 
 /// Where a [`RedisStore`] connects.
@@ -168,12 +175,16 @@ struct Inner {
     source: con::Source,
     con: con::Con,
     prefix: String,
-    partitions: Vec<PartitionKeys>,
+    /// Replaced when the partition count grows ([`layout`]).
+    layout: std::sync::RwLock<Arc<layout::Layout>>,
+    /// When the layout was last read from Redis (ms).
+    layout_read_ms: std::sync::atomic::AtomicI64,
     /// Replicas every commit must reach before it counts as done (`WAIT`); 0: none.
     wait_replicas: usize,
+    bells: bell::Bells,
 }
 
-/// The keys of one partition, and its blocking-read connection.
+/// The keys of one partition.
 struct PartitionKeys {
     /// `<prefix>:{p<N>}:`
     base: String,
@@ -184,7 +195,8 @@ struct PartitionKeys {
     expiry: String,
     counts: String,
     dead: String,
-    reader: tokio::sync::Mutex<Option<con::Con>>,
+    /// The fence of the partition layout ([`layout`]).
+    fence: String,
 }
 
 impl PartitionKeys {
@@ -198,8 +210,8 @@ impl PartitionKeys {
             expiry: format!("{base}e"),
             counts: format!("{base}n"),
             dead: format!("{base}d"),
+            fence: format!("{base}layout"),
             base,
-            reader: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -225,7 +237,7 @@ impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
             .field("prefix", &self.inner.prefix)
-            .field("partitions", &self.inner.partitions.len())
+            .field("partitions", &self.layout().counts)
             .finish_non_exhaustive()
     }
 }
@@ -312,33 +324,29 @@ impl RedisStore {
             )));
         }
         let mut con = source.shared().await?;
-        let requested = partitions.max(1);
+        let requested = partitions.clamp(1, layout::MAX_PARTITIONS);
         let meta = format!("{prefix}:meta");
-        let (stored,): (Option<String>,) = redis::pipe()
+        let (partitions, layouts): (Option<String>, Option<String>) = redis::pipe()
             .cmd("HSETNX")
             .arg(&meta)
             .arg("partitions")
             .arg(requested)
             .ignore()
-            .cmd("HGET")
+            .cmd("HMGET")
             .arg(&meta)
             .arg("partitions")
-            .query_async(&mut con)
-            .await?;
-        let partitions = match stored.as_deref().map(str::parse::<u32>) {
-            Some(Ok(n)) if n > 0 => n,
-            _ => {
-                return Err(StoreError::Corrupt(format!(
-                    "{meta} holds partitions = {stored:?}"
-                )));
-            }
-        };
-        if partitions != requested {
+            .arg("layouts")
+            .query_async::<((Option<String>, Option<String>),)>(&mut con)
+            .await?
+            .0;
+        let counts = layout::parse_counts(&meta, partitions.as_deref(), layouts.as_deref())?;
+        let current = counts.last().copied().unwrap_or(requested);
+        if current != requested {
             tracing::warn!(
                 prefix,
                 requested,
-                partitions,
-                "the partition count is fixed per prefix: using the stored one"
+                partitions = current,
+                "the partition count is stored per prefix: using the stored one (`baton partitions` changes it)"
             );
         }
         Ok(RedisStore {
@@ -346,10 +354,10 @@ impl RedisStore {
                 source,
                 con,
                 prefix: prefix.to_owned(),
-                partitions: (0..partitions)
-                    .map(|p| PartitionKeys::new(prefix, p))
-                    .collect(),
+                layout: std::sync::RwLock::new(Arc::new(layout::Layout::new(prefix, counts))),
+                layout_read_ms: std::sync::atomic::AtomicI64::new(crate::clock::now_ms()),
                 wait_replicas: 0,
+                bells: bell::Bells::default(),
             }),
         })
     }
@@ -387,19 +395,11 @@ impl RedisStore {
     fn con(&self) -> con::Con {
         self.inner.con.clone()
     }
-
-    fn keys(&self, p: Partition) -> &PartitionKeys {
-        &self.inner.partitions[p as usize % self.inner.partitions.len()]
-    }
-
-    fn keys_of(&self, id: &str) -> &PartitionKeys {
-        self.keys(partition_of(id, self.partitions()))
-    }
 }
 
 impl Store for RedisStore {
     fn partitions(&self) -> u32 {
-        self.inner.partitions.len() as u32
+        self.layout().current()
     }
 
     async fn ping(&self) -> Result<()> {
@@ -480,15 +480,21 @@ impl Store for RedisStore {
     }
 
     async fn send_event(&self, id: &str, event: QueuedEvent) -> Result<()> {
-        let _: String = redis::cmd("XADD")
-            .arg(&self.keys_of(id).queue)
+        let partition = self.partition_or_newest(id).await?;
+        let keys = self.keys(partition);
+        let (_, holder): (String, Option<String>) = redis::pipe()
+            .cmd("XADD")
+            .arg(&keys.queue)
             .arg("*")
             .arg("x")
             .arg(id)
             .arg("e")
             .arg(encode(&event)?)
+            .cmd("GET")
+            .arg(&keys.lease)
             .query_async(&mut self.con())
             .await?;
+        self.ring(holder.as_deref().unwrap_or(""), partition).await;
         Ok(())
     }
 

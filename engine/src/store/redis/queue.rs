@@ -1,23 +1,19 @@
 //! `Store::read_queue`: claims entries with `read_queue.lua` (lease check and XREADGROUP
-//! in one step), and waits for new ones with a plain `XREAD BLOCK` on the partition's own
-//! connection. The wait claims nothing, so a worker that lost its lease while waiting
-//! cannot take entries from the new holder. Entries that cannot be read are moved to the
+//! in one step); when there are none it waits for the partition's doorbell ([`super::bell`])
+//! or `block_ms`, then claims again. The wait claims nothing, so a worker that lost its
+//! lease while waiting cannot take entries from the new holder. Entries that cannot be read are moved to the
 //! partition's dead letters (`dead_letter.lua`), with the reason; the others go on.
 
 use std::time::Duration;
 
 use redis::Value;
 
-use super::con::Con;
 use super::{PartitionKeys, RedisStore, SCRIPTS, text};
 use crate::machine::QueuedEvent;
 use crate::store::{DeadLetter, Lease, Partition, QueueEntry, QueueRead, Result, StoreError};
 
 /// Longest wait of one blocking read.
 const MAX_BLOCK_MS: u64 = 60 * 60 * 1000;
-/// How long past its BLOCK a blocking read may take to answer before the connection is
-/// considered broken.
-const BLOCK_GRACE: Duration = Duration::from_secs(5);
 
 /// The `e` tags of the events this version knows (`QueuedEvent`).
 const KNOWN_EVENTS: [&str; 4] = ["wake", "timer", "callback", "stop"];
@@ -64,7 +60,7 @@ fn read_event(execution: &str, data: &str) -> Result<QueuedEvent, (String, bool)
 struct Claim {
     entries: Vec<QueueEntry>,
     unreadable: Vec<Unreadable>,
-    wait_after: String,
+    idle_marker: String,
 }
 
 impl RedisStore {
@@ -86,25 +82,21 @@ impl RedisStore {
         let Claim {
             entries,
             unreadable,
-            wait_after,
-        } = self.claim(keys, lease, &from, count).await?;
-        self.bury(keys, lease, unreadable).await;
+            idle_marker,
+        } = self.claim(&keys, lease, &from, count).await?;
+        self.bury(&keys, lease, unreadable).await;
         let pending = matches!(read, QueueRead::Pending { .. });
-        if pending || !entries.is_empty() || block_ms == 0 || wait_after.is_empty() {
+        if pending || !entries.is_empty() || block_ms == 0 || idle_marker.is_empty() {
             return Ok(entries);
         }
-        if !self
-            .wait(keys, &wait_after, block_ms.min(MAX_BLOCK_MS))
-            .await?
-        {
-            return Ok(Vec::new());
-        }
+        self.wait_for_ring(lease, Duration::from_millis(block_ms.min(MAX_BLOCK_MS)))
+            .await;
         let Claim {
             entries,
             unreadable,
             ..
-        } = self.claim(keys, lease, ">", count).await?;
-        self.bury(keys, lease, unreadable).await;
+        } = self.claim(&keys, lease, ">", count).await?;
+        self.bury(&keys, lease, unreadable).await;
         Ok(entries)
     }
 
@@ -128,7 +120,7 @@ impl RedisStore {
             other => return Err(corrupt(&other)),
         };
         let mut items = items.into_iter();
-        let wait_after = match items.next() {
+        let idle_marker = match items.next() {
             Some(v) => text(v)?,
             None => return Err(corrupt(&Value::Nil)),
         };
@@ -157,7 +149,7 @@ impl RedisStore {
         Ok(Claim {
             entries,
             unreadable,
-            wait_after,
+            idle_marker,
         })
     }
 
@@ -189,32 +181,6 @@ impl RedisStore {
             Err(error) => {
                 tracing::warn!(partition = lease.partition, %error, "cannot move unreadable queue entries to the dead letters; retrying later");
                 StoreError::from(error).count("dead_letter");
-            }
-        }
-    }
-
-    /// Waits until the queue has an entry after `after`, up to `block_ms`. True when one
-    /// arrived. A cached connection found broken (the server restarted, say) is replaced
-    /// once, at once.
-    async fn wait(&self, keys: &PartitionKeys, after: &str, block_ms: u64) -> Result<bool> {
-        let mut reader = keys.reader.lock().await;
-        let mut fresh = false;
-        loop {
-            let con = match reader.take() {
-                Some(con) => con,
-                None => {
-                    fresh = true;
-                    self.inner.source.blocking().await?
-                }
-            };
-            match xread(con.clone(), &keys.queue, after, block_ms).await {
-                Ok(arrived) => {
-                    *reader = Some(con);
-                    return Ok(arrived);
-                }
-                Err(StoreError::Redis(e))
-                    if !fresh && (e.is_connection_dropped() || e.is_io_error()) => {}
-                Err(e) => return Err(e),
             }
         }
     }
@@ -294,33 +260,14 @@ impl RedisStore {
                     return Err(StoreError::LeaseLost);
                 }
                 moved += n as usize;
+                if n > 0 {
+                    self.wake(lease);
+                }
             }
             if page.len() < 500 {
                 return Ok(moved);
             }
         }
-    }
-}
-
-/// `XREAD BLOCK`: true when an entry after `after` arrived within `block_ms`.
-async fn xread(mut con: Con, queue: &str, after: &str, block_ms: u64) -> Result<bool> {
-    let mut xread = redis::cmd("XREAD");
-    xread
-        .arg("COUNT")
-        .arg(1)
-        .arg("BLOCK")
-        .arg(block_ms)
-        .arg("STREAMS")
-        .arg(queue)
-        .arg(after);
-    let limit = Duration::from_millis(block_ms) + BLOCK_GRACE;
-    match tokio::time::timeout(limit, xread.query_async::<Value>(&mut con)).await {
-        Ok(Ok(Value::Nil)) => Ok(false),
-        Ok(Ok(_)) => Ok(true),
-        Ok(Err(e)) => Err(e.into()),
-        Err(_) => Err(StoreError::Other(format!(
-            "XREAD BLOCK {block_ms} on {queue} got no answer"
-        ))),
     }
 }
 

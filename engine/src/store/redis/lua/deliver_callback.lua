@@ -7,14 +7,17 @@
 --                                  done, `t` timed out)
 -- KEYS[2]  <prefix>:{p<N>}:t       timers (zset: member `<id>|<timer>`, score due ms)
 -- KEYS[3]  <prefix>:{p<N>}:q       the queue (stream)
+-- KEYS[4]  <prefix>:{p<N>}:lease   the partition lease (its holder is told)
 --
 -- ARGV[1]  token field `<state>/<attempt>`
 -- ARGV[2]  execution id
 -- ARGV[3]  `f` (finish: success or failure) or `h` (heartbeat)
 -- ARGV[4]  finish: the event to queue (JSON); heartbeat: now (ms)
 --
--- Returns 0 delivered, 1 gone (no such token), 2 closed (answered, done, timed out, or its
--- heartbeat timer already fired), 3 the token's state is corrupt.
+-- Returns the lease token of the partition's holder (a string, '' when none) when a
+-- finish was queued; otherwise 0 (a heartbeat delivered), 1 gone (no such token), 2 closed
+-- (answered, done, timed out, or its heartbeat timer already fired), 3 the token's state
+-- is corrupt.
 
 local state = redis.call('HGET', KEYS[1], ARGV[1])
 if not state then return 1 end
@@ -25,7 +28,7 @@ if not timer then return 3 end
 if ARGV[3] == 'f' then
   redis.call('HSET', KEYS[1], ARGV[1], 'c')
   redis.call('XADD', KEYS[3], '*', 'x', ARGV[2], 'e', ARGV[4])
-  return 0
+  return redis.call('GET', KEYS[4]) or ''
 end
 
 if timer == '' or seconds == '' then return 0 end

@@ -11,8 +11,8 @@
 -- ARGV[2]  `>` (new entries) or an entry id: pending entries after it (`0`: all)
 -- ARGV[3]  at most this many
 --
--- Returns -1 when the lease is not held. Otherwise an array: first the id to wait after
--- (XREAD BLOCK) when nothing new was there, else ''; then id, execution, event JSON for
+-- Returns -1 when the lease is not held. Otherwise an array: first 'idle' when nothing
+-- new was there (the caller waits for its doorbell), else ''; then id, execution, event JSON for
 -- each entry ('' for a field that is missing: the caller dead-letters such an entry).
 -- Pending entries whose data is gone (deleted) are acknowledged and skipped.
 
@@ -47,8 +47,7 @@ if reply and reply[1] then
   end
 end
 if #out == 1 and ARGV[2] == '>' then
-  -- Everything in the stream was delivered: new entries come after its last one.
-  local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
-  out[1] = last and last[1] or '0-0'
+  -- Everything in the stream was delivered: the caller waits for the doorbell.
+  out[1] = 'idle'
 end
 return out

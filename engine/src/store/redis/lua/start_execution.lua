@@ -9,25 +9,34 @@
 -- KEYS[5]  <prefix>:{p<N>}:q              the queue (stream)
 -- KEYS[6]  <prefix>:{p<N>}:l:<sm>:RUNNING the listing index (zset: id by start ms)
 -- KEYS[7]  <prefix>:{p<N>}:n              counts (hash: status -> executions)
+-- KEYS[8]  <prefix>:{p<N>}:lease          the partition lease (its holder is told)
+-- KEYS[9]  <prefix>:{p<N>}:layout         the fence: the largest partition count used here
 --
 -- ARGV[1]  execution id
 -- ARGV[2]  seq
 -- ARGV[3]  the head (JSON)
 -- ARGV[4]  start ms
 -- ARGV[5]  the `Wake` event (JSON)
--- ARGV[6]  cp, then cp arguments: part field, part value, …
+-- ARGV[6]  the partition count the caller starts under (layout.rs)
+-- ARGV[7]  cp, then cp arguments: part field, part value, …
 -- then     ch, then ch history event JSON
 -- then     score, timer member, … (the rest)
 --
--- Returns nil when created; when the execution exists (nothing written), its head and
--- input: `{head JSON, input JSON}` (or `{'legacy', <seq>|<record JSON>}` for a record of an
+-- Returns the fence (an integer, nothing written) when it is larger than ARGV[6]: the
+-- caller's layout is out of date. Otherwise, when created, the lease token of the partition's holder ('' when none: its
+-- doorbell is rung); when the execution exists (nothing written), its head and input:
+-- `{head JSON, input JSON}` (or `{'legacy', <seq>|<record JSON>}` for a record of an
 -- earlier version).
 
+local count = tonumber(ARGV[6])
+local fence = tonumber(redis.call('GET', KEYS[9]) or '0')
+if fence > count then return fence end
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t == 'hash' then return redis.call('HMGET', KEYS[1], 'h', 'i') end
 if t == 'string' then return { 'legacy', redis.call('GET', KEYS[1]) } end
 
 local id = ARGV[1]
+if fence < count then redis.call('SET', KEYS[9], count) end
 redis.call('HSET', KEYS[1], 'q', ARGV[2], 'h', ARGV[3])
 local function push(cmd, key, from, to)
   while from <= to do
@@ -36,9 +45,9 @@ local function push(cmd, key, from, to)
     from = last + 1
   end
 end
-local cp = tonumber(ARGV[6])
-push('HSET', KEYS[1], 7, 6 + cp)
-local at = 7 + cp
+local cp = tonumber(ARGV[7])
+push('HSET', KEYS[1], 8, 7 + cp)
+local at = 8 + cp
 local ch = tonumber(ARGV[at])
 push('RPUSH', KEYS[2], at + 1, at + ch)
 push('ZADD', KEYS[3], at + ch + 1, #ARGV)
@@ -46,4 +55,5 @@ redis.call('SADD', KEYS[4], id)
 redis.call('XADD', KEYS[5], '*', 'x', id, 'e', ARGV[5])
 redis.call('ZADD', KEYS[6], ARGV[4], id)
 redis.call('HINCRBY', KEYS[7], 'RUNNING', 1)
-return false
+return redis.call('GET', KEYS[8]) or ''
+
