@@ -48,66 +48,81 @@ fn refused_start(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     (status.success(), stderr)
 }
 
+/// One refused start: the flags and environment, what stderr must say, and the secret
+/// it must not show.
+struct Case<'a> {
+    args: Vec<&'a str>,
+    env: Vec<(&'a str, &'a str)>,
+    message: &'a str,
+    secret: Option<&'a str>,
+}
+
 #[test]
 fn malformed_or_weak_values_stop_serve_with_a_message_naming_the_flag() {
     let zeros = format!("*1:hex:{}", "00".repeat(32));
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str, Option<&str>)> = vec![
-        (
-            vec!["--aws-credentials", "AKIDWITHOUTCOLON"],
-            vec![],
-            "--aws-credentials (BATON_AWS_CREDENTIALS): entry 1 is not KEY_ID:SECRET",
-            None,
-        ),
-        (
-            vec![],
-            vec![("BATON_AWS_CREDENTIALS", "AKID:0123456789abcdef,AKID2")],
-            "--aws-credentials (BATON_AWS_CREDENTIALS): entry 2 is not KEY_ID:SECRET",
-            None,
-        ),
-        (
-            vec!["--aws-credentials", "AKID:tiny-secret"],
-            vec![],
-            "(key id AKID): the secret is 11 characters; at least 16 are required",
-            Some("tiny-secret"),
-        ),
-        (
-            vec!["--auth-token", "s3cret"],
-            vec![],
-            "--auth-token (BATON_AUTH_TOKENS): entry 1 is 6 characters",
-            Some("s3cret"),
-        ),
-        (
-            vec!["--auth-token", "0000000000000000000000000000"],
-            vec![],
-            "--auth-token (BATON_AUTH_TOKENS): entry 1 has only 1 different characters",
-            Some("0000000000000000000000000000"),
-        ),
-        (
-            vec![],
-            vec![("BATON_SIGNING_KEYS", zeros.as_str())],
-            "secret of key 1 is one byte repeated",
-            None,
-        ),
-        (
-            vec!["--signing-keys", "*1:short"],
-            vec![],
-            "--signing-keys (BATON_SIGNING_KEYS)",
-            Some("short"),
-        ),
-        (
-            vec!["--allow-hosts", "api.example.com,10.0.0.1/33"],
-            vec![],
-            "entry 2 (\"10.0.0.1/33\"): the prefix length is not a number",
-            None,
-        ),
-        (
-            vec![],
-            vec![("BATON_ALLOW_HOSTS", "a.*.example.com")],
-            "--allow-hosts (BATON_ALLOW_HOSTS)",
-            None,
-        ),
+    let cases = [
+        Case {
+            args: vec!["--aws-credentials", "AKIDWITHOUTCOLON"],
+            env: vec![],
+            message: "--aws-credentials (BATON_AWS_CREDENTIALS): entry 1 is not KEY_ID:SECRET",
+            secret: None,
+        },
+        Case {
+            args: vec![],
+            env: vec![("BATON_AWS_CREDENTIALS", "AKID:0123456789abcdef,AKID2")],
+            message: "--aws-credentials (BATON_AWS_CREDENTIALS): entry 2 is not KEY_ID:SECRET",
+            secret: None,
+        },
+        Case {
+            args: vec!["--aws-credentials", "AKID:tiny-secret"],
+            env: vec![],
+            message: "(key id AKID): the secret is 11 characters; at least 16 are required",
+            secret: Some("tiny-secret"),
+        },
+        Case {
+            args: vec!["--auth-token", "s3cret"],
+            env: vec![],
+            message: "--auth-token (BATON_AUTH_TOKENS): entry 1 is 6 characters",
+            secret: Some("s3cret"),
+        },
+        Case {
+            args: vec!["--auth-token", "0000000000000000000000000000"],
+            env: vec![],
+            message: "--auth-token (BATON_AUTH_TOKENS): entry 1 has only 1 different characters",
+            secret: Some("0000000000000000000000000000"),
+        },
+        Case {
+            args: vec![],
+            env: vec![("BATON_SIGNING_KEYS", zeros.as_str())],
+            message: "secret of key 1 is one byte repeated",
+            secret: None,
+        },
+        Case {
+            args: vec!["--signing-keys", "*1:short"],
+            env: vec![],
+            message: "--signing-keys (BATON_SIGNING_KEYS)",
+            secret: Some("short"),
+        },
+        Case {
+            args: vec!["--allow-hosts", "api.example.com,10.0.0.1/33"],
+            env: vec![],
+            message: "entry 2 (\"10.0.0.1/33\"): the prefix length is not a number",
+            secret: None,
+        },
+        Case {
+            args: vec![],
+            env: vec![("BATON_ALLOW_HOSTS", "a.*.example.com")],
+            message: "--allow-hosts (BATON_ALLOW_HOSTS)",
+            secret: None,
+        },
     ];
-    for (args, env, message, secret) in cases {
+    for Case {
+        args,
+        env,
+        message,
+        secret,
+    } in cases
+    {
         let (success, stderr) = refused_start(&args, &env);
         assert!(!success, "{args:?} {env:?}: exit status should be non-zero");
         assert!(
