@@ -83,6 +83,14 @@ pub enum KeyError {
         /// The secret's length in bytes.
         len: usize,
     },
+    /// A secret is one byte repeated (all zeros, `aaaa…`): trivially guessed.
+    #[error(
+        "secret of key {id} is one byte repeated (all zeros or the like); use a random secret, e.g. `hex:` and the output of `openssl rand -hex 32`"
+    )]
+    SecretOneByteRepeated {
+        /// The key id.
+        id: u8,
+    },
     /// A key id is used twice. Reusing an id for a new secret would silently invalidate
     /// every token signed with the old one, so it is refused.
     #[error("key id {0} is given twice")]

@@ -27,6 +27,9 @@ impl Key {
                 len: secret.len(),
             });
         }
+        if secret.iter().all(|b| *b == secret[0]) {
+            return Err(KeyError::SecretOneByteRepeated { id });
+        }
         let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
             .expect("HMAC accepts keys of any length");
         Ok(Self(mac.chain_update(DOMAIN)))

@@ -23,7 +23,8 @@ impl KeyRing {
     ///
     /// The entry marked `*` is the active key; with no mark, the first entry is. At most
     /// one entry may be marked, ids must be distinct, and every secret must be at least
-    /// [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) bytes after decoding. A plain-text secret
+    /// [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) bytes after decoding, and not one byte
+    /// repeated (all zeros, `aaaa…`: [`KeyError::SecretOneByteRepeated`]). A plain-text secret
     /// cannot contain `,` or start or end with whitespace; use `hex:` or `base64:` then.
     ///
     /// ```

@@ -51,6 +51,27 @@ fn short_secrets_are_refused() {
 }
 
 #[test]
+fn secrets_of_one_repeated_byte_are_refused() {
+    for secret in [
+        vec![0u8; 32],
+        vec![0xff; 16],
+        b"aaaaaaaaaaaaaaaaaaaa".to_vec(),
+    ] {
+        assert_eq!(
+            KeyRing::new(3, &secret).unwrap_err(),
+            KeyError::SecretOneByteRepeated { id: 3 }
+        );
+    }
+    let zeros = format!("*1:hex:{}", "00".repeat(32));
+    let err = KeyRing::from_spec(&zeros).unwrap_err();
+    assert_eq!(err, KeyError::SecretOneByteRepeated { id: 1 });
+    assert!(err.to_string().contains("one byte repeated"), "{err}");
+    assert!(ring(1, SECRET_A).with_key(2, [7u8; 40]).is_err());
+    // Two different bytes are enough not to be refused as trivial.
+    assert!(KeyRing::new(3, b"aaaaaaaaaaaaaaab").is_ok());
+}
+
+#[test]
 fn spec_first_entry_is_active_unless_one_is_marked() {
     let ring = KeyRing::from_spec("1:secret-one-0123456789,2:secret-two-0123456789").unwrap();
     assert_eq!(ring.active_key_id(), 1);
@@ -79,10 +100,10 @@ fn spec_secrets_can_be_hex_base64_or_text() {
         assert!(ring.verify(&token).is_ok(), "{spec}");
     }
     // URL-safe alphabet too; and text secrets are their UTF-8 bytes.
-    let bytes = [0xfbu8; 16];
+    let bytes = [0xfb, 0xff, 0xbf].repeat(6);
     let token = KeyRing::new(1, bytes).unwrap().mint(&claims()).unwrap();
     assert!(
-        KeyRing::from_spec("1:base64:-_v7-_v7-_v7-_v7-_v7-w")
+        KeyRing::from_spec("1:base64:-_-_-_-_-_-_-_-_-_-_-_-_")
             .unwrap()
             .verify(&token)
             .is_ok()

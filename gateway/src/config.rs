@@ -33,10 +33,11 @@ pub const MAX_REQUEST_BYTES: usize = 2 * MAX_DEFINITION_BYTES + ENVELOPE_BYTES;
 /// What the HTTP layer enforces.
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
-    /// Bearer tokens accepted on API routes; empty means no authentication.
+    /// Bearer tokens accepted on the REST API and the AWS endpoint (checked by
+    /// [`crate::credentials::auth_tokens`]).
     pub auth_tokens: Vec<String>,
-    /// AWS credentials whose SigV4 signatures the AWS endpoint accepts; empty means the
-    /// AWS endpoint does not check signatures.
+    /// AWS credentials whose SigV4 signatures the REST API and the AWS endpoint accept.
+    /// With neither these nor `auth_tokens`, the API is open (see [`crate::auth`]).
     pub aws_credentials: Vec<(String, String)>,
     /// Largest request body, [`MAX_REQUEST_BYTES`] by default (bodies above it answer 413).
     pub max_body_bytes: usize,
@@ -44,6 +45,13 @@ pub struct GatewayConfig {
     pub request_timeout: Duration,
     /// Longest wait of a synchronous start.
     pub sync_timeout: Duration,
+}
+
+impl GatewayConfig {
+    /// True when any credential is configured: then every API route needs one.
+    pub fn requires_credentials(&self) -> bool {
+        !self.auth_tokens.is_empty() || !self.aws_credentials.is_empty()
+    }
 }
 
 impl Default for GatewayConfig {

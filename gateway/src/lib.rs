@@ -10,6 +10,7 @@ pub mod auth;
 pub mod aws;
 pub mod backend;
 pub mod config;
+pub mod credentials;
 pub mod edge;
 pub mod observe;
 pub mod rest;

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use baton_gateway::service::Service;
-use baton_gateway::{AppState, GatewayConfig, observe};
+use baton_gateway::{AppState, GatewayConfig, credentials, observe};
 use cli::engine::{EngineArgs, engine, start_workers};
 
 #[global_allocator]
@@ -47,7 +47,9 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "BATON_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Bearer tokens required on API routes (comma-separated in the environment).
+    /// Bearer tokens accepted on the REST API and the AWS endpoint (comma-separated in the
+    /// environment). At least 16 visible ASCII characters, 6 of them different. With any
+    /// credential configured, every API route needs one (callbacks and health stay open).
     #[arg(
         long = "auth-token",
         env = "BATON_AUTH_TOKENS",
@@ -55,8 +57,9 @@ struct ServeArgs {
         hide_env_values = true
     )]
     auth_tokens: Vec<String>,
-    /// AWS credentials `ACCESS_KEY_ID:SECRET` whose SigV4 signatures the AWS endpoint
-    /// requires (comma-separated in the environment).
+    /// AWS credentials `ACCESS_KEY_ID:SECRET` whose SigV4 signatures the AWS endpoint and
+    /// the REST API accept (comma-separated in the environment). The secret must be at
+    /// least 16 visible ASCII characters, 6 of them different.
     #[arg(
         long = "aws-credentials",
         env = "BATON_AWS_CREDENTIALS",
@@ -129,17 +132,12 @@ fn shutdown_signal() -> CancellationToken {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Malformed or weak credentials stop the process before anything starts.
+    let auth_tokens = credentials::auth_tokens(&args.auth_tokens)?;
+    let aws_credentials = credentials::aws_credentials(&args.aws_credentials)?;
     let engine = engine(&args.engine).await?;
     let shutdown = shutdown_signal();
     let workers = start_workers(&engine, &args.engine, &shutdown);
-    let aws_credentials = args
-        .aws_credentials
-        .iter()
-        .filter_map(|pair| {
-            pair.split_once(':')
-                .map(|(k, s)| (k.to_owned(), s.to_owned()))
-        })
-        .collect();
     let state = Arc::new(AppState {
         service: Service::new(
             engine.backend.clone(),
@@ -147,7 +145,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             engine.keys.clone(),
         ),
         config: GatewayConfig {
-            auth_tokens: args.auth_tokens.clone(),
+            auth_tokens,
             aws_credentials,
             ..GatewayConfig::default()
         },

@@ -34,15 +34,22 @@ pub type SharedState = Arc<AppState>;
 pub fn app(state: SharedState) -> Router {
     let limit = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
-    let api = Router::new()
-        .merge(rest::routes())
-        .route("/", post(aws::handle))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_credentials,
-        ));
+    // Each API surface behind its own credential check (`auth` has the table); callbacks
+    // and the operations routes are outside both.
+    let rest_api = rest::routes().route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        auth::require_rest_credentials,
+    ));
+    let aws_api =
+        Router::new()
+            .route("/", post(aws::handle))
+            .route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_aws_credentials,
+            ));
     Router::new()
-        .merge(api)
+        .merge(rest_api)
+        .merge(aws_api)
         .merge(rest::callback_routes())
         .route("/livez", get(rest::system::livez))
         .route("/readyz", get(rest::system::readyz))

@@ -4,7 +4,8 @@
 //!   document and the list of AWS operations) answers 401 without `Authorization: Bearer
 //!   <token>` and does nothing; with it, 2xx. Callbacks and operations routes need no bearer.
 //! - (b) `--aws-credentials`: SigV4 from the AWS SDK client with the right secret works; a
-//!   wrong secret, an unknown key id or no signature is 403 and does nothing.
+//!   wrong secret, an unknown key id or no signature is 403 and does nothing. (Each
+//!   combination of credentials against each surface is in `gateway/tests/auth.rs`.)
 //! - (c) limits and malformed requests: a body over the request limit is 413 (JSON in the
 //!   shape of its API, connection closed), malformed JSON 400, an unknown route 404.
 //! - (d) forged task tokens (REST callbacks and SendTaskSuccess/Failure/Heartbeat) are
@@ -106,17 +107,17 @@ async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
 // ---------------------------------------------------------------------------------------
 // (a) bearer tokens
 
-const BEARER: &str = "s3cret";
+const BEARER: &str = "s3cret-bearer-0042";
 
 /// `Authorization` values that must not let a request through.
 const NOT_THE_TOKEN: &[Option<&str>] = &[
     None,
     Some("Bearer wrong"),
-    Some("Bearer s3cre"),
-    Some("Bearer s3cretX"),
+    Some("Bearer s3cret-bearer-004"),
+    Some("Bearer s3cret-bearer-0042X"),
     Some("Bearer "),
-    Some("s3cret"),
-    Some("Basic czNjcmV0"),
+    Some("s3cret-bearer-0042"),
+    Some("Basic czNjcmV0LWJlYXJlci0wMDQy"),
 ];
 
 /// One REST API route with a concrete request.
@@ -456,12 +457,15 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
 // ---------------------------------------------------------------------------------------
 // (b) SigV4
 
+const AWS_SECRET: &str = "the-aws-secret-0123";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn b_sigv4_accepts_the_right_secret_and_refuses_others_with_403() {
-    let baton = Baton::serve_async(&["--aws-credentials", "AKID:SECRET"], &[]).await;
-    let good = common::sdk_client_with(&baton.url, "AKID", "SECRET").await;
+    let baton =
+        Baton::serve_async(&["--aws-credentials", &format!("AKID:{AWS_SECRET}")], &[]).await;
+    let good = common::sdk_client_with(&baton.url, "AKID", AWS_SECRET).await;
     let wrong_secret = common::sdk_client_with(&baton.url, "AKID", "NOT-THE-SECRET").await;
-    let unknown_key = common::sdk_client_with(&baton.url, "AKIDOTHER", "SECRET").await;
+    let unknown_key = common::sdk_client_with(&baton.url, "AKIDOTHER", AWS_SECRET).await;
     let definition = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": 1}, "End": true}}});
 
     // The right credentials: the SDK works end to end.
@@ -556,7 +560,7 @@ async fn b_sigv4_accepts_the_right_secret_and_refuses_others_with_403() {
     let (status, _) = aws_call(
         &http,
         &baton.url,
-        Some("Bearer SECRET"),
+        Some("Bearer the-aws-secret-0123"),
         "ListStateMachines",
         &json!({}),
     )

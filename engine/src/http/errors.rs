@@ -11,6 +11,7 @@ use reqwest::Url;
 use serde_json::{Value, json};
 
 use super::guard::{Blocked, ResolveFailed};
+use super::policy::Rule;
 
 /// The environment variable a deployment uses to allow link-local addresses (named in the
 /// `States.Permissions` cause; the gateway wires it to [`super::HttpConfig::allow_link_local`]).
@@ -52,22 +53,40 @@ pub(crate) fn invalid(why: impl std::fmt::Display) -> Failure {
     Failure::runtime(format!("The HTTP request is invalid: {why}"))
 }
 
-/// `States.Permissions` for a refused address.
+/// The environment variables named in `States.Permissions` causes (the gateway's flags
+/// `--deny-private-networks` and `--allow-hosts`).
+pub const DENY_PRIVATE_NETWORKS_ENV: &str = "BATON_DENY_PRIVATE_NETWORKS";
+pub const ALLOW_HOSTS_ENV: &str = "BATON_ALLOW_HOSTS";
+
+/// `States.Permissions` for a refused address: the rule, how to allow it, then the host,
+/// the address and the call.
 pub(crate) fn blocked(blocked: &Blocked, target: &Target) -> Failure {
-    let addr = blocked.addr.to_string();
+    let addr = blocked.addr;
     let bare = blocked.host.trim_start_matches('[').trim_end_matches(']');
-    let what = if bare == addr {
+    let what = if bare == addr.to_string() {
         format!("Refused {}", blocked.host)
     } else {
         format!("Refused {}, which resolves to {addr}", blocked.host)
     };
+    let single = if addr.is_ipv4() { 32 } else { 128 };
+    let rule = match blocked.rule {
+        Rule::LinkLocalOrMetadata(class) => format!(
+            "Baton does not call link-local or cloud metadata addresses (169.254.169.254); \
+             set {ALLOW_LINK_LOCAL_ENV}=true to allow ({addr} is {class})"
+        ),
+        Rule::PrivateDenied(class) => format!(
+            "Baton does not call loopback or private network addresses with \
+             {DENY_PRIVATE_NETWORKS_ENV}=true ({addr} is {class}); to allow it, \
+             add {addr}/{single} or its network to {ALLOW_HOSTS_ENV}"
+        ),
+        Rule::NotAllowListed => format!(
+            "Baton calls only the hosts of {ALLOW_HOSTS_ENV}, and neither {bare} nor {addr} \
+             is on it"
+        ),
+    };
     Failure::new(
         ErrorName::Permissions,
-        format!(
-            "Baton does not call link-local or cloud metadata addresses (169.254.169.254); \
-             set {ALLOW_LINK_LOCAL_ENV}=true to allow. {what} {}",
-            target.call()
-        ),
+        format!("{rule}. {what} {}", target.call()),
     )
 }
 

@@ -3,9 +3,11 @@
 //!
 //! One pooled `reqwest::Client` serves every call ([`HttpInvoker`] is cheap to clone). The
 //! client never retries (ASL `Retry` belongs to the engine, so attempt counts stay exact),
-//! never follows redirects, ignores proxy settings, and refuses link-local and cloud
-//! metadata addresses unless [`HttpConfig::allow_link_local`] is set — literal IPs are
-//! checked before sending, names by the client's resolver.
+//! never follows redirects, ignores proxy settings, and applies the outbound [`policy`]:
+//! link-local and cloud metadata addresses are refused unless
+//! [`HttpConfig::allow_link_local`] is set, private networks too under
+//! [`HttpConfig::deny_private_networks`], and hosts off [`HttpConfig::allow_hosts`] when it
+//! is set — literal IPs are checked before sending, names by the client's resolver.
 //!
 //! Requests carry `Idempotency-Key: <request.idempotency_key>` (bytes outside visible ASCII,
 //! and `%`, percent-encoded) and the configured `User-Agent` unless the request sets its own.
@@ -30,12 +32,14 @@
 //! | refused, reset, closed, DNS failure, TLS failure, body cut off, connect timeout | `States.Http.Socket` | what happened, to which `host:port`, and the call |
 //! | no complete answer within `timeout_seconds` (or [`HttpConfig::default_timeout`]) | `States.Timeout` | `The HTTP request to <url> did not answer within N seconds` |
 //! | a 2xx body over [`HttpConfig::max_response_bytes`] | `States.DataLimitExceeded` | the limit |
-//! | a link-local or cloud metadata address, literal or resolved | `States.Permissions` | the refused host and how to allow it |
+//! | an address the outbound [`policy`] refuses, literal or resolved | `States.Permissions` | the rule, the refused host and address, and how to allow it |
 //! | a request that cannot be sent (bad URL, non-http(s) scheme, bad method or header) | `States.Runtime` | `The HTTP request is invalid: …` |
 
+mod allow_list;
 mod body;
 mod errors;
 mod guard;
+pub mod policy;
 
 #[cfg(test)]
 mod tests;
@@ -53,8 +57,10 @@ use crate::machine::{HttpRequest, ResponseShape};
 use body::{OnOverflow, Read};
 use errors::Target;
 use guard::{GuardedResolver, Lookup, SystemLookup};
+use policy::OutboundPolicy;
 
-pub use errors::ALLOW_LINK_LOCAL_ENV;
+pub use allow_list::{AllowList, AllowListError};
+pub use errors::{ALLOW_HOSTS_ENV, ALLOW_LINK_LOCAL_ENV, DENY_PRIVATE_NETWORKS_ENV};
 
 /// Settings for [`HttpInvoker`].
 #[derive(Debug, Clone)]
@@ -66,13 +72,29 @@ pub struct HttpConfig {
     /// The limit for opening a connection (TCP and TLS), within the whole-call limit.
     pub connect_timeout: Duration,
     /// Allow link-local and cloud metadata addresses (`169.254.0.0/16`, `fe80::/10`,
-    /// `fd00:ec2::254`).
+    /// `fd00:ec2::254`, … see [`policy`]).
     pub allow_link_local: bool,
+    /// Also refuse loopback, private (RFC 1918), CGNAT and unique-local addresses, unless
+    /// a CIDR of `allow_hosts` covers them.
+    pub deny_private_networks: bool,
+    /// When set, only hosts on this list are called (see [`policy`]).
+    pub allow_hosts: Option<AllowList>,
     /// The `User-Agent` sent unless a request sets its own.
     pub user_agent: String,
     /// The most requests in flight at once from this process; beyond it requests wait
     /// their turn (nothing is dropped).
     pub max_in_flight: usize,
+}
+
+impl HttpConfig {
+    /// The outbound rules these settings make.
+    pub fn policy(&self) -> OutboundPolicy {
+        OutboundPolicy {
+            allow_link_local: self.allow_link_local,
+            deny_private_networks: self.deny_private_networks,
+            allow_hosts: self.allow_hosts.clone(),
+        }
+    }
 }
 
 impl Default for HttpConfig {
@@ -82,6 +104,8 @@ impl Default for HttpConfig {
             default_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             allow_link_local: false,
+            deny_private_networks: false,
+            allow_hosts: None,
             user_agent: format!("Baton/{}", env!("CARGO_PKG_VERSION")),
             max_in_flight: 1024,
         }
@@ -98,6 +122,8 @@ pub struct HttpInvoker {
 struct Inner {
     client: reqwest::Client,
     config: HttpConfig,
+    /// What may be called, from `config` (shared with the client's resolver).
+    policy: Arc<OutboundPolicy>,
     /// One permit per request in flight (`max_in_flight`).
     permits: tokio::sync::Semaphore,
 }
@@ -142,9 +168,10 @@ impl HttpInvoker {
         config: HttpConfig,
         lookup: Arc<dyn Lookup>,
     ) -> Result<HttpInvoker, String> {
+        let policy = Arc::new(config.policy());
         let resolver = GuardedResolver {
             lookup,
-            allow_link_local: config.allow_link_local,
+            policy: Arc::clone(&policy),
         };
         let client = reqwest::Client::builder()
             .user_agent(config.user_agent.as_str())
@@ -160,6 +187,7 @@ impl HttpInvoker {
             inner: Arc::new(Inner {
                 client,
                 config,
+                policy,
                 permits,
             }),
         })
@@ -215,7 +243,7 @@ impl HttpInvoker {
         let method = Method::from_bytes(request.method.as_bytes())
             .map_err(|_| errors::invalid(format!("{:?} is not an HTTP method", request.method)))?;
         let target = Target::new(method.as_str(), &url);
-        if let Err(b) = guard::check_host(&url, self.inner.config.allow_link_local) {
+        if let Err(b) = guard::check_host(&url, &self.inner.policy) {
             return Err(errors::blocked(&b, &target));
         }
 

@@ -22,7 +22,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
 use super::guard::{Lookup, LookupFuture};
-use super::{HttpConfig, HttpInvoker};
+use super::{AllowList, HttpConfig, HttpInvoker};
 use crate::machine::{HttpRequest, ResponseShape};
 
 // ---- helpers ----------------------------------------------------------------------------
@@ -763,6 +763,61 @@ async fn allow_link_local_lets_requests_through_the_guard() {
         .await
         .expect("allowed");
     assert_eq!(r["StatusCode"], json!(200));
+}
+
+#[tokio::test]
+async fn deny_private_networks_refuses_loopback_until_an_allowed_cidr_covers_it() {
+    let (addr, accepted) = serve(Router::new().route("/echo", any(echo))).await;
+    let deny = HttpConfig {
+        deny_private_networks: true,
+        ..HttpConfig::default()
+    };
+    let literal = format!("http://127.0.0.1:{}/echo", addr.port());
+    let named = format!("http://local.test:{}/echo", addr.port());
+    for url in [&literal, &named] {
+        let f = failure(
+            fake_dns(deny.clone())
+                .invoke(&request("GET", url.clone()))
+                .await,
+        );
+        assert_eq!(f.error, ErrorName::Permissions, "{url}: {f}");
+        assert!(
+            cause(&f).starts_with(
+                "Baton does not call loopback or private network addresses with \
+                 BATON_DENY_PRIVATE_NETWORKS=true (127.0.0.1 is a loopback or unspecified \
+                 address); to allow it, add 127.0.0.1/32 or its network to BATON_ALLOW_HOSTS. Refused "
+            ),
+            "{}",
+            cause(&f)
+        );
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 0, "nothing was sent");
+    let allowed = HttpConfig {
+        allow_hosts: Some(AllowList::parse("127.0.0.1/32").expect("list")),
+        ..deny
+    };
+    for url in [literal, named] {
+        let r = fake_dns(allowed.clone())
+            .invoke(&request("GET", url))
+            .await
+            .expect("allowed by CIDR");
+        assert_eq!(r["StatusCode"], json!(200));
+    }
+    let listed = HttpConfig {
+        allow_hosts: Some(AllowList::parse("api.example.com").expect("list")),
+        ..HttpConfig::default()
+    };
+    let url = format!("http://local.test:{}/echo", addr.port());
+    let f = failure(fake_dns(listed).invoke(&request("GET", url)).await);
+    assert_eq!(
+        cause(&f),
+        format!(
+            "Baton calls only the hosts of BATON_ALLOW_HOSTS, and neither local.test nor \
+             127.0.0.1 is on it. Refused local.test, which resolves to 127.0.0.1 \
+             (GET http://local.test:{}/echo)",
+            addr.port()
+        )
+    );
 }
 
 // ---- invalid requests --------------------------------------------------------------------

@@ -1,4 +1,5 @@
-//! AWS Signature Version 4 on the AWS endpoint, when `GatewayConfig.aws_credentials` is set.
+//! AWS Signature Version 4 on the AWS endpoint (and on REST routes, see [`crate::auth`]),
+//! when `GatewayConfig.aws_credentials` is set.
 //!
 //! `Authorization: AWS4-HMAC-SHA256 Credential=<key id>/<yyyymmdd>/<region>/states/aws4_request,
 //! SignedHeaders=<h1;h2…>, Signature=<hex>` is checked by rebuilding the canonical request
@@ -7,8 +8,12 @@
 //! secret of that key id, then comparing in constant time. `X-Amz-Date` must be within 15
 //! minutes of now. The body is buffered (within the body limit) to hash it and put back.
 //!
+//! `Host` and `X-Amz-Date` must be signed, and so must `X-Amz-Target` when the request
+//! carries it (it names the operation).
+//!
 //! Failures are HTTP 403 with AWS's exception names: `MissingAuthenticationTokenException`
-//! (no `Authorization`), `IncompleteSignatureException` (malformed), `UnrecognizedClientException`
+//! (no `Authorization`), `IncompleteSignatureException` (malformed, or a required header not
+//! signed), `UnrecognizedClientException`
 //! (unknown key id) and `InvalidSignatureException` (wrong signature, scope or time).
 
 pub mod canonical;
@@ -164,7 +169,9 @@ pub async fn check(state: &SharedState, request: Request, next: Next) -> Respons
     }
 }
 
-async fn verified(state: &SharedState, request: Request) -> Result<Request, AwsError> {
+/// `request` with its body put back when its signature is valid (also used for SigV4-signed
+/// REST requests by [`crate::auth`]).
+pub(crate) async fn verified(state: &SharedState, request: Request) -> Result<Request, AwsError> {
     let (parts, body) = request.into_parts();
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Err(AwsError::forbidden(
@@ -216,6 +223,13 @@ async fn verified(state: &SharedState, request: Request) -> Result<Request, AwsE
     if !signed.contains(&"host") || !signed.contains(&"x-amz-date") {
         return Err(incomplete(
             "'Host' and 'X-Amz-Date' must be signed headers in the AWS Authorization.",
+        ));
+    }
+    // The operation is named by a header: unsigned, a captured request could be replayed as
+    // another operation with the same body.
+    if parts.headers.contains_key("x-amz-target") && !signed.contains(&"x-amz-target") {
+        return Err(incomplete(
+            "'X-Amz-Target' must be a signed header in the AWS Authorization when the request carries it.",
         ));
     }
     check_time(amz_date, Utc::now())?;

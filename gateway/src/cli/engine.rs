@@ -9,7 +9,7 @@ use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use baton_callbacks::KeyRing;
-use baton_engine::http::{HttpConfig, HttpInvoker};
+use baton_engine::http::{AllowList, HttpConfig, HttpInvoker};
 use baton_engine::machine::Settings;
 use baton_engine::store::{MemoryStore, RedisStore, RedisTarget};
 use baton_engine::worker::{DefinitionCache, KeyRingMinter, Shared, Worker, WorkerConfig};
@@ -61,9 +61,19 @@ pub struct EngineArgs {
     /// process); on the embedded store, a random key.
     #[arg(long, env = "BATON_SIGNING_KEYS", hide_env_values = true)]
     pub signing_keys: Option<String>,
-    /// Let HTTP tasks call link-local and cloud metadata addresses.
+    /// Let HTTP tasks call link-local and cloud metadata addresses (169.254.0.0/16,
+    /// fe80::/10, 169.254.169.254, fd00:ec2::254, 100.100.100.200, …), refused otherwise.
     #[arg(long, env = "BATON_ALLOW_LINK_LOCAL", default_value_t = false)]
     pub allow_link_local: bool,
+    /// Also refuse HTTP tasks to loopback, RFC 1918, CGNAT and unique-local addresses
+    /// (127.0.0.0/8, ::1, 0.0.0.0/8, 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7),
+    /// unless an --allow-hosts CIDR covers them.
+    #[arg(long, env = "BATON_DENY_PRIVATE_NETWORKS", default_value_t = false)]
+    pub deny_private_networks: bool,
+    /// Call only these hosts from HTTP tasks: names, `*.domain` (subdomains, not the
+    /// domain itself), IP addresses and CIDRs (10.1.0.0/16), comma-separated.
+    #[arg(long, env = "BATON_ALLOW_HOSTS")]
+    pub allow_hosts: Option<String>,
     /// The `User-Agent` of HTTP task requests (default `Baton/<version>`); e.g. to tell
     /// which process called a service.
     #[arg(long, env = "BATON_USER_AGENT")]
@@ -108,6 +118,17 @@ pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
     if args.retention < Duration::from_secs(1) {
         anyhow::bail!("--retention must be at least 1s");
     }
+    let allow_hosts = match &args.allow_hosts {
+        Some(spec) => Some(AllowList::parse(spec).context("--allow-hosts (BATON_ALLOW_HOSTS)")?),
+        None => None,
+    };
+    // Checked before connecting anywhere: a malformed or weak key stops the process here.
+    let explicit_keys = match &args.signing_keys {
+        Some(spec) => {
+            Some(KeyRing::from_spec(spec).context("--signing-keys (BATON_SIGNING_KEYS)")?)
+        }
+        None => None,
+    };
     let redis = connect_redis(args).await?;
     let backend = match redis {
         Some(store) => Backend::Redis(store.wait_for_replicas(args.redis_wait_replicas)?),
@@ -116,8 +137,8 @@ pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
         }
         None => Backend::Memory(MemoryStore::new(args.partitions)),
     };
-    let keys = match (&args.signing_keys, &backend) {
-        (Some(spec), _) => KeyRing::from_spec(spec).context("BATON_SIGNING_KEYS")?,
+    let keys = match (explicit_keys, &backend) {
+        (Some(keys), _) => keys,
         (None, Backend::Redis(store)) => {
             let proposed: String = (0..32)
                 .map(|_| format!("{:02x}", rand::random::<u8>()))
@@ -142,6 +163,8 @@ pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
     let defaults = HttpConfig::default();
     let http = HttpInvoker::new(HttpConfig {
         allow_link_local: args.allow_link_local,
+        deny_private_networks: args.deny_private_networks,
+        allow_hosts,
         user_agent: args
             .user_agent
             .clone()

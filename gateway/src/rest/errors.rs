@@ -5,7 +5,7 @@
 //! | Status | Codes |
 //! |---|---|
 //! | 400 | `BadRequest` (malformed JSON, query or path), `InvalidDefinition` (+ `diagnostics`), `InvalidName`, `InvalidArn`, `InvalidExecutionInput`, `InvalidOutput`, `InvalidToken`, `ValidationException` |
-//! | 401 | `Unauthorized` (API routes when the server runs with `--auth-token`) |
+//! | 401 | `Unauthorized` (API routes when the server runs with `--auth-token` or `--aws-credentials`; see [`crate::auth`]) |
 //! | 404 | `NotFound` (no such route), `StateMachineDoesNotExist`, `ExecutionDoesNotExist`, `TaskDoesNotExist` |
 //! | 405 | `MethodNotAllowed` (the `Allow` header lists the methods) |
 //! | 408 | `RequestTimeout` |

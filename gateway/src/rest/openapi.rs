@@ -54,7 +54,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
                 .description(Some(
-                    "Required on /v1 API routes when the server runs with --auth-token",
+                    "Required on /v1 API routes (callbacks apart) when the server runs with --auth-token; with --aws-credentials a SigV4 signature is accepted instead",
                 ))
                 .build(),
         ),
