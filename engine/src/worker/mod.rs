@@ -89,7 +89,8 @@ impl<S: Store> Worker<S> {
             match store.heartbeat_worker(&self.config.id, ttl_ms).await {
                 Ok(live) => {
                     failures.reset();
-                    let share = (partitions as usize).div_ceil(live.max(1));
+                    // Read each time: the count of a Redis store can grow while it runs.
+                    let share = (store.partitions() as usize).div_ceil(live.max(1));
                     self.balance(&mut owned, &mut releasing, share, offset, &shutdown)
                         .await;
                 }

@@ -19,7 +19,7 @@ pub struct PartitionsArgs {
 }
 
 pub async fn partitions(args: PartitionsArgs) -> anyhow::Result<()> {
-    baton_gateway::observe::init_logging(&args.engine.log_format);
+    // No logging: stdout is the answer (JSON), errors go to stderr through anyhow.
     let store = connect_redis(&args.engine).await?.context(
         "baton partitions needs --redis or --redis-cluster (the embedded store has a fixed count)",
     )?;
