@@ -9,7 +9,7 @@
 //! | answer | recorded as |
 //! |---|---|
 //! | 200 | [`Answer::Accepted`] with the attempt that got it |
-//! | 409 `TaskTimedOut` after an earlier attempt failed ambiguously (timeout, reset, 5xx: it may have been applied) | [`Answer::AlreadyApplied`] |
+//! | 409 `TaskTimedOut`, or 404 `TaskDoesNotExist` (the execution moved past the task), after an earlier attempt failed ambiguously (timeout, reset, 5xx: it may have been applied) | [`Answer::AlreadyApplied`] (the final output shows whether it was) |
 //! | anything else (400, 404, a 409 with nothing ambiguous before it) | [`Answer::Refused`]: a test failure |
 //!
 //! A connection that could not be opened is not ambiguous (the request never left).
@@ -157,7 +157,12 @@ async fn post(
         let request = rest.http.post(format!("{}{path}", rest.base));
         let failed = match rest.send(request.json(&callback.output)).await {
             Ok((200, _)) => return record(None, Some(Answer::Accepted { attempt })),
+            // After an ambiguous failure the task may be applied and even left behind (the
+            // execution moved on: 404); the run's output checks confirm it was applied.
             Ok((409, body)) if ambiguous && body["error"] == "TaskTimedOut" => {
+                return record(None, Some(Answer::AlreadyApplied { attempt }));
+            }
+            Ok((404, body)) if ambiguous && body["error"] == "TaskDoesNotExist" => {
                 return record(None, Some(Answer::AlreadyApplied { attempt }));
             }
             Ok((status, body)) if status < 500 => {

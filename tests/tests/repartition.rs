@@ -39,7 +39,11 @@ async fn the_partition_count_grows_while_executions_run() {
             .expect("run baton partitions")
     });
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let answer: Value = serde_json::from_str(stdout.trim()).expect("JSON");
     assert_eq!(answer["partitions"], 16);
     assert_eq!(answer["layouts"], json!([6, 16]));
@@ -50,9 +54,7 @@ async fn the_partition_count_grows_while_executions_run() {
     let mut names = Vec::new();
     for k in 0..60 {
         let name = format!("grown-{k}");
-        run.rest
-            .start(PROBE_MACHINE, &name, &json!({"k": k}))
-            .await;
+        run.rest.start(PROBE_MACHINE, &name, &json!({"k": k})).await;
         names.push(name);
     }
     for name in &names {
@@ -79,13 +81,20 @@ async fn the_partition_count_grows_while_executions_run() {
         let id = format!("{PROBE_MACHINE}:{name}");
         let p = partition_of(&id, 16);
         let key = format!("baton:{{p{p}}}:x:{id}");
-        assert_eq!(redis_keys(port, &key), [key.clone()], "{id} is in partition {p}");
+        assert_eq!(
+            redis_keys(port, &key),
+            vec![key],
+            "{id} is in partition {p}"
+        );
     }
     let beyond = late
         .iter()
         .filter(|n| partition_of(&format!("{PROBE_MACHINE}:{n}"), 16) >= 6)
         .count();
-    println!("{beyond} of {} late executions in partitions 6..15", late.len());
+    println!(
+        "{beyond} of {} late executions in partitions 6..15",
+        late.len()
+    );
     assert!(beyond > 0);
 
     // The processes take the new partitions (a worker heartbeat every 2.5 s).
@@ -100,7 +109,10 @@ async fn the_partition_count_grows_while_executions_run() {
     }
 
     let summary = run
-        .finish("partitions 6 -> 16 while 300 executions run", Instant::now())
+        .finish(
+            "partitions 6 -> 16 while 300 executions run",
+            Instant::now(),
+        )
         .await;
     assert_eq!(summary.succeeded, 300);
     assert_eq!(summary.repeated, 0, "every request was sent once");

@@ -45,6 +45,8 @@ struct Args {
     partitions: u32,
     workers: usize,
     parked: usize,
+    /// `--wait-replicas N`: every commit batch waits for N replicas (cluster or single).
+    wait_replicas: usize,
 }
 
 fn args() -> Args {
@@ -56,6 +58,7 @@ fn args() -> Args {
         partitions: 16,
         workers: 1,
         parked: 0,
+        wait_replicas: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -73,6 +76,7 @@ fn args() -> Args {
             "--partitions" => a.partitions = value().parse().unwrap_or(a.partitions),
             "--workers" => a.workers = value().parse().unwrap_or(a.workers),
             "--parked" => a.parked = value().parse().unwrap_or(0),
+            "--wait-replicas" => a.wait_replicas = value().parse().unwrap_or(0),
             other => eprintln!("unknown flag {other}"),
         }
     }
@@ -86,7 +90,9 @@ async fn main() {
         let prefix = format!("bench{}", now_ms());
         let store = RedisStore::connect_cluster(&a.cluster, &prefix, a.partitions)
             .await
-            .expect("connect to the cluster");
+            .expect("connect to the cluster")
+            .wait_for_replicas(a.wait_replicas)
+            .expect("a new store");
         let url = a.cluster.join(",");
         run(store, &a, Some(url)).await;
         return;
@@ -96,7 +102,9 @@ async fn main() {
             let prefix = format!("bench{}", now_ms());
             let store = RedisStore::connect(&url, &prefix, a.partitions)
                 .await
-                .expect("connect to redis");
+                .expect("connect to redis")
+                .wait_for_replicas(a.wait_replicas)
+                .expect("a new store");
             run(store, &a, Some(url)).await;
         }
         None => run(MemoryStore::new(a.partitions), &a, None).await,

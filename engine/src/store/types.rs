@@ -37,7 +37,11 @@ impl StoreError {
             "READONLY" => "the store (Redis) is read-only (a replica) and refuses writes",
             "LOADING" => "the store (Redis) is loading its data",
             "BUSY" => "the store (Redis) is busy running a script",
-            "MASTERDOWN" | "CLUSTERDOWN" | "TRYAGAIN" => "the store (Redis) is failing over",
+            // MOVED/ASK reach here only when the cluster client could not follow them: the
+            // slot's master is changing.
+            "MASTERDOWN" | "CLUSTERDOWN" | "TRYAGAIN" | "MOVED" | "ASK" => {
+                "the store (Redis) is failing over"
+            }
             "NOAUTH" | "WRONGPASS" | "NOPERM" => "the store (Redis) refuses Baton's credentials",
             _ => return None,
         })
