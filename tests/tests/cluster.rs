@@ -69,9 +69,7 @@ async fn a_master_killed_with_wait_replicas_loses_no_transition() {
         Redis::Cluster(cluster),
         1,
         300,
-        // 16 partitions: with the default 256, runs of both failover tests sometimes never
-        // finish after the failover (an open bug, see the closing note of issue #8).
-        &["--redis-wait-replicas", "1", "--partitions", "16"],
+        &["--redis-wait-replicas", "1"],
     )
     .await;
     let back = fail_over(&mut run).await;
@@ -88,8 +86,7 @@ async fn a_master_killed_without_waiting_for_replicas() {
     let Some(cluster) = cluster().await else {
         return;
     };
-    // 16 partitions: see the test above.
-    let mut run = Run::begin_on(Redis::Cluster(cluster), 1, 300, &["--partitions", "16"]).await;
+    let mut run = Run::begin_on(Redis::Cluster(cluster), 1, 300, &[]).await;
     let back = fail_over(&mut run).await;
     let summary = run.finish("failover, no replica wait", back).await;
     println!(

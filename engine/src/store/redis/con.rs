@@ -8,7 +8,9 @@
 //! again (`Script::invoke_async`). Commands over several slots (listing) are sent one by
 //! one, concurrently, never as one pipeline.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionLike, ConnectionManager, MultiplexedConnection};
 use redis::cluster::ClusterClient;
@@ -27,7 +29,93 @@ pub(super) enum Con {
     /// One Redis, a plain connection (blocking reads: no response timeout).
     Plain(MultiplexedConnection),
     /// A Redis Cluster.
-    Cluster(ClusterConnection),
+    Cluster(Healing),
+}
+
+/// A cluster connection that replaces itself when it stops answering. Seen here: after a
+/// master was killed under load (hundreds of partitions' requests in flight), the cluster
+/// client of `redis` 1.8 could stay stuck for good — every request timing out while every
+/// node answered PING. A timeout makes a new client (at most one every
+/// [`HEAL_EVERY`]); requests in flight on the old one end as they do.
+#[derive(Clone)]
+pub(super) struct Healing {
+    inner: Arc<HealingInner>,
+}
+
+struct HealingInner {
+    nodes: Vec<String>,
+    ca_cert: Option<Vec<u8>>,
+    response: Duration,
+    current: Mutex<ClusterConnection>,
+    healing: AtomicBool,
+    healed_at: Mutex<Option<Instant>>,
+}
+
+/// The least time between two replacements of a cluster connection.
+const HEAL_EVERY: Duration = Duration::from_secs(5);
+
+impl Healing {
+    async fn connect(
+        nodes: &[String],
+        ca_cert: &Option<Vec<u8>>,
+        response: Duration,
+    ) -> Result<Healing> {
+        let connection = cluster_client(nodes, ca_cert, response)?
+            .get_async_connection()
+            .await?;
+        Ok(Healing {
+            inner: Arc::new(HealingInner {
+                nodes: nodes.to_vec(),
+                ca_cert: ca_cert.clone(),
+                response,
+                current: Mutex::new(connection),
+                healing: AtomicBool::new(false),
+                healed_at: Mutex::new(None),
+            }),
+        })
+    }
+
+    fn current(&self) -> ClusterConnection {
+        self.inner
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// After `error`: replaces the connection when it timed out (in the background).
+    fn after(&self, error: &redis::RedisError) {
+        if !error.is_timeout() {
+            return;
+        }
+        let recent = (self
+            .inner
+            .healed_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()))
+        .is_some_and(|at| at.elapsed() < HEAL_EVERY);
+        if recent || self.inner.healing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            let fresh = match cluster_client(&inner.nodes, &inner.ca_cert, inner.response) {
+                Ok(client) => client.get_async_connection().await.map_err(Into::into),
+                Err(e) => Err(e),
+            };
+            match fresh {
+                Ok(connection) => {
+                    *inner.current.lock().unwrap_or_else(|e| e.into_inner()) = connection;
+                    tracing::warn!(
+                        "a Redis Cluster request timed out: the cluster connection is replaced"
+                    );
+                }
+                Err(error) => tracing::warn!(%error, "cannot replace the Redis Cluster connection"),
+            }
+            *inner.healed_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+            inner.healing.store(false, Ordering::Release);
+        });
+    }
 }
 
 impl ConnectionLike for Con {
@@ -35,7 +123,16 @@ impl ConnectionLike for Con {
         match self {
             Con::Manager(c) => c.req_packed_command(cmd),
             Con::Plain(c) => c.req_packed_command(cmd),
-            Con::Cluster(c) => c.req_packed_command(cmd),
+            Con::Cluster(h) => {
+                let (h, mut c) = (h.clone(), h.current());
+                Box::pin(async move {
+                    let reply = c.req_packed_command(cmd).await;
+                    if let Err(e) = &reply {
+                        h.after(e);
+                    }
+                    reply
+                })
+            }
         }
     }
 
@@ -48,7 +145,16 @@ impl ConnectionLike for Con {
         match self {
             Con::Manager(c) => c.req_packed_commands(pipeline, offset, count),
             Con::Plain(c) => c.req_packed_commands(pipeline, offset, count),
-            Con::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            Con::Cluster(h) => {
+                let (h, mut c) = (h.clone(), h.current());
+                Box::pin(async move {
+                    let reply = c.req_packed_commands(pipeline, offset, count).await;
+                    if let Err(e) = &reply {
+                        h.after(e);
+                    }
+                    reply
+                })
+            }
         }
     }
 
@@ -56,7 +162,7 @@ impl ConnectionLike for Con {
         match self {
             Con::Manager(c) => c.get_db(),
             Con::Plain(c) => c.get_db(),
-            Con::Cluster(c) => c.get_db(),
+            Con::Cluster(h) => h.current().get_db(),
         }
     }
 }
@@ -73,10 +179,14 @@ impl Con {
         let mut wait = redis::cmd("WAIT");
         wait.arg(replicas).arg(timeout.as_millis() as u64);
         let acked: i64 = match self {
-            Con::Cluster(c) => {
+            Con::Cluster(h) => {
                 let route = Route::with_key(key, SlotAddr::Master);
                 let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route));
-                match c.route_command(wait, routing).await? {
+                let answer = h.current().route_command(wait, routing).await;
+                if let Err(e) = &answer {
+                    h.after(e);
+                }
+                match answer? {
                     Value::Int(n) => n,
                     other => {
                         return Err(crate::store::StoreError::Corrupt(format!(
@@ -136,11 +246,9 @@ impl Source {
                     .set_number_of_retries(0);
                 Con::Manager(ConnectionManager::new_with_config(client.clone(), config).await?)
             }
-            Source::Cluster { nodes, ca_cert } => Con::Cluster(
-                cluster_client(nodes, ca_cert, RESPONSE_TIMEOUT)?
-                    .get_async_connection()
-                    .await?,
-            ),
+            Source::Cluster { nodes, ca_cert } => {
+                Con::Cluster(Healing::connect(nodes, ca_cert, RESPONSE_TIMEOUT).await?)
+            }
         })
     }
 
@@ -158,11 +266,9 @@ impl Source {
                         .await?,
                 )
             }
-            Source::Cluster { nodes, ca_cert } => Con::Cluster(
-                cluster_client(nodes, ca_cert, BLOCKING_RESPONSE)?
-                    .get_async_connection()
-                    .await?,
-            ),
+            Source::Cluster { nodes, ca_cert } => {
+                Con::Cluster(Healing::connect(nodes, ca_cert, BLOCKING_RESPONSE).await?)
+            }
         })
     }
 }
