@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench -p baton-engine --bench listing            # 100,000 finished
 //! cargo bench -p baton-engine --bench listing -- 20000   # another count
+//! BENCH_PARTITIONS=16 cargo bench -p baton-engine --bench listing
 //! ```
 
 use std::time::{Duration, Instant};
@@ -17,7 +18,8 @@ use baton_engine::store::record::RecordWrite;
 use baton_engine::store::{CommitRequest, RedisStore, StateMachineRecord, Store, partition_of};
 use baton_engine::testing::redis_server::RedisServer;
 
-const PARTITIONS: u32 = 16;
+/// The product's default; `BENCH_PARTITIONS=16` for another count.
+const DEFAULT_PARTITIONS: u32 = 256;
 const ROUNDS: usize = 200;
 
 fn event(id: u64, kind: &str) -> HistoryEvent {
@@ -53,8 +55,13 @@ async fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(100_000);
+    let partitions: u32 = std::env::var("BENCH_PARTITIONS")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(DEFAULT_PARTITIONS);
+    println!("{partitions} partitions");
     let redis = RedisServer::start().expect("redis-server on PATH");
-    let store = RedisStore::connect(&redis.url(), "bench", PARTITIONS)
+    let store = RedisStore::connect(&redis.url(), "bench", partitions)
         .await
         .expect("connect");
     let record = StateMachineRecord {
@@ -69,7 +76,7 @@ async fn main() {
     };
     store.create_state_machine(record).await.unwrap().unwrap();
     let mut leases = Vec::new();
-    for p in 0..PARTITIONS {
+    for p in 0..partitions {
         leases.push(store.acquire(p, "bench", 3_600_000).await.unwrap().unwrap());
     }
     let began = Instant::now();
@@ -110,7 +117,7 @@ async fn main() {
                     acks: vec![],
                     active: false,
                 };
-                let lease = &leases[partition_of(&id, PARTITIONS) as usize];
+                let lease = &leases[partition_of(&id, partitions) as usize];
                 let results = store.commit(lease, vec![request]).await;
                 assert!(results.iter().all(Result::is_ok), "{results:?}");
             }
