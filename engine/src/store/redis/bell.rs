@@ -4,11 +4,12 @@
 //! Whoever queues an event for an execution — a start, a callback, a stop — learns from the
 //! same script (or pipeline) which worker holds the partition (its lease token begins with
 //! the worker id) and then adds the partition number to that worker's doorbell stream,
-//! `<prefix>:{bell:<worker>}` (its own slot; capped). Each worker process keeps one
-//! blocking read per worker id on its doorbell and wakes the partition's reader. A reader
-//! not woken looks anyway every `block_ms` (a second): a ring lost (a crash in between, a
-//! lease that moved) delays an event by at most that, never loses it. So an idle
-//! partition costs one cheap read a second, and a worker one blocking connection.
+//! `<prefix>:{bell:<worker>}` (its own slot; capped; deleted an hour after its last ring).
+//! Each worker process keeps one blocking read per worker id on its doorbell and wakes the
+//! partition's reader; a holder in the same process is woken directly. A reader not woken
+//! looks anyway every `block_ms` (5 s in the worker): a ring lost (a crash in between, a
+//! lease that moved) delays an event by at most that, never loses it. So an idle partition
+//! costs one cheap read every few seconds, and a worker one blocking connection.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -25,6 +26,9 @@ use crate::store::{Lease, Partition};
 const BELL_LENGTH: usize = 1000;
 /// How long one blocking read of a doorbell waits.
 const BELL_BLOCK_MS: u64 = 10_000;
+/// A doorbell nobody rings for this long is deleted (its worker is gone: worker ids are
+/// new for each process).
+const BELL_TTL: Duration = Duration::from_secs(3600);
 
 /// The doorbells of the workers in this process, by worker id.
 #[derive(Default)]
@@ -79,14 +83,22 @@ impl RedisStore {
             bell.partition(partition).notify_one();
             return;
         }
-        let result: redis::RedisResult<Value> = redis::cmd("XADD")
-            .arg(self.bell_key(worker))
+        let key = self.bell_key(worker);
+        // One slot: a pipeline. The expiry removes the doorbells of workers that are gone.
+        let result: redis::RedisResult<Value> = redis::pipe()
+            .cmd("XADD")
+            .arg(&key)
             .arg("MAXLEN")
             .arg("~")
             .arg(BELL_LENGTH)
             .arg("*")
             .arg("p")
             .arg(partition)
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(&key)
+            .arg(BELL_TTL.as_millis() as u64)
+            .ignore()
             .query_async(&mut self.con())
             .await;
         if let Err(error) = result {
@@ -137,7 +149,9 @@ impl RedisStore {
 /// Reads a worker's doorbell stream and wakes the partitions named, until the store is
 /// gone. Errors are retried after a pause (the readers look every second anyway).
 async fn listen(source: Source, key: String, bell: Weak<WorkerBell>) {
-    let mut after = "$".to_owned();
+    // From the start: worker ids are new for each process, so everything in the stream
+    // is for this one (and a ring that came before the first read is not missed).
+    let mut after = "0-0".to_owned();
     let mut con = None;
     while bell.strong_count() > 0 {
         let connection = match con.take() {

@@ -33,7 +33,7 @@
 //! | `<prefix>:{sm}:last` | hash | the last revision number given per name (never reused) |
 //! | `<prefix>:{sm}:uses` | hash | executions (not yet deleted) per `<name>\|<rev>` |
 //! | `<prefix>:workers` | zset | worker → alive until ms (server time) |
-//! | `<prefix>:{bell:<worker>}` | stream | the worker's doorbell: `p`, a partition with new entries (capped) |
+//! | `<prefix>:{bell:<worker>}` | stream | the worker's doorbell: `p`, a partition with new entries (capped; expires an hour after its last ring) |
 //!
 //! State machine keys share the tag `{sm}` so that create, update and delete (record,
 //! revision and name index together) are one atomic script on a cluster as well; they are
