@@ -128,7 +128,11 @@ async fn metrics_cover_executions_transitions_tasks_callbacks_and_the_store() {
     assert_eq!(total(&text, "baton_queue_pending_entries{", ""), 0.0);
     assert_eq!(total(&text, "baton_dead_letters{", ""), 0.0);
     for name in ["baton_timer_lag_ms{", "baton_actors{"] {
-        assert_eq!(count(&text, name), 16, "{name} for every partition: {text}");
+        assert_eq!(
+            count(&text, name),
+            256,
+            "{name} for every partition (256 by default): {text}"
+        );
     }
 
     // A worker process with --listen: liveness, readiness, and its own metrics once it has

@@ -15,7 +15,8 @@ use baton_engine::testing::redis_server::RedisServer;
 use baton_tests::baton::Baton;
 use baton_tests::rest::Rest;
 
-const PARTITIONS: u32 = 16;
+/// `baton serve`'s default.
+const PARTITIONS: u32 = 256;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poisoned_entries_are_dead_lettered_and_the_partition_goes_on() {

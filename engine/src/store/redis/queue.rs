@@ -171,13 +171,16 @@ impl RedisStore {
                 .arg(&u.reason)
                 .arg(if u.unknown { "1" } else { "0" });
         }
-        match call.invoke_async::<i64>(&mut self.con()).await {
-            Ok(_) => {
-                for u in &unreadable {
+        match call.invoke_async::<Value>(&mut self.con()).await {
+            Ok(Value::Array(moved)) => {
+                let moved = moved.iter().map(|m| matches!(m, Value::Int(1)));
+                for (u, _) in unreadable.iter().zip(moved).filter(|(_, m)| *m) {
                     tracing::error!(partition = lease.partition, entry = %u.id, execution = %u.execution, reason = %u.reason, "queue entry moved to the dead letters");
                     metrics::counter!("baton_dead_letters_total", "source" => "queue").increment(1);
                 }
             }
+            // The lease is not held: the next holder reads them again.
+            Ok(_) => {}
             Err(error) => {
                 tracing::warn!(partition = lease.partition, %error, "cannot move unreadable queue entries to the dead letters; retrying later");
                 StoreError::from(error).count("dead_letter");
