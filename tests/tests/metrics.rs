@@ -113,12 +113,16 @@ async fn metrics_cover_executions_transitions_tasks_callbacks_and_the_store() {
         "{text}"
     );
 
-    // The partitions' gauges follow at their next sweep (every 2 s).
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    // The partitions' gauges follow at their next sweep (every 2 s), and every partition's
+    // once the process has taken all 256 (one lease request each, at its first heartbeat).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let text = loop {
         let text = metrics(&baton.url).await;
         let succeeded = total(&text, "baton_executions{", "status=\"SUCCEEDED\"");
-        if succeeded == 1.0 {
+        let everywhere = ["baton_timer_lag_ms{", "baton_actors{"]
+            .iter()
+            .all(|name| count(&text, name) == 256);
+        if succeeded == 1.0 && everywhere {
             break text;
         }
         assert!(std::time::Instant::now() < deadline, "{text}");
