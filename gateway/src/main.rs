@@ -35,7 +35,8 @@ enum Command {
     Serve(ServeArgs),
     /// Runs engine workers only (scale out behind gateways on the same Redis).
     Worker(WorkerArgs),
-    /// Prints the diagnostics of a definition file as JSON (exit 1 on errors).
+    /// Prints the diagnostics of a definition (JSON or YAML; `-` reads standard input) as
+    /// JSON (exit 1 on errors).
     Validate { file: String },
     /// Shows the partition layout of a Redis store; `--set N` raises the count of a
     /// running deployment.
@@ -91,11 +92,23 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// `baton validate FILE|-`: JSON or YAML (as `POST /v1/validate` takes it), from a file or
+/// standard input.
 fn validate(file: &str) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
-    let diagnostics = match baton_definitions::parse_definition(&text) {
-        Ok(def) => def.warnings,
-        Err(all) => all,
+    let bytes = if file == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .context("cannot read the definition from standard input")?;
+        bytes
+    } else {
+        std::fs::read(file).with_context(|| format!("cannot read {file}"))?
+    };
+    let diagnostics = match baton_gateway::rest::body::decode_definition(&bytes, false) {
+        Ok(text) => match baton_definitions::parse_definition(&text) {
+            Ok(def) => def.warnings,
+            Err(all) => all,
+        },
+        Err(unreadable) => vec![unreadable],
     };
     println!("{}", serde_json::to_string_pretty(&diagnostics)?);
     if diagnostics
