@@ -255,23 +255,24 @@ impl RedisStore {
     ) -> Vec<Result<(), CommitError>> {
         let mut results: Vec<Option<Result<(), CommitError>>> =
             requests.iter().map(|_| None).collect();
-        let mut layout = self.layout();
-        let outside = |layout: &super::layout::Layout| {
-            (requests.iter()).any(|r| !layout.candidates(r.id()).contains(&lease.partition))
-        };
-        if outside(&layout) && self.refresh_layout().await.unwrap_or(false) {
-            // A count this process did not know yet may place them here.
-            layout = self.layout();
+        // An execution of another partition is not in this one (as for MemoryStore); its
+        // keys would not even be in the script's slot. A count this process did not know
+        // yet may place it here: the layout is read again then.
+        let layout = self.layout();
+        let mut placed: Vec<bool> = (requests.iter())
+            .map(|r| layout.places(r.id(), lease.partition))
+            .collect();
+        if placed.contains(&false) && self.refresh_layout().await.unwrap_or(false) {
+            let layout = self.layout();
+            for (ok, r) in placed.iter_mut().zip(requests) {
+                *ok = *ok || layout.places(r.id(), lease.partition);
+            }
         }
         let keys = self.keys(lease.partition);
         let mut sent = Vec::with_capacity(requests.len());
         let mut segments = Vec::with_capacity(requests.len());
         for (i, request) in requests.iter().enumerate() {
-            // An execution of another partition is not in this one (as for MemoryStore);
-            // its keys would not even be in the script's slot.
-            if !layout.candidates(request.id()).contains(&lease.partition)
-                || request.record.head.seq == 0
-            {
+            if !placed[i] || request.record.head.seq == 0 {
                 results[i] = Some(Err(CommitError::Conflict));
                 continue;
             }

@@ -53,6 +53,13 @@ impl Layout {
         self.keys.len() as u32
     }
 
+    /// Whether `id` may live in partition `p` (under some count used so far).
+    pub fn places(&self, id: &str, p: Partition) -> bool {
+        self.counts
+            .iter()
+            .any(|&count| partition_of(id, count) == p)
+    }
+
     /// The partitions `id` may live in, newest count first, each once.
     pub fn candidates(&self, id: &str) -> Vec<Partition> {
         let mut out: Vec<Partition> = Vec::with_capacity(self.counts.len());
@@ -173,10 +180,10 @@ impl RedisStore {
     pub(super) async fn locate(&self, id: &str) -> Result<Option<Partition>> {
         for attempt in 0..2 {
             let layout = self.layout();
-            let candidates = layout.candidates(id);
-            if candidates.len() == 1 && attempt == 0 {
-                return Ok(candidates.first().copied());
+            if layout.counts.len() == 1 && attempt == 0 {
+                return Ok(Some(partition_of(id, layout.current())));
             }
+            let candidates = layout.candidates(id);
             for p in candidates {
                 let exists: bool = redis::cmd("EXISTS")
                     .arg(layout.keys[p as usize].record(id))
@@ -246,6 +253,9 @@ mod tests {
                 }
             }
             assert_eq!(c, expected);
+            for p in 0..64 {
+                assert_eq!(layout.places(id, p), c.contains(&p), "{id} in {p}");
+            }
         }
     }
 
