@@ -115,6 +115,9 @@ pub struct Engine {
 
 pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
     observe::init_logging(&args.log_format);
+    // Before anything records: a gauge set before the recorder exists is lost (partitions'
+    // `baton_actors` were, for those that had nothing to do after start).
+    observe::metrics();
     if args.retention < Duration::from_secs(1) {
         anyhow::bail!("--retention must be at least 1s");
     }
