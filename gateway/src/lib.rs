@@ -16,6 +16,7 @@ pub mod observe;
 pub mod rest;
 pub mod server;
 pub mod service;
+pub mod ui;
 
 pub use backend::Backend;
 pub use config::GatewayConfig;

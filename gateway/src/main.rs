@@ -87,37 +87,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Worker(args) => worker(args).await,
-        Command::Validate { file } => validate(&file),
+        Command::Validate { file } => cli::validate::validate(&file),
         Command::Partitions(args) => cli::partitions::partitions(args).await,
     }
-}
-
-/// `baton validate FILE|-`: JSON or YAML (as `POST /v1/validate` takes it), from a file or
-/// standard input.
-fn validate(file: &str) -> anyhow::Result<()> {
-    let bytes = if file == "-" {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
-            .context("cannot read the definition from standard input")?;
-        bytes
-    } else {
-        std::fs::read(file).with_context(|| format!("cannot read {file}"))?
-    };
-    let diagnostics = match baton_gateway::rest::body::decode_definition(&bytes, false) {
-        Ok(text) => match baton_definitions::parse_definition(&text) {
-            Ok(def) => def.warnings,
-            Err(all) => all,
-        },
-        Err(unreadable) => vec![unreadable],
-    };
-    println!("{}", serde_json::to_string_pretty(&diagnostics)?);
-    if diagnostics
-        .iter()
-        .any(|d| d.severity == baton_definitions::Severity::Error)
-    {
-        std::process::exit(1);
-    }
-    Ok(())
 }
 
 /// SIGTERM or Ctrl-C.

@@ -13,12 +13,13 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::service::Service;
-use crate::{Backend, GatewayConfig, auth, aws, edge, rest};
+use crate::{Backend, GatewayConfig, auth, aws, edge, rest, ui};
 
 /// What every handler can reach.
 #[derive(Debug)]
@@ -56,6 +57,7 @@ pub fn app(state: SharedState) -> Router {
         .route("/healthz", get(rest::system::healthz))
         .route("/metrics", get(rest::system::metrics))
         .route("/openapi.json", get(rest::openapi))
+        .merge(ui::routes().layer(CompressionLayer::new()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
@@ -84,14 +86,19 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
     )
 }
 
-/// `uri` with the token of `/v1/callbacks/{token}/…` replaced by `<token>`.
+/// `uri` with the token of `/v1/callbacks/{token}/…` and `/ui/callbacks/{token}` replaced by
+/// `<token>`.
 fn loggable_uri(uri: &Uri) -> String {
-    let Some(rest) = uri.path().strip_prefix("/v1/callbacks/") else {
+    let path = uri.path();
+    let Some((prefix, rest)) = ["/v1/callbacks/", "/ui/callbacks/"]
+        .iter()
+        .find_map(|p| path.strip_prefix(p).map(|rest| (*p, rest)))
+    else {
         return uri.to_string();
     };
     let tail = rest.find('/').map_or("", |i| &rest[i..]);
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
-    format!("/v1/callbacks/<token>{tail}{query}")
+    format!("{prefix}<token>{tail}{query}")
 }
 
 /// A body refused for its size is left unread, and the connection is closed after the
