@@ -1,10 +1,10 @@
 //! The store the gateway runs on: the embedded [`MemoryStore`] or a [`RedisStore`].
 
-use baton_engine::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
+use baton_engine::machine::{Execution, HistoryEvent, QueuedEvent, Timer};
 use baton_engine::store::{
-    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionPage, Lease,
-    MemoryStore, Partition, PartitionStats, QueueEntry, QueueRead, RedisStore, Result, Started,
-    StateMachineRecord, Store,
+    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionCounts,
+    ExecutionFilter, ExecutionPage, Lease, MemoryStore, Partition, PartitionStats, QueueEntry,
+    QueueRead, RedisStore, Result, Started, StateMachineRecord, Store,
 };
 
 /// One of the two stores, chosen at start-up.
@@ -85,14 +85,17 @@ impl Store for Backend {
     ) -> Result<Vec<HistoryEvent>> {
         delegate!(self, s => s.history(id, from_id, limit, reverse).await)
     }
-    async fn list_executions(
+    async fn list_executions_filtered(
         &self,
         sm: &str,
-        status: Option<Status>,
+        filter: &ExecutionFilter,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<ExecutionPage> {
-        delegate!(self, s => s.list_executions(sm, status, cursor, limit).await)
+        delegate!(self, s => s.list_executions_filtered(sm, filter, cursor, limit).await)
+    }
+    async fn count_executions(&self, sm: &str) -> Result<ExecutionCounts> {
+        delegate!(self, s => s.count_executions(sm).await)
     }
     async fn send_event(&self, id: &str, event: QueuedEvent) -> Result<()> {
         delegate!(self, s => s.send_event(id, event).await)

@@ -24,6 +24,7 @@
 //! | `fire_timers` | lease holder | move due timers into the queue as `Timer` events |
 //! | `expire` | lease holder | delete finished executions whose retention ran out |
 
+pub mod listing;
 pub mod memory;
 pub mod record;
 pub mod redis;
@@ -33,6 +34,9 @@ use std::future::Future;
 
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
 
+pub use listing::{
+    COUNT_EXPIRED_LOOKED_AT, ExecutionCounts, ExecutionFilter, NAME_SCAN_PER_EXECUTION, STATUSES,
+};
 pub use memory::MemoryStore;
 pub use redis::{RedisStore, RedisTarget};
 pub use types::*;
@@ -132,15 +136,42 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: usize,
         reverse: bool,
     ) -> impl Future<Output = Result<Vec<HistoryEvent>>> + Send;
-    /// Executions of a state machine, newest first, optionally of one status; each
-    /// without its input and frames ([`Execution::head`]). Costs O(page), from indexes.
+    /// Executions of a state machine that pass `filter`, newest first (ties on start time
+    /// by id, descending), at most `limit`, after `cursor` (a `next` of an earlier page);
+    /// each without its input and frames ([`Execution::head`]). From the listing indexes:
+    /// O(page + indexes) reads, the time bounds included; a name prefix reads at most
+    /// [`NAME_SCAN_PER_EXECUTION`] × `limit` more entries and may then return a short page
+    /// with a `next` ([`listing`]). Executions past their retention that are not deleted
+    /// yet are left out.
+    fn list_executions_filtered(
+        &self,
+        state_machine: &str,
+        filter: &ExecutionFilter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<ExecutionPage>> + Send;
+    /// [`Store::list_executions_filtered`] by status only (all when `None`).
     fn list_executions(
         &self,
         state_machine: &str,
         status: Option<Status>,
         cursor: Option<&str>,
         limit: usize,
-    ) -> impl Future<Output = Result<ExecutionPage>> + Send;
+    ) -> impl Future<Output = Result<ExecutionPage>> + Send {
+        async move {
+            let filter = ExecutionFilter::status(status);
+            (self.list_executions_filtered(state_machine, &filter, cursor, limit)).await
+        }
+    }
+    /// A state machine's executions by status, from the sizes of its listing indexes:
+    /// one call per partition (on Redis one small script each, sent concurrently).
+    /// Executions past their retention that the sweep has not deleted yet are left out,
+    /// up to [`COUNT_EXPIRED_LOOKED_AT`] per partition: more only pile up while no worker
+    /// sweeps, and those are counted.
+    fn count_executions(
+        &self,
+        state_machine: &str,
+    ) -> impl Future<Output = Result<ExecutionCounts>> + Send;
     /// Queues an event for an execution (a stop).
     fn send_event(&self, id: &str, event: QueuedEvent) -> impl Future<Output = Result<()>> + Send;
     /// Delivers a callback for the task `<state>/<attempt>` of execution `id`.

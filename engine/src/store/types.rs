@@ -226,9 +226,12 @@ impl PartialEq for CallbackError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionPage {
     pub executions: Vec<Execution>,
-    /// Pass back to get the next page.
+    /// Pass back to get the next page. With a name prefix a page may hold fewer than
+    /// `limit` executions, even none, and still have a `next`: the listing read as many
+    /// index entries as one call may ([`super::NAME_SCAN_PER_EXECUTION`]) and stopped there.
     pub next: Option<String>,
 }
+
 
 /// A queue entry or timer that could not be read, kept with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

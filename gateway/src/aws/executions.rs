@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use baton_engine::machine::{Execution, QueuedEvent, Status};
-use baton_engine::store::Store;
+use baton_engine::store::{ExecutionFilter, Store};
 use baton_engine::worker::now_ms;
 
 use super::errors::AwsError;
@@ -186,10 +186,10 @@ pub async fn list(state: &SharedState, input: &Input) -> Result<Value, AwsError>
         state.service.describe_state_machine(&machine).await?;
         return Ok(json!({"executions": []}));
     }
-    let status = filter.and_then(Status::parse);
+    let status = ExecutionFilter::status(filter.and_then(Status::parse));
     let page = state
         .service
-        .list_executions(&machine, status, cursor, limit)
+        .list_executions(&machine, &status, cursor, limit)
         .await?;
     let settings = &state.service.settings;
     let items: Vec<Value> = page

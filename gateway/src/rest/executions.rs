@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use baton_callbacks::{validate_cause, validate_error};
 use baton_engine::machine::Status;
+use baton_engine::store::ExecutionFilter;
 
 use super::body::{JsonBody, Path, Query};
 use super::errors::{ApiError, ErrorBody};
@@ -85,18 +86,69 @@ pub struct StartParams {
     pub wait: Option<u32>,
 }
 
+/// The filters combine; a cursor goes on with the filters it was returned for.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Only executions with this status.
     #[param(inline)]
     pub status: Option<ExecutionStatus>,
+    /// Only executions whose name starts with this. Executions are indexed by start time,
+    /// so other names are read and skipped: a request reads at most 20 × `limit` of them
+    /// (after a first batch from each partition), and when that runs out the page holds
+    /// fewer than `limit` executions, maybe none, with a `next` to go on.
+    #[serde(rename = "namePrefix")]
+    #[param(rename = "namePrefix", max_length = 80, example = "order-")]
+    pub name_prefix: Option<String>,
+    /// Only executions started at this time or later (RFC 3339 with an offset).
+    #[serde(rename = "startedAfter")]
+    #[param(rename = "startedAfter", format = DateTime, example = "2026-12-06T07:30:00Z")]
+    pub started_after: Option<String>,
+    /// Only executions started before this time (RFC 3339 with an offset).
+    #[serde(rename = "startedBefore")]
+    #[param(rename = "startedBefore", format = DateTime, example = "2026-12-07T00:00:00+01:00")]
+    pub started_before: Option<String>,
     /// Page size, 1–1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// The `next` of the previous page.
     #[param(pattern = r"^-?[0-9]{1,18}\|[^|]+$")]
     pub cursor: Option<String>,
+}
+
+impl ListParams {
+    /// The store's filter; a 400 naming the parameter when one is not valid.
+    fn filter(&self) -> Result<ExecutionFilter, ApiError> {
+        if let Some(prefix) = &self.name_prefix
+            && prefix.chars().count() > 80
+        {
+            return Err(ApiError::bad_request(
+                "namePrefix must be at most 80 characters (names are)",
+            ));
+        }
+        Ok(ExecutionFilter {
+            status: self.status.map(Status::from),
+            name_prefix: self.name_prefix.clone(),
+            started_from_ms: time_param("startedAfter", self.started_after.as_deref())?,
+            started_before_ms: time_param("startedBefore", self.started_before.as_deref())?,
+        })
+    }
+}
+
+/// An RFC 3339 time as the first whole millisecond at or after it (start times are whole
+/// milliseconds: "at or after" and "before" keep their meaning).
+fn time_param(name: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
+    let Some(text) = value else {
+        return Ok(None);
+    };
+    let time = chrono::DateTime::parse_from_rfc3339(text).map_err(|e| {
+        ApiError::bad_request(format!(
+            "{name} must be an RFC 3339 time with an offset, such as 2026-12-06T07:30:00Z \
+             or 2026-12-06T08:30:00.250+01:00; {text:?}: {e}"
+        ))
+    })?;
+    let partial_ms = time.timestamp_subsec_nanos() % 1_000_000 != 0;
+    Ok(Some(time.timestamp_millis() + i64::from(partial_ms)))
 }
 
 /// The id of execution `name` of state machine `sm`, once both names are valid and the
@@ -165,12 +217,16 @@ pub async fn start_execution(
 }
 
 /// List a state machine's executions, newest first.
+///
+/// Filters: `status`, `namePrefix`, and start times from `startedAfter` (inclusive) to
+/// `startedBefore` (exclusive). A page holds at most `limit` executions; with `namePrefix`
+/// it may hold fewer, even none, and still have a `next`: follow it until it is absent.
 #[utoipa::path(
     get, path = "/v1/state-machines/{name}/executions", tag = "executions",
     params(("name" = ResourceName, Path, description = "The state machine"), ListParams),
     responses(
         (status = 200, description = "A page of executions", body = ExecutionList),
-        (status = 400, description = "InvalidName, BadRequest", body = ErrorBody),
+        (status = 400, description = "InvalidName, BadRequest (a parameter out of range, a time that is not RFC 3339, a cursor this API did not return)", body = ErrorBody),
         (status = 404, description = "StateMachineDoesNotExist", body = ErrorBody),
     )
 )]
@@ -189,14 +245,10 @@ pub async fn list_executions(
             return Err(ApiError::bad_request("cursor is not one this API returned"));
         }
     }
+    let filter = params.filter()?;
     let page = state
         .service
-        .list_executions(
-            sm,
-            params.status.map(Status::from),
-            params.cursor.as_deref(),
-            limit,
-        )
+        .list_executions(sm, &filter, params.cursor.as_deref(), limit)
         .await?;
     Ok(Json(ExecutionList {
         executions: page.executions.iter().map(|e| summary(&state, e)).collect(),

@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use baton_engine::store::Store;
+use baton_engine::store::{ExecutionCounts, Store};
 
 use super::body::{DefinitionBody, Path, Query};
 use super::errors::{ApiError, DiagnosticView, ErrorBody};
@@ -34,6 +34,29 @@ pub struct PutParams {
     /// change; kept on updates when absent. Default: the server's `--retention`.
     #[param(example = "7d")]
     pub retention: Option<String>,
+}
+
+/// A state machine's executions by status.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct ExecutionCountsView {
+    pub running: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub timed_out: u64,
+    pub aborted: u64,
+}
+
+impl From<ExecutionCounts> for ExecutionCountsView {
+    fn from(c: ExecutionCounts) -> ExecutionCountsView {
+        ExecutionCountsView {
+            running: c.running,
+            succeeded: c.succeeded,
+            failed: c.failed,
+            timed_out: c.timed_out,
+            aborted: c.aborted,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -153,7 +176,11 @@ pub async fn put_state_machine(
     .into())
 }
 
-/// Describe a state machine, with its definition.
+/// Describe a state machine, with its definition and its executions by status.
+///
+/// The counts come from the listing indexes: one small read per partition (256 by
+/// default). Executions past their retention that are not deleted yet are left out (while
+/// workers sweep; see the store's `count_executions`).
 #[utoipa::path(
     get, path = "/v1/state-machines/{name}", tag = "state machines",
     params(("name" = ResourceName, Path, description = "The state machine"), GetParams),
@@ -184,7 +211,10 @@ pub async fn get_state_machine(
                 )
             })?,
     };
-    Ok(Json(machine_view(&state, record, true)))
+    let counts = service.count_executions(name).await?;
+    let mut view = machine_view(&state, record, true);
+    view.execution_counts = Some(counts.into());
+    Ok(Json(view))
 }
 
 /// List state machines by name.

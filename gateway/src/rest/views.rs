@@ -9,6 +9,7 @@ use baton_engine::machine::{Execution, Status};
 use baton_engine::store::StateMachineRecord;
 
 use super::errors::DiagnosticView;
+use super::machines::ExecutionCountsView;
 use super::rfc3339;
 use crate::server::SharedState;
 use crate::service::MachineKind;
@@ -53,6 +54,11 @@ pub struct StateMachineView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Object, nullable = false)]
     pub definition: Option<Value>,
+    /// The state machine's executions by status, of every revision (those not deleted
+    /// yet). Only on `GET`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub execution_counts: Option<ExecutionCountsView>,
 }
 
 /// A page of state machines, by name.
@@ -92,6 +98,7 @@ pub fn machine_view(
         role_arn: r.role_arn,
         created_at: rfc3339(r.created_ms),
         updated_at: rfc3339(r.updated_ms),
+        execution_counts: None,
     }
 }
 

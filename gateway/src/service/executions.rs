@@ -7,7 +7,7 @@ use serde_json::Value;
 use baton_engine::machine::{
     Execution, ExecutionKind, HistoryEvent, Machine, QueuedEvent, Settings, Status, start,
 };
-use baton_engine::store::{ExecutionPage, Started, Store};
+use baton_engine::store::{ExecutionCounts, ExecutionFilter, ExecutionPage, Started, Store};
 use baton_engine::worker::{KeyRingMinter, now_ms};
 
 use super::machines::MachineKind;
@@ -143,18 +143,26 @@ impl<S: Store> Service<S> {
         }
     }
 
+    /// A page of the state machine's executions that pass `filter`, newest first. With a
+    /// name prefix the page may be short, even empty, and still have a `next`
+    /// ([`baton_engine::store::listing`]).
     pub async fn list_executions(
         &self,
         state_machine: &str,
-        status: Option<Status>,
+        filter: &ExecutionFilter,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<ExecutionPage> {
         self.describe_state_machine(state_machine).await?;
         Ok(self
             .store
-            .list_executions(state_machine, status, cursor, limit.clamp(1, 1000))
+            .list_executions_filtered(state_machine, filter, cursor, limit.clamp(1, 1000))
             .await?)
+    }
+
+    /// The state machine's executions by status (see [`Store::count_executions`]).
+    pub async fn count_executions(&self, state_machine: &str) -> Result<ExecutionCounts> {
+        Ok(self.store.count_executions(state_machine).await?)
     }
 
     /// Stops a running execution (it ends `ABORTED`); returns it once stopped.

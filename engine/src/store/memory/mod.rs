@@ -3,6 +3,7 @@
 //! contract as [`super::RedisStore`] (the same suite runs against both). It keeps values
 //! typed, so nothing in it can be undecodable: it never has dead letters.
 
+mod listing;
 mod machines;
 mod partition;
 
@@ -14,12 +15,13 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 use super::{
-    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionPage, Lease,
-    Partition, PartitionStats, QueueEntry, QueueRead, Result, Started, StateMachineRecord, Store,
-    StoreError, partition_of,
+    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionCounts,
+    ExecutionFilter, ExecutionPage, Lease, Partition, PartitionStats, QueueEntry, QueueRead,
+    Result, Started, StateMachineRecord, Store, StoreError, partition_of,
 };
+use crate::store::listing::list;
 use crate::clock::now_ms;
-use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
+use crate::machine::{Execution, HistoryEvent, QueuedEvent, Timer};
 use machines::{Created, Machines};
 use partition::{Partitioned, Stored};
 
@@ -47,14 +49,6 @@ struct PartitionData {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
-
-const STATUSES: [Status; 5] = [
-    Status::Running,
-    Status::Succeeded,
-    Status::Failed,
-    Status::TimedOut,
-    Status::Aborted,
-];
 
 impl MemoryStore {
     pub fn new(partitions: u32) -> MemoryStore {
@@ -226,56 +220,25 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn list_executions(
+    async fn list_executions_filtered(
         &self,
         state_machine: &str,
-        status: Option<Status>,
+        filter: &ExecutionFilter,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<ExecutionPage> {
-        let before = cursor.and_then(parse_cursor);
-        let statuses: Vec<Status> = status.map_or_else(|| STATUSES.to_vec(), |s| vec![s]);
-        let now = now_ms();
-        // Each partition's newest entries below the cursor, merged: at most `limit + 1`
-        // from each index is enough for a page, whatever the spread.
-        let mut found: Vec<(i64, String, Execution)> = Vec::new();
-        for part in &self.inner.partitions {
-            let data = lock(&part.data);
-            for s in &statuses {
-                let Some(set) = data.index.get(&(state_machine.to_owned(), *s)) else {
-                    continue;
-                };
-                let below = set
-                    .iter()
-                    .rev()
-                    .filter(|key| before.as_ref().is_none_or(|b| *key < b));
-                let mut taken = 0;
-                for (start, id) in below {
-                    let Some(stored) = data.records.get(id) else {
-                        continue;
-                    };
-                    if stored.expired(now) {
-                        continue;
-                    }
-                    found.push((*start, id.clone(), stored.head.clone()));
-                    taken += 1;
-                    if taken > limit {
-                        break;
-                    }
-                }
-            }
-        }
-        found.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-        let more = found.len() > limit;
-        found.truncate(limit);
-        let next = (more && !found.is_empty()).then(|| {
-            let (start, id, _) = &found[found.len() - 1];
-            format!("{start}|{id}")
-        });
-        Ok(ExecutionPage {
-            executions: found.into_iter().map(|(_, _, e)| e).collect(),
-            next,
-        })
+        let indexes = (0..self.partitions())
+            .flat_map(|p| filter.statuses().into_iter().map(move |s| (s, (p, s))))
+            .collect();
+        let store = listing::Indexes {
+            store: self,
+            state_machine,
+        };
+        list(&store, indexes, state_machine, filter, cursor, limit).await
+    }
+
+    async fn count_executions(&self, state_machine: &str) -> Result<ExecutionCounts> {
+        Ok(self.count(state_machine, now_ms()))
     }
 
     async fn send_event(&self, id: &str, event: QueuedEvent) -> Result<()> {
@@ -492,11 +455,6 @@ impl Store for MemoryStore {
             next_timer_ms: data.timers.iter().next().map(|(d, _, _)| *d),
         })
     }
-}
-
-fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
-    let (start, id) = cursor.split_once('|')?;
-    Some((start.parse().ok()?, id.to_owned()))
 }
 
 /// The entry number of a queue entry id (`<enqueued ms>-<n>`, as Redis stream ids).

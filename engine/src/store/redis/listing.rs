@@ -1,219 +1,127 @@
-//! `Store::list_executions`: a merge of the partitions' listing indexes
-//! (`{p<N>}:l:<sm>:<status>`, ids by start ms), newest first. Each index is read a few
-//! entries at a time, more from those that supply the page, so a page costs O(page +
-//! indexes) whatever the number of executions ever run. Reads of several partitions are
-//! sent as concurrent commands, not pipelines: on a cluster they are in different slots.
+//! Listing and counting executions on Redis ([`crate::store::listing`]): reads of the
+//! partitions' listing indexes (`{p<N>}:l:<sm>:<status>`, ids by start ms). Reads of
+//! several partitions are sent as concurrent commands, not pipelines: on a cluster they
+//! are in different slots.
+//!
+//! A listing round is one `ZRANGE … BYSCORE REV LIMIT` per index read (256 partitions: 256
+//! commands with a status, 1,280 without), then one `HGET` per execution listed. Counting
+//! is one `count_executions.lua` call per partition (5 `ZCARD`s and a look at the
+//! partition's expired executions), all concurrently: 256 small scripts at 256 partitions.
 
-use std::collections::VecDeque;
+use std::sync::LazyLock;
 
-use redis::Value;
+use redis::{Script, Value};
 
 use super::{RedisStore, decode, text};
 use crate::clock::now_ms;
-use crate::machine::{Execution, Status};
+use crate::machine::Execution;
+use crate::store::listing::{
+    COUNT_EXPIRED_LOOKED_AT, Entry, ExecutionCounts, ExecutionFilter, IndexRead, ListingIndexes,
+    STATUSES, list,
+};
 use crate::store::{ExecutionPage, Partition, Result, Store};
 
-const STATUSES: [Status; 5] = [
-    Status::Running,
-    Status::Succeeded,
-    Status::Failed,
-    Status::TimedOut,
-    Status::Aborted,
-];
+static COUNT: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/count_executions.lua")));
 
-/// One index being read.
-struct Source {
-    key: String,
-    partition: Partition,
-    /// Entries read and not merged yet, newest first.
-    buffer: VecDeque<(i64, String)>,
-    /// Entries read so far (the offset of the next read).
-    offset: usize,
-    /// How many to read next time.
-    batch: usize,
-    exhausted: bool,
-}
+/// The listing indexes of a Redis store: an index is its key and partition.
+struct Indexes<'a>(&'a RedisStore);
 
-/// The merge of the indexes, below a cursor.
-struct Merge {
-    sources: Vec<Source>,
-    /// Read at most this start time (the cursor's, or now).
-    max: i64,
-    /// Only entries before this `(start, id)`.
-    before: Option<(i64, String)>,
-}
+impl ListingIndexes for Indexes<'_> {
+    type Index = (String, Partition);
 
-impl Merge {
-    fn exhausted(&self) -> bool {
-        self.sources
-            .iter()
-            .all(|s| s.buffer.is_empty() && s.exhausted)
-    }
-
-    /// The next `want` entries in order (fewer only when every index is read).
-    async fn next(
-        &mut self,
-        store: &RedisStore,
-        want: usize,
-    ) -> Result<Vec<((i64, String), Partition)>> {
-        let mut out = Vec::with_capacity(want);
-        while out.len() < want && !self.exhausted() {
-            store.refill(&mut self.sources, self.max).await?;
-            // Merge while every index that may hold more has an entry buffered.
-            while out.len() < want {
-                if self
-                    .sources
-                    .iter()
-                    .any(|s| s.buffer.is_empty() && !s.exhausted)
-                {
-                    break;
-                }
-                let Some(best) = (self.sources.iter_mut())
-                    .filter(|s| !s.buffer.is_empty())
-                    .max_by(|a, b| a.buffer[0].cmp(&b.buffer[0]))
-                else {
-                    break;
-                };
-                let Some(entry) = best.buffer.pop_front() else {
-                    break;
-                };
-                let below = (self.before.as_ref())
-                    .is_none_or(|(start, id)| (entry.0, &entry.1) < (*start, id));
-                if below {
-                    out.push((entry, best.partition));
-                }
+    async fn read(&self, reads: &[IndexRead<'_, Self::Index>]) -> Result<Vec<Vec<Entry>>> {
+        let bound = |n: i64, infinite: i64, word: &str| {
+            if n == infinite {
+                word.to_owned()
+            } else {
+                n.to_string()
             }
-        }
-        Ok(out)
-    }
-}
-
-impl RedisStore {
-    /// Newest first; ties on start time by id, descending (as MemoryStore). The cursor is
-    /// `<start ms>|<id>` of the last execution returned; a page is full when `next` is set.
-    /// Executions past their expiry but not deleted yet are skipped.
-    pub(super) async fn list(
-        &self,
-        state_machine: &str,
-        status: Option<Status>,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> Result<ExecutionPage> {
-        if limit == 0 {
-            return Ok(ExecutionPage {
-                executions: Vec::new(),
-                next: None,
-            });
-        }
-        let before = cursor.and_then(|c| {
-            let (start, id) = c.split_once('|')?;
-            Some((start.parse::<i64>().ok()?, id.to_owned()))
-        });
-        let statuses: Vec<Status> = status.map_or_else(|| STATUSES.to_vec(), |s| vec![s]);
-        let count = self.partitions() as usize * statuses.len();
-        let batch = (limit + 1).div_ceil(count).max(4);
-        let mut sources = Vec::with_capacity(count);
-        for p in 0..self.partitions() {
-            for s in &statuses {
-                sources.push(Source {
-                    key: self.keys(p).index(state_machine, *s),
-                    partition: p,
-                    buffer: VecDeque::new(),
-                    offset: 0,
-                    batch,
-                    exhausted: false,
-                });
-            }
-        }
-        // A fixed upper bound keeps the offsets stable while executions start meanwhile.
-        let max = before.as_ref().map_or_else(now_ms, |(start, _)| *start);
-        let mut merge = Merge {
-            sources,
-            max,
-            before,
         };
-        let now = now_ms();
-        let mut found: Vec<((i64, String), Execution)> = Vec::new();
-        while found.len() <= limit {
-            let want = limit + 1 - found.len();
-            let entries = merge.next(self, want).await?;
-            let heads = self.heads(&entries).await?;
-            let short = entries.len() < want;
-            for ((entry, _), head) in entries.into_iter().zip(heads) {
-                if let Some(head) = head.filter(|h| h.expires_ms.is_none_or(|at| at > now)) {
-                    found.push((entry, head));
-                }
-            }
-            if short {
-                break;
-            }
-        }
-        let next = (found.len() > limit).then(|| {
-            let (start, id) = &found[limit - 1].0;
-            format!("{start}|{id}")
-        });
-        found.truncate(limit);
-        Ok(ExecutionPage {
-            executions: found.into_iter().map(|(_, e)| e).collect(),
-            next,
-        })
-    }
-
-    /// Reads the next entries of every source whose buffer is empty.
-    async fn refill(&self, sources: &mut [Source], max: i64) -> Result<()> {
-        let wanted: Vec<usize> = (0..sources.len())
-            .filter(|i| sources[*i].buffer.is_empty() && !sources[*i].exhausted)
-            .collect();
-        if wanted.is_empty() {
-            return Ok(());
-        }
         // Each index is in its own partition's slot: one command each, concurrently (a
         // pipeline would cross slots on a cluster).
-        let reads = wanted.iter().map(|i| {
-            let s = &sources[*i];
-            let mut con = self.con();
+        let reads = reads.iter().map(|r| {
+            let mut con = self.0.con();
             let mut cmd = redis::cmd("ZRANGE");
-            cmd.arg(&s.key)
-                .arg(max)
-                .arg("-inf")
+            cmd.arg(&r.index.0)
+                .arg(bound(r.max, i64::MAX, "+inf"))
+                .arg(bound(r.min, i64::MIN, "-inf"))
                 .arg("BYSCORE")
                 .arg("REV")
                 .arg("LIMIT")
-                .arg(s.offset)
-                .arg(s.batch)
+                .arg(r.skip)
+                .arg(r.count)
                 .arg("WITHSCORES");
             async move { cmd.query_async::<Vec<(String, f64)>>(&mut con).await }
         });
         let replies = futures::future::try_join_all(reads).await?;
-        for (i, entries) in wanted.into_iter().zip(replies) {
-            let s = &mut sources[i];
-            s.exhausted = entries.len() < s.batch;
-            s.offset += entries.len();
-            s.batch = (s.batch * 2).min(1000);
-            s.buffer
-                .extend(entries.into_iter().map(|(id, start)| (start as i64, id)));
-        }
-        Ok(())
+        Ok((replies.into_iter())
+            .map(|entries| {
+                (entries.into_iter())
+                    .map(|(id, start)| (start as i64, id))
+                    .collect()
+            })
+            .collect())
     }
 
-    /// The heads of executions, `None` for those that are gone.
-    async fn heads(&self, ids: &[((i64, String), Partition)]) -> Result<Vec<Option<Execution>>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let reads = ids.iter().map(|((_, id), p)| {
-            let mut con = self.con();
+    async fn heads(&self, executions: &[(&Self::Index, &str)]) -> Result<Vec<Option<Execution>>> {
+        let reads = executions.iter().map(|((_, p), id)| {
+            let mut con = self.0.con();
             let mut cmd = redis::cmd("HGET");
-            cmd.arg(self.keys(*p).record(id)).arg("h");
+            cmd.arg(self.0.keys(*p).record(id)).arg("h");
             async move { cmd.query_async::<Value>(&mut con).await }
         });
         let replies = futures::future::try_join_all(reads).await?;
-        replies
-            .into_iter()
+        (replies.into_iter())
             .map(|v| match v {
                 Value::Nil => Ok(None),
                 v => Ok(Some(decode("execution head", &text(v)?)?)),
             })
             .collect()
+    }
+}
+
+impl RedisStore {
+    pub(super) async fn list(
+        &self,
+        state_machine: &str,
+        filter: &ExecutionFilter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ExecutionPage> {
+        let statuses = filter.statuses();
+        let mut indexes = Vec::with_capacity(self.partitions() as usize * statuses.len());
+        for p in 0..self.partitions() {
+            let keys = self.keys(p);
+            for s in &statuses {
+                indexes.push((*s, (keys.index(state_machine, *s), p)));
+            }
+        }
+        list(&Indexes(self), indexes, state_machine, filter, cursor, limit).await
+    }
+
+    pub(super) async fn count(&self, state_machine: &str) -> Result<ExecutionCounts> {
+        let now = now_ms();
+        let ids = format!("{state_machine}:");
+        let calls = (0..self.partitions()).map(|p| {
+            let keys = self.keys(p);
+            let mut call = COUNT.prepare_invoke();
+            for status in STATUSES {
+                call.key(keys.index(state_machine, status));
+            }
+            call.key(&keys.expiry)
+                .arg(now)
+                .arg(&ids)
+                .arg(COUNT_EXPIRED_LOOKED_AT);
+            let mut con = self.con();
+            async move { call.invoke_async::<Vec<i64>>(&mut con).await }
+        });
+        let mut counts = ExecutionCounts::default();
+        for partition in futures::future::try_join_all(calls).await? {
+            for (status, n) in STATUSES.into_iter().zip(partition) {
+                counts.add(status, u64::try_from(n).unwrap_or(0));
+            }
+        }
+        Ok(counts)
     }
 }

@@ -78,9 +78,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionPage, Lease,
-    Partition, PartitionStats, QueueEntry, QueueRead, Result, Started, StateMachineRecord, Store,
-    StoreError,
+    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionCounts,
+    ExecutionFilter, ExecutionPage, Lease, Partition, PartitionStats, QueueEntry, QueueRead,
+    Result, Started, StateMachineRecord, Store, StoreError,
 };
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
 
@@ -469,14 +469,18 @@ impl Store for RedisStore {
         self.history_page(id, from_id, limit, reverse).await
     }
 
-    async fn list_executions(
+    async fn list_executions_filtered(
         &self,
         state_machine: &str,
-        status: Option<Status>,
+        filter: &ExecutionFilter,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<ExecutionPage> {
-        self.list(state_machine, status, cursor, limit).await
+        self.list(state_machine, filter, cursor, limit).await
+    }
+
+    async fn count_executions(&self, state_machine: &str) -> Result<ExecutionCounts> {
+        self.count(state_machine).await
     }
 
     async fn send_event(&self, id: &str, event: QueuedEvent) -> Result<()> {
