@@ -232,7 +232,6 @@ pub struct ExecutionPage {
     pub next: Option<String>,
 }
 
-
 /// A queue entry or timer that could not be read, kept with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeadLetter {

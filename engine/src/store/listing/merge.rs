@@ -104,9 +104,9 @@ pub(crate) async fn list<X: ListingIndexes>(
             // Gone, past its retention, or moved to another status's index since it was
             // read (it is listed from that one, if at all).
             let status = merge.sources[source].status;
-            if let Some(head) = head.filter(|h| {
-                h.status == status && h.expires_ms.is_none_or(|at| at > now)
-            }) {
+            if let Some(head) =
+                head.filter(|h| h.status == status && h.expires_ms.is_none_or(|at| at > now))
+            {
                 found.push((entry, head));
             }
         }

@@ -19,9 +19,9 @@ use super::{
     ExecutionFilter, ExecutionPage, Lease, Partition, PartitionStats, QueueEntry, QueueRead,
     Result, Started, StateMachineRecord, Store, StoreError, partition_of,
 };
-use crate::store::listing::list;
 use crate::clock::now_ms;
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Timer};
+use crate::store::listing::list;
 use machines::{Created, Machines};
 use partition::{Partitioned, Stored};
 

@@ -97,7 +97,15 @@ impl RedisStore {
                 indexes.push((*s, (keys.index(state_machine, *s), p)));
             }
         }
-        list(&Indexes(self), indexes, state_machine, filter, cursor, limit).await
+        list(
+            &Indexes(self),
+            indexes,
+            state_machine,
+            filter,
+            cursor,
+            limit,
+        )
+        .await
     }
 
     pub(super) async fn count(&self, state_machine: &str) -> Result<ExecutionCounts> {

@@ -15,6 +15,7 @@
 
 mod executions;
 mod lifecycle;
+mod listing;
 mod machines;
 mod queue;
 mod tokens;
@@ -64,6 +65,9 @@ macro_rules! store_suite {
             queue_blocking_read,
             active_set,
             list_executions_filter_and_paging,
+            list_filters_alone_and_combined,
+            list_name_scan_is_bounded,
+            execution_counts_follow_changes,
             state_machines,
             state_machine_update_race,
             worker_heartbeats,
@@ -301,6 +305,7 @@ fn ids(history: &[HistoryEvent]) -> Vec<u64> {
 
 pub use executions::*;
 pub use lifecycle::*;
+pub use listing::*;
 pub use machines::*;
 pub use queue::*;
 pub use tokens::*;
