@@ -1,6 +1,8 @@
 //! `ListExecutions` page times on a Redis store holding 100,000 finished executions and 10
 //! running ones (the listing indexes make a page cost O(page), not O(executions ever run)),
-//! beside a PING round trip to the same server in the same run.
+//! beside a PING round trip to the same server in the same run: by status, within a time
+//! window, with a name prefix (matching the newest, and matching nothing: a call then
+//! reads its share and stops), and the counts by status.
 //!
 //! ```text
 //! cargo bench -p baton-engine --bench listing            # 100,000 finished
@@ -15,7 +17,9 @@ use serde_json::json;
 
 use baton_engine::machine::{Execution, HistoryEvent, Status};
 use baton_engine::store::record::RecordWrite;
-use baton_engine::store::{CommitRequest, RedisStore, StateMachineRecord, Store, partition_of};
+use baton_engine::store::{
+    CommitRequest, ExecutionFilter, RedisStore, StateMachineRecord, Store, partition_of,
+};
 use baton_engine::testing::redis_server::RedisServer;
 
 /// The product's default; `BENCH_PARTITIONS=16` for another count.
@@ -160,12 +164,61 @@ async fn main() {
         assert_eq!(page.executions.len(), 100);
     })
     .await;
+    // Execution i started at `now - (finished + 10 - i)` ms: this window holds 10,000
+    // finished ones in the middle.
+    let window = ExecutionFilter {
+        started_from_ms: Some(now - finished as i64 / 2 - 10_000),
+        started_before_ms: Some(now - finished as i64 / 2),
+        ..ExecutionFilter::default()
+    };
+    let (w50, w99) = time(|| async {
+        let page = (store.list_executions_filtered("orders", &window, None, 100))
+            .await
+            .unwrap();
+        assert_eq!(page.executions.len(), 100.min(finished));
+    })
+    .await;
+    // The 100 newest finished executions are the names `e<finished - 100>`…: a prefix whose
+    // matches come first (one page), and one that matches nothing (each call reads what it
+    // may, then returns an empty page and a cursor).
+    let dense = ExecutionFilter {
+        status: Some(Status::Succeeded),
+        name_prefix: Some(format!("e{:04}", (finished - 100) / 100)),
+        ..ExecutionFilter::default()
+    };
+    let (d50, d99) = time(|| async {
+        let page = (store.list_executions_filtered("orders", &dense, None, 100))
+            .await
+            .unwrap();
+        assert_eq!(page.executions.len(), 100.min(finished));
+    })
+    .await;
+    let none = ExecutionFilter {
+        name_prefix: Some("x".into()),
+        ..ExecutionFilter::default()
+    };
+    let (n50, n99) = time(|| async {
+        let page = (store.list_executions_filtered("orders", &none, None, 100))
+            .await
+            .unwrap();
+        assert!(page.executions.is_empty());
+    })
+    .await;
+    let (c50, c99) = time(|| async {
+        let counts = store.count_executions("orders").await.unwrap();
+        assert_eq!((counts.running, counts.succeeded), (10, finished as u64));
+    })
+    .await;
     println!("median / p99 of {ROUNDS} rounds, {finished} finished + 10 running executions:");
     println!("  PING round trip (baseline)                 {ping:.3} / {ping99:.3} ms");
     println!("  status=RUNNING, limit 100 (10 returned)    {r50:.3} / {r99:.3} ms");
     println!("  status=SUCCEEDED, second page of 100       {s50:.3} / {s99:.3} ms");
     println!("  no status filter, first page of 100        {a50:.3} / {a99:.3} ms");
+    println!("  started in a 10 s window, page of 100      {w50:.3} / {w99:.3} ms");
+    println!("  SUCCEEDED, namePrefix of the newest 100    {d50:.3} / {d99:.3} ms");
+    println!("  namePrefix matching none (reads run out)   {n50:.3} / {n99:.3} ms");
+    println!("  counts by status                           {c50:.3} / {c99:.3} ms");
     println!(
-        "{{\"finished\":{finished},\"ping_ms\":{ping:.3},\"running_page_ms\":{r50:.3},\"succeeded_page_ms\":{s50:.3},\"all_page_ms\":{a50:.3}}}"
+        "{{\"finished\":{finished},\"ping_ms\":{ping:.3},\"running_page_ms\":{r50:.3},\"succeeded_page_ms\":{s50:.3},\"all_page_ms\":{a50:.3},\"window_page_ms\":{w50:.3},\"prefix_page_ms\":{d50:.3},\"prefix_none_ms\":{n50:.3},\"counts_ms\":{c50:.3}}}"
     );
 }

@@ -94,9 +94,9 @@ pub struct ListParams {
     #[param(inline)]
     pub status: Option<ExecutionStatus>,
     /// Only executions whose name starts with this. Executions are indexed by start time,
-    /// so other names are read and skipped: a request reads at most 20 × `limit` of them
-    /// (after a first batch from each partition), and when that runs out the page holds
-    /// fewer than `limit` executions, maybe none, with a `next` to go on.
+    /// so other names are read and skipped: a request reads at most 20 × `limit` index
+    /// entries (after a first batch from each partition), and when they run out the page
+    /// holds fewer than `limit` executions, maybe none, with a `next` to go on.
     #[serde(rename = "namePrefix")]
     #[param(rename = "namePrefix", max_length = 80, example = "order-")]
     pub name_prefix: Option<String>,
