@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::compare::{self, Family, Literal, Operand};
 use super::pattern::Pattern;
 use super::{ChoiceRule, Node, Test, TypeTest};
-use crate::diagnostics::{Code, Diagnostics, Loc, Severity};
+use crate::diagnostics::{Code, Diagnostics, Loc};
 use crate::parse::fields::{Obj, quoted, type_name};
 use crate::path::Path;
 
@@ -33,7 +33,7 @@ pub(super) fn rule(
         );
         return None;
     }
-    let before = error_count(d);
+    let before = d.error_count();
     let operators: Vec<&str> = obj
         .map
         .keys()
@@ -70,7 +70,7 @@ pub(super) fn rule(
             node(&obj, op, depth, d)
         }
     };
-    if error_count(d) > before {
+    if d.error_count() > before {
         return None;
     }
     Some((ChoiceRule { node: node? }, next))
@@ -81,13 +81,6 @@ fn is_operator(key: &str) -> bool {
         || key == "StringMatches"
         || TypeTest::from_name(key).is_some()
         || compare::operator(key).is_some()
-}
-
-fn error_count(d: &Diagnostics) -> usize {
-    d.items()
-        .iter()
-        .filter(|i| i.severity == Severity::Error)
-        .count()
 }
 
 /// Reports fields that do not belong in this rule. Extra operators are reported by the

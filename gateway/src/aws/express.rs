@@ -23,12 +23,7 @@ fn escape(token: &str) -> String {
 }
 
 fn problem(location: String, message: String) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Error,
-        code: Code::SchemaValidationFailed,
-        message,
-        location,
-    }
+    Diagnostic::new(Severity::Error, Code::SchemaValidationFailed, location, message)
 }
 
 /// One scope: an object with `States` (the top level, a branch, a Map's processor).

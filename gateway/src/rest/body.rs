@@ -89,12 +89,7 @@ fn declares_json(headers: &HeaderMap) -> bool {
 }
 
 fn unreadable(message: String) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Error,
-        code: Code::InvalidJson,
-        message,
-        location: String::new(),
-    }
+    Diagnostic::new(Severity::Error, Code::InvalidJson, "", message)
 }
 
 /// JSON text for a definition body (see the module docs).
