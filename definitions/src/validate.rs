@@ -76,7 +76,9 @@ fn check_graph<'g>(cx: &mut Check<'g>, graph: &'g Graph, graph_loc: &Loc, d: &mu
     let scope: HashSet<&str> = graph.states.iter().map(String::as_str).collect();
     let start_loc = graph_loc.at("StartAt");
     let start_known = scope.contains(graph.start_at.as_str());
-    if !start_known {
+    // No states: `States` is missing, misspelt, not an object or empty, which is reported
+    // already; StartAt cannot name one of them.
+    if !start_known && !graph.states.is_empty() {
         let nearest = cx.nearest_state(&graph.start_at, graph);
         let message = format!(
             "StartAt names '{}', which is not a state of this scope",

@@ -38,7 +38,11 @@ impl Outcome {
                 .map(String::as_str)
                 .collect();
             // line and column when the place is known, suggestion when there is one.
-            assert_eq!(keys[..4], ["severity", "code", "message", "location"], "{item}");
+            assert_eq!(
+                keys[..4],
+                ["severity", "code", "message", "location"],
+                "{item}"
+            );
             let optional = ["line", "column", "suggestion"];
             assert!(keys[4..].iter().all(|k| optional.contains(k)), "{item}");
             assert!(keys.contains(&"line") == keys.contains(&"column"), "{item}");

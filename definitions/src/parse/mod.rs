@@ -236,3 +236,5 @@ fn register_state(name: &str, loc: &Loc, cx: &mut Cx) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_suggest;

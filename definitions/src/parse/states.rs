@@ -221,7 +221,12 @@ pub(super) const STATE_TYPES: &[&str] = &[
 fn unknown_type(loc: &Loc, name: &str) -> Diagnostic {
     let nearest = suggest::nearest(name, STATE_TYPES.iter().copied());
     let message = format!("'{name}' is not a state type");
-    let diagnostic = Diagnostic::new(Severity::Error, Code::SchemaValidationFailed, loc.as_str(), message);
+    let diagnostic = Diagnostic::new(
+        Severity::Error,
+        Code::SchemaValidationFailed,
+        loc.as_str(),
+        message,
+    );
     match nearest {
         Some(_) => diagnostic.suggesting(nearest),
         None => Diagnostic {

@@ -64,7 +64,10 @@ impl Scanner<'_> {
                 self.skip_whitespace();
                 let value = self.i;
                 let first = self.peek()?;
-                if !matches!(first, b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') {
+                if !matches!(
+                    first,
+                    b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+                ) {
                     return None;
                 }
                 let container = matches!(first, b'{' | b'[');

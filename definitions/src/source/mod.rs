@@ -199,7 +199,11 @@ impl<'t> Lines<'t> {
     fn at_offset(&self, offset: usize) -> Position {
         let line = self.starts.partition_point(|&s| s <= offset);
         let start = self.start(line);
-        let column = self.text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         Position {
             line,
             column,

@@ -6,7 +6,9 @@ fn spot_json(text: &str, pointer: &str) -> Option<Spot> {
 }
 
 fn spot_yaml(text: &str, pointer: &str) -> Option<Spot> {
-    yaml_spots(text, &HashSet::from([pointer])).0.remove(pointer)
+    yaml_spots(text, &HashSet::from([pointer]))
+        .0
+        .remove(pointer)
 }
 
 /// (line, column) of a position.
@@ -36,7 +38,10 @@ fn json_keys_and_values() {
     assert_eq!(lc(b.key.unwrap()), (5, 5));
     assert_eq!(lc(b.value), (5, 10));
     assert!(b.container);
-    assert_eq!(lc(spot_json(JSON, "/States/B/Comment").unwrap().value), (7, 18));
+    assert_eq!(
+        lc(spot_json(JSON, "/States/B/Comment").unwrap().value),
+        (7, 18)
+    );
     let deep = spot_json(JSON, "/States/a~1b~0c/1/x/1").unwrap();
     assert_eq!((deep.key, lc(deep.value)), (None, (9, 31)));
     let root = spot_json(JSON, "").unwrap();
@@ -63,7 +68,9 @@ fn json_that_breaks_keeps_what_came_before() {
     assert_eq!(lc(spot_json(text, "/a").unwrap().value), (1, 7));
     assert_eq!(spot_json(text, "/b/2"), None);
     assert_eq!(spot_json(text, "/c"), None);
-    for broken in ["", "{", "{\"a\"", "{\"a\":", "[1,", "\"", "{\"a\\", "}", "{]", "[}"] {
+    for broken in [
+        "", "{", "{\"a\"", "{\"a\":", "[1,", "\"", "{\"a\\", "}", "{]", "[}",
+    ] {
         let _ = json_spots(broken, &HashSet::from(["/a", "/0", ""]));
     }
 }
@@ -91,7 +98,10 @@ fn yaml_keys_and_values() {
     let a = spot_yaml(YAML, "/States/A").unwrap();
     assert!(a.container);
     assert_eq!(lc(a.key.unwrap()), (4, 3));
-    assert_eq!(lc(spot_yaml(YAML, "/States/B/Comment").unwrap().value), (7, 31));
+    assert_eq!(
+        lc(spot_yaml(YAML, "/States/B/Comment").unwrap().value),
+        (7, 31)
+    );
     let attempts = spot_yaml(YAML, "/States/C/Retry/0/MaxAttempts").unwrap();
     assert_eq!(lc(attempts.key.unwrap()), (12, 9));
     let all = spot_yaml(YAML, "/States/C/Retry/0/ErrorEquals/0").unwrap();
