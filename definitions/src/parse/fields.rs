@@ -65,9 +65,20 @@ impl<'a> Obj<'a> {
 
     /// Reports every field not in `allowed`, with the nearest allowed field as a suggestion.
     pub fn allow_only(&self, allowed: &[&str], what: &str, d: &mut Diagnostics) {
+        self.allow_only_suggesting(allowed, allowed, what, d);
+    }
+
+    /// [`Obj::allow_only`], with suggestions taken from `suggested` only.
+    pub fn allow_only_suggesting(
+        &self,
+        allowed: &[&str],
+        suggested: &[&str],
+        what: &str,
+        d: &mut Diagnostics,
+    ) {
         for key in self.map.keys() {
             if !allowed.contains(&key.as_str()) {
-                let nearest = suggest::nearest(key, allowed.iter().copied());
+                let nearest = suggest::nearest(key, suggested.iter().copied());
                 d.add(unknown_field(&self.at(key), key, what, nearest));
             }
         }

@@ -33,7 +33,10 @@ pub(crate) fn guess(state: &Value) -> Guess {
     };
     transitions(obj, STATE_TRANSITIONS, &mut g);
     for list in ["Choices", "Catch"] {
-        match obj.get(list) {
+        let written = obj
+            .iter()
+            .find(|(key, _)| *key == list || suggest::is_near(key, list));
+        match written.map(|(_, value)| value) {
             None => {}
             Some(Value::Array(entries)) => {
                 for entry in entries {
@@ -78,6 +81,8 @@ mod tests {
             "Choices": [{"Next": "D"}], "Catch": [{"ErrorEquals": 1, "Next": "E"}]
         }));
         assert_eq!(g.targets, ["B", "C", "D", "E"]);
+        let g = guess(&json!({"Type": "Choice", "Choice": [{"Nxt": "F"}]}));
+        assert_eq!((g.targets, g.unreadable), (vec!["F".to_owned()], false));
         assert!(!g.unreadable);
     }
 

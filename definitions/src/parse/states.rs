@@ -111,7 +111,8 @@ fn read_state<'a>(
         .copied()
         .chain(LATER.iter().map(|(f, _)| *f))
         .collect();
-    obj.allow_only(&known, &format!("a {type_name} state"), &mut cx.d);
+    // Suggestions come from the fields Baton runs, not the ones it refuses (LATER).
+    obj.allow_only_suggesting(&known, &allowed, &format!("a {type_name} state"), &mut cx.d);
 
     let d = &mut cx.d;
     let has_flow = allowed.contains(&"Next");

@@ -92,6 +92,23 @@ fn misspelt_required_fields_are_one_error() {
 }
 
 #[test]
+fn misspelt_lists_and_processors_are_one_error() {
+    let choice = json!({"Type": "Choice", "Choice": [
+        {"Variable": "$.x", "IsPresent": true, "Next": "B"}]});
+    one_error(chain(choice), "/States/A/Choice", "Choices");
+    let map = json!({"Type": "Map", "Next": "B", "ItemProcesor": {"StartAt": "I",
+        "States": {"I": {"Type": "Succeed"}}}});
+    one_error(chain(map), "/States/A/ItemProcesor", "ItemProcessor");
+    let parallel = json!({"Type": "Parallel", "Next": "B", "Branch": []});
+    one_error(chain(parallel), "/States/A/Branch", "Branches");
+    // Refused fields (JSONata, variables) are not suggested: "Outptu" is not "Output".
+    let pass = json!({"Type": "Pass", "Next": "B", "Outptu": 1});
+    let found = all(&chain(pass));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].suggestion, None);
+}
+
+#[test]
 fn unknown_types_suggest_the_nearest_type() {
     let d = one_error(
         chain(json!({"Type": "Taks", "Resource": "http://127.0.0.1:1/x", "Next": "B"})),
