@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::error::{CliError, exit};
 use super::http::{Body, Client, Reply};
 use super::output::{BOLD, paint};
-use super::{Connect, input, print_raw};
+use super::{Connect, EXIT_CODES, input, print_raw};
 
 #[derive(Args, Debug)]
 pub struct CallbackArgs {
@@ -21,6 +21,7 @@ pub struct CallbackArgs {
 #[derive(Subcommand, Debug)]
 pub enum CallbackCommand {
     /// The task succeeds with this output.
+    #[command(after_help = EXIT_CODES)]
     Success {
         /// The task token.
         token: String,
@@ -29,6 +30,7 @@ pub enum CallbackCommand {
         output: Option<String>,
     },
     /// The task fails with this error and cause (its Retry and Catch see them).
+    #[command(after_help = EXIT_CODES)]
     Failure {
         /// The task token.
         token: String,
@@ -38,6 +40,7 @@ pub enum CallbackCommand {
         cause: Option<String>,
     },
     /// The task is still working: restarts its HeartbeatSeconds clock.
+    #[command(after_help = EXIT_CODES)]
     Heartbeat {
         /// The task token.
         token: String,

@@ -102,9 +102,10 @@ impl StateNames {
     pub fn state_of(&mut self, event: &Value) -> String {
         let own = details(event)
             .and_then(|d| d.get("name"))
-            .and_then(Value::as_str)
-            .filter(|_| !kind(event).starts_with("Execution"));
+            .and_then(Value::as_str);
         let name = match own {
+            // The execution's own events belong to no state.
+            _ if kind(event).starts_with("Execution") => String::new(),
             Some(name) => name.to_owned(),
             None => event["previousEventId"]
                 .as_u64()

@@ -9,7 +9,7 @@ use super::http::{Body, Client, Reply};
 use super::input;
 use super::output::{self, BOLD, DIM, RED, Table, YELLOW, paint};
 use super::views::{Diagnostic, MachineList, MachineView};
-use super::{Connect, print_raw, report};
+use super::{Connect, EXIT_CODES, print_raw, report};
 
 #[derive(Args, Debug)]
 pub struct MachineArgs {
@@ -24,15 +24,18 @@ pub enum MachineCommand {
     /// Creates a state machine from a definition file, JSON or YAML (`-` reads standard
     /// input); fails when one of that name exists. Invalid definitions are refused with
     /// every problem located.
+    #[command(after_help = EXIT_CODES)]
     Create(PutArgs),
     /// Stores a new revision of an existing state machine (unchanged when the definition
     /// is the same).
+    #[command(after_help = EXIT_CODES)]
     Update(PutArgs),
     /// Lists the state machines, by name.
-    #[command(visible_alias = "ls")]
+    #[command(after_help = EXIT_CODES, visible_alias = "ls")]
     List,
     /// Shows a state machine and its executions by status; `--definition` prints its
     /// definition (JSON) instead.
+    #[command(after_help = EXIT_CODES)]
     Describe {
         name: String,
         /// Print the definition only, as JSON.
@@ -43,7 +46,7 @@ pub enum MachineCommand {
         revision: Option<u32>,
     },
     /// Deletes a state machine (its running executions still finish).
-    #[command(visible_alias = "rm")]
+    #[command(after_help = EXIT_CODES, visible_alias = "rm")]
     Delete { name: String },
 }
 

@@ -36,6 +36,9 @@ Exit codes:
   5  watch: the execution TIMED_OUT
   6  watch: the execution was ABORTED";
 
+/// `baton serve`'s own default address.
+const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:8080";
+
 /// Where the server is, how to authenticate, and the output format: options of every
 /// client command.
 #[derive(Args, Debug, Clone)]
@@ -44,7 +47,7 @@ pub struct Connect {
     #[arg(
         long,
         env = "BATON_ENDPOINT",
-        default_value = "http://127.0.0.1:8080",
+        default_value = DEFAULT_ENDPOINT,
         global = true
     )]
     pub endpoint: String,
@@ -65,14 +68,19 @@ pub struct Connect {
 
 impl Connect {
     pub fn client(&self) -> Result<Client, CliError> {
-        Client::new(&self.endpoint, self.auth_token.as_deref())
+        // An empty `BATON_ENDPOINT=` means the default, as an unset one does.
+        let endpoint = match self.endpoint.trim() {
+            "" => DEFAULT_ENDPOINT,
+            endpoint => endpoint,
+        };
+        Client::new(endpoint, self.auth_token.as_deref())
     }
 }
 
 /// The client subcommands of `baton`.
 #[derive(Subcommand, Debug)]
 pub enum ClientCommand {
-    /// Creates, updates, lists, describes and deletes state machines (alias `sm`).
+    /// Creates, updates, lists, describes and deletes state machines.
     #[command(name = "state-machine", visible_alias = "sm", after_help = EXIT_CODES)]
     StateMachine(machines::MachineArgs),
     /// Starts an execution; `--watch` follows it to its end.

@@ -57,6 +57,8 @@ struct Watch<'a> {
     last_id: u64,
     /// The server's `retry:` advice: the least time before reconnecting.
     retry: Duration,
+    /// The connection was lost and not yet opened again.
+    lost: bool,
     progress: Progress,
 }
 
@@ -75,6 +77,7 @@ pub async fn watch(
         tty,
         last_id: 0,
         retry: Duration::ZERO,
+        lost: false,
         progress: Progress::new(tty),
     };
     if !json {
@@ -100,7 +103,8 @@ pub async fn watch(
                 detail: format!("the event stream kept dropping ({detail})"),
             });
         }
-        if !json {
+        if !json && !w.lost {
+            w.lost = true;
             let note = format!("           (connection lost: {detail}; reconnecting)");
             w.progress.line(&paint(DIM, note));
         }
@@ -135,6 +139,13 @@ impl Watch<'_> {
         ];
         let resume = (self.last_id > 0).then(|| self.last_id.to_string());
         let mut response = self.client.stream(&path, resume.as_deref()).await?;
+        if std::mem::take(&mut self.lost) && !self.json {
+            let note = format!(
+                "           (reconnected: resuming after event {})",
+                self.last_id
+            );
+            self.progress.line(&paint(DIM, note));
+        }
         let mut parser = sse::Parser::new();
         let mut progressed = false;
         let mut probe_delay = PROBE_DELAY;
