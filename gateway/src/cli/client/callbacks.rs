@@ -74,7 +74,7 @@ pub async fn run(client: &Client, json: bool, command: CallbackCommand) -> Resul
     if json {
         print_raw(&reply.raw);
     } else {
-        anstream::println!("{} accepted", paint(BOLD, verb));
+        outln!("{} accepted", paint(BOLD, verb));
     }
     Ok(exit::OK)
 }

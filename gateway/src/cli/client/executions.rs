@@ -96,15 +96,15 @@ pub async fn start(client: &Client, json: bool, args: StartArgs) -> Result<i32, 
         } else {
             "already running:"
         };
-        anstream::println!(
+        outln!(
             "{what} {}/{} {}",
             e.state_machine,
             paint(BOLD, &e.name),
             paint(status_style(&e.status), &e.status)
         );
         if !args.watch {
-            anstream::println!("{}", paint(DIM, &e.arn));
-            anstream::println!(
+            outln!("{}", paint(DIM, &e.arn));
+            outln!(
                 "{}",
                 paint(
                     DIM,
@@ -136,7 +136,7 @@ pub async fn list(client: &Client, json: bool, args: ListArgs) -> Result<i32, Cl
     }
     let list = reply.value;
     if list.executions.is_empty() {
-        anstream::println!("no executions");
+        outln!("no executions");
     } else {
         let mut table = Table::new(&["NAME", "STATUS", "STARTED", "DURATION", "REVISION"]);
         for e in list.executions {
@@ -149,7 +149,7 @@ pub async fn list(client: &Client, json: bool, args: ListArgs) -> Result<i32, Cl
                 (e.revision.to_string(), output::PLAIN),
             ]);
         }
-        anstream::print!("{}", table.render());
+        out!("{}", table.render());
     }
     if let Some(next) = list.next {
         anstream::eprintln!("{}", paint(DIM, format!("more: --cursor {next}")));
@@ -174,7 +174,7 @@ pub async fn describe(client: &Client, json: bool, args: DescribeArgs) -> Result
     if json {
         print_raw(&reply.raw);
     } else {
-        anstream::print!("{}", describe_text(&reply.value));
+        out!("{}", describe_text(&reply.value));
     }
     Ok(exit::OK)
 }
@@ -297,7 +297,7 @@ pub async fn stop(client: &Client, json: bool, args: StopArgs) -> Result<i32, Cl
         print_raw(&reply.raw);
     } else {
         let e = &reply.value;
-        anstream::println!(
+        outln!(
             "stopped {}/{}: {}",
             e.state_machine,
             paint(BOLD, &e.name),

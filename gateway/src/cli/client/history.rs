@@ -51,7 +51,7 @@ pub async fn history(client: &Client, json: bool, args: HistoryArgs) -> Result<i
         // One page: the server's answer; more: one document with every event.
         match (first_raw, pages) {
             (Some(raw), 1) => print_raw(&raw),
-            _ => println!("{}", json!({"events": events})),
+            _ => outln!("{}", json!({"events": events})),
         }
         return Ok(exit::OK);
     }
@@ -73,7 +73,7 @@ pub async fn history(client: &Client, json: bool, args: HistoryArgs) -> Result<i
             (short_detail(event), PLAIN),
         ]);
     }
-    anstream::print!("{}", table.render());
+    out!("{}", table.render());
     Ok(exit::OK)
 }
 

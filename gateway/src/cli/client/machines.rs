@@ -87,7 +87,7 @@ pub async fn run(client: &Client, json: bool, command: MachineCommand) -> Result
                 )
                 .await?;
             if !json {
-                anstream::println!("deleted state machine {}", paint(BOLD, &name));
+                outln!("deleted state machine {}", paint(BOLD, &name));
             }
             Ok(exit::OK)
         }
@@ -163,13 +163,13 @@ async fn put(client: &Client, json: bool, args: PutArgs, create: bool) -> Result
         Some(old) if old.revision == m.revision => "unchanged",
         Some(_) => "updated",
     };
-    anstream::println!(
+    outln!(
         "{what} state machine {} (revision {}, {})",
         paint(BOLD, &m.name),
         m.revision,
         m.kind
     );
-    anstream::println!("{}", paint(DIM, &m.arn));
+    outln!("{}", paint(DIM, &m.arn));
     Ok(exit::OK)
 }
 
@@ -232,21 +232,21 @@ async fn list(client: &Client, json: bool) -> Result<i32, CliError> {
         // One page: the server's answer; more: one document with every machine.
         match pages {
             1 => print_raw(&first_raw),
-            _ => println!("{}", json!({"stateMachines": machines})),
+            _ => outln!("{}", json!({"stateMachines": machines})),
         }
         return Ok(exit::OK);
     }
     let list: MachineList = serde_json::from_value(json!({"stateMachines": machines}))
         .map_err(|e| CliError::Protocol(format!("unexpected state machine listing: {e}")))?;
     if list.state_machines.is_empty() {
-        anstream::println!("no state machines");
+        outln!("no state machines");
         return Ok(exit::OK);
     }
     let mut table = Table::new(&["NAME", "TYPE", "REVISION", "UPDATED"]);
     for m in list.state_machines {
         table.row(vec![m.name, m.kind, m.revision.to_string(), m.updated_at]);
     }
-    anstream::print!("{}", table.render());
+    out!("{}", table.render());
     Ok(exit::OK)
 }
 
@@ -264,7 +264,7 @@ async fn describe(
     }
     let m = reply.value;
     if definition {
-        println!("{}", output::pretty(&m.definition.unwrap_or_default()));
+        outln!("{}", output::pretty(&m.definition.unwrap_or_default()));
         return Ok(exit::OK);
     }
     let counts = m
@@ -277,8 +277,8 @@ async fn describe(
             parts.join("  ")
         })
         .unwrap_or_default();
-    anstream::println!("{}", paint(BOLD, &m.name));
-    anstream::print!(
+    outln!("{}", paint(BOLD, &m.name));
+    out!(
         "{}",
         output::fields(&[
             ("Revision", m.revision.to_string()),

@@ -6,6 +6,22 @@
 //! prints the server's answer as it is. Errors go to standard error as
 //! `error: <Code>: <message>`; the exit codes are [`error::exit`].
 
+/// `print!` for the client's output: styles are stripped where colours are off (see
+/// [`output::write_stdout`]), and a closed pipe (`baton history … | head`) ends the process
+/// quietly rather than in a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::client::output::write_stdout(&format!($($arg)*))
+    };
+}
+
+/// [`out!`] and a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::client::output::write_stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod callbacks;
 mod error;
 mod executions;
@@ -175,7 +191,7 @@ pub fn report(e: &CliError, json: bool) {
 pub fn print_raw(raw: &str) {
     let raw = raw.trim_end();
     if !raw.is_empty() {
-        println!("{raw}");
+        outln!("{raw}");
     }
 }
 

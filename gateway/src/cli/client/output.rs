@@ -2,6 +2,7 @@
 //! `NO_COLOR`), tables, durations, times and short excerpts of payloads.
 
 use std::fmt::Display;
+use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
@@ -14,6 +15,22 @@ pub const RED: Style = AnsiColor::Red.on_default();
 pub const YELLOW: Style = AnsiColor::Yellow.on_default();
 pub const CYAN: Style = AnsiColor::Cyan.on_default();
 pub const PLAIN: Style = Style::new();
+
+/// Writes to standard output through anstream (which strips styles when colours are off:
+/// not a terminal, `NO_COLOR`, `CLICOLOR=0`) and flushes. When the reader is gone (a closed
+/// pipe) the process ends at once, quietly, as `yes | head` does; other write errors leave
+/// nothing to report to.
+pub fn write_stdout(text: &str) {
+    let mut stdout = anstream::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    if let Err(e) = written
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
 
 /// `text` in `style` (anstream strips the codes when colours are off).
 pub fn paint(style: Style, text: impl Display) -> String {

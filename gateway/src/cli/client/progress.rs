@@ -4,7 +4,6 @@
 //! outcome.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -48,7 +47,7 @@ impl Progress {
     /// A line of output (the ticking line is cleared first).
     pub fn line(&mut self, text: &str) {
         self.clear_ticker();
-        anstream::println!("{text}");
+        outln!("{text}");
     }
 
     /// `+1.25s` since the execution started.
@@ -96,16 +95,21 @@ impl Progress {
             );
             self.line(&text);
         } else if !kind.starts_with("Execution")
-            && (kind.ends_with("Failed") || kind.ends_with("TimedOut"))
+            && (kind.ends_with("Failed") || kind.ends_with("TimedOut") || kind.ends_with("Aborted"))
         {
+            let style = if kind.ends_with("Aborted") {
+                YELLOW
+            } else {
+                RED
+            };
             let detail = history::short_detail(event);
             let text = format!(
                 "{offset}  {} {} {} {detail}",
-                paint(RED, "✗"),
+                paint(style, "✗"),
                 paint(BOLD, &state),
-                paint(RED, kind)
+                paint(style, kind)
             );
-            self.line(&text);
+            self.line(text.trim_end());
         }
     }
 
@@ -183,14 +187,12 @@ impl Progress {
         let text = output::excerpt(&text, 100);
         self.clear_ticker();
         self.ticker = text.chars().count();
-        anstream::print!("{}", paint(DIM, &text));
-        let _ = std::io::stdout().flush();
+        out!("{}", paint(DIM, &text));
     }
 
     fn clear_ticker(&mut self) {
         if self.ticker > 0 {
-            print!("\r{}\r", " ".repeat(self.ticker));
-            let _ = std::io::stdout().flush();
+            out!("\r{}\r", " ".repeat(self.ticker));
             self.ticker = 0;
         }
     }

@@ -113,7 +113,7 @@ pub async fn watch(
     let end = describe_execution(client, machine, execution).await?;
     if json {
         let value: Value = serde_json::from_str(&end.raw).unwrap_or(Value::Null);
-        println!("{value}");
+        outln!("{value}");
     } else {
         w.progress.finish(&end.value);
     }
@@ -211,7 +211,7 @@ impl Watch<'_> {
         }
         self.last_id = id.max(self.last_id);
         if self.json {
-            println!("{event}");
+            outln!("{event}");
         } else {
             self.progress.event(&event);
         }
