@@ -9,7 +9,8 @@
 #      and the employee is told
 #   2. rejected ({"approved": false, …}) -> FAILED ExpenseRejected
 #
-# It also sends a heartbeat, and checks that a token answers only once (a second answer is
+# It also shows where the execution waits (describe's currentStates) and what the token
+# waits for (GET /v1/callbacks/{token}), sends a heartbeat, and checks that a token answers only once (a second answer is
 # refused: 409 TaskTimedOut while the execution runs, 404 TaskDoesNotExist once it ended).
 #
 # Usage: BATON_ENDPOINT=http://127.0.0.1:8080 bash examples/human-approval/run.sh
@@ -49,10 +50,13 @@ expense() { # NAME APPROVED EXPECTED-STATUS
                             "reason": "a conference ticket"}}}' >/dev/null
     token=$(token_for "$name")
     echo "$name waits in 'Ask for approval'; a person would answer at $BATON/ui/callbacks/$token"
-    # What the approval page shows (new with the console; older servers lack the route).
-    if info=$(curl -sf "$BATON/v1/callbacks/$token"); then
-        echo "  GET /v1/callbacks/{token}: state $(json_get state <<<"$info"), outcome $(json_get outcome <<<"$info")"
-    fi
+    # Where the execution is, and what the approval page shows (no credential needed: the
+    # token is the capability).
+    view=$(api GET "/v1/state-machines/human-approval/executions/$name")
+    echo "  describe: $(json_get currentStates.0.name <<<"$view") is $(json_get currentStates.0.status <<<"$view")"
+    info=$(api GET "/v1/callbacks/$token")
+    echo "  GET /v1/callbacks/{token}: state '$(json_get state <<<"$info")', outcome $(json_get outcome <<<"$info"), parameters $(json_get parameters <<<"$info")"
+    [[ "$(json_get outcome <<<"$info")" == WAITING ]] || { echo "  expected WAITING" >&2; ok=false; }
     # Still thinking: a heartbeat restarts the HeartbeatSeconds clock.
     api POST "/v1/callbacks/$token/heartbeat" >/dev/null
     api POST "/v1/callbacks/$token/success" \

@@ -36,6 +36,8 @@ fn human_approval() {
         "human-approval",
         &[
             "/ui/callbacks/bt1_",
+            "describe: Ask for approval is WAITING_CALLBACK",
+            "outcome WAITING",
             "SUCCEEDED  decision {\"approved\":true,\"by\":\"bob\"",
             "FAILED  ExpenseRejected: decided by bob",
             "human-approval: OK, 1 expense approved and 1 rejected",
