@@ -10,8 +10,9 @@
 #   2. rejected ({"approved": false, …}) -> FAILED ExpenseRejected
 #
 # It also shows where the execution waits (describe's currentStates) and what the token
-# waits for (GET /v1/callbacks/{token}), sends a heartbeat, and checks that a token answers only once (a second answer is
-# refused: 409 TaskTimedOut while the execution runs, 404 TaskDoesNotExist once it ended).
+# waits for (GET /v1/callbacks/{token}), sends a heartbeat, and checks that a token answers
+# only once (a second answer is refused: 409 TaskTimedOut while the execution runs, 404
+# TaskDoesNotExist once it ended).
 #
 # Usage: BATON_ENDPOINT=http://127.0.0.1:8080 bash examples/human-approval/run.sh
 # Exits 0 when both ended as expected, 1 otherwise.
