@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared plumbing of the examples' run.sh scripts (sourced, not run). Needs bash, curl and
 # python3 (the standard library only). Every wait here is bounded: a script never hangs.
 #
@@ -9,6 +10,7 @@ set -euo pipefail
 BATON="${BATON_ENDPOINT:-http://127.0.0.1:8080}"
 BATON="${BATON%/}"
 # A suffix that keeps execution names unique when a script runs again on the same server.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 RUN_ID="$(date +%s)-$$"
 WORK="$(mktemp -d)"
 SERVICES_PID=""
@@ -41,7 +43,7 @@ api() {
         auth=(-H "Authorization: Bearer $BATON_AUTH_TOKEN")
     fi
     local status
-    status=$(curl -sS -o "$WORK/body" -w '%{http_code}' -X "$method" "${auth[@]}" \
+    status=$(curl -sS --max-time 60 -o "$WORK/body" -w '%{http_code}' -X "$method" "${auth[@]}" \
         "$BATON$path" "$@") || fail "cannot reach Baton at $BATON (is 'baton serve' running?)"
     if ((status >= 400)); then
         cat "$WORK/body" >&2

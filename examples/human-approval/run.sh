@@ -18,6 +18,7 @@
 # Exits 0 when both ended as expected, 1 otherwise.
 
 EXAMPLE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=examples/lib.sh
 source "$EXAMPLE_DIR/../lib.sh"
 
 start_services
@@ -33,7 +34,7 @@ echo "state machine: human-approval revision $(json_get revision <<<"$machine")"
 token_for() {
     local request
     for _ in $(seq 50); do
-        if request=$(curl -sf "$notifier/approvals/$1"); then
+        if request=$(curl -sf --max-time 10 "$notifier/approvals/$1"); then
             json_get token <<<"$request"
             return 0
         fi
@@ -64,7 +65,7 @@ expense() { # NAME APPROVED EXPECTED-STATUS
         -d '{"approved": '"$2"', "by": "bob", "comment": "decided by bob"}' >/dev/null
     # A token answers once: 409 TaskTimedOut while the execution still runs, 404
     # TaskDoesNotExist once it ended (this one ends within milliseconds of the answer).
-    again=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BATON/v1/callbacks/$token/success" -d '{}')
+    again=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X POST "$BATON/v1/callbacks/$token/success" -d '{}')
     [[ "$again" == 409 || "$again" == 404 ]] \
         || { echo "  a second answer got $again, not 409 or 404" >&2; ok=false; }
     echo "  a second answer was refused with $again"
@@ -80,7 +81,7 @@ expense() { # NAME APPROVED EXPECTED-STATUS
 expense "expense-1-$RUN_ID" true SUCCEEDED
 expense "expense-2-$RUN_ID" false FAILED
 
-told=$(curl -sf "$notifier/notifications")
+told=$(curl -sf --max-time 10 "$notifier/notifications")
 echo "the employee was told: $(json_get 0.text <<<"$told")"
 [[ "$(json_get 0.to <<<"$told")" == alice && -z "$(json_get 1 <<<"$told")" ]] \
     || { echo "  expected one message to alice" >&2; ok=false; }

@@ -9,6 +9,7 @@
 # Exits 0 when the result is the expected one, 1 otherwise.
 
 EXAMPLE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=examples/lib.sh
 source "$EXAMPLE_DIR/../lib.sh"
 
 start_services
@@ -29,7 +30,7 @@ view=$(api POST "/v1/state-machines/map-fanout/executions?wait=30" \
 status=$(json_get status <<<"$view")
 count=$(json_get output.count <<<"$view")
 prices=$(json_get output.newPrices <<<"$view")
-stats=$(curl -sf "$pricing/stats")
+stats=$(curl -sf --max-time 10 "$pricing/stats")
 peak=$(json_get peak <<<"$stats")
 echo "$name  $status  $count quotes, new prices $prices"
 echo "the pricing service got $(json_get requests <<<"$stats") requests, at most $peak at once"

@@ -11,6 +11,7 @@
 # Exits 0 when all three ended as expected, 1 otherwise.
 
 EXAMPLE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=examples/lib.sh
 source "$EXAMPLE_DIR/../lib.sh"
 
 start_services
