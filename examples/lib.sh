@@ -32,6 +32,8 @@ fail() {
 for tool in curl python3; do
     command -v "$tool" >/dev/null || fail "$tool is needed to run this example"
 done
+# The interpreter itself: a version manager's python3 shim can take a second per call.
+PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
 
 # curl against the REST API: api METHOD PATH [curl arguments…]. Prints the body; fails on
 # a status of 400 or more, printing the body Baton gave (it says what went wrong).
@@ -56,7 +58,7 @@ api() {
 # Reads a field of the JSON on standard input: json_get status, json_get output.items.0.
 # Prints strings as they are and anything else as compact JSON; nothing when absent.
 json_get() {
-    python3 -c '
+    "$PYTHON" -c '
 import json, sys
 value = json.load(sys.stdin)
 for key in sys.argv[1].split(".") if sys.argv[1] else []:
@@ -73,7 +75,7 @@ print(value if isinstance(value, str) else json.dumps(value, separators=(",", ":
 # Starts this example's services.py on free ports and waits until it wrote their addresses
 # to $WORK/services.json ({"NAME": {"url": …, "default": …}}; see servicekit.py).
 start_services() {
-    BATON_ENDPOINT="$BATON" python3 "$EXAMPLE_DIR/services.py" --ports-file "$WORK/services.json" \
+    BATON_ENDPOINT="$BATON" "$PYTHON" "$EXAMPLE_DIR/services.py" --ports-file "$WORK/services.json" \
         >"$WORK/services.log" 2>&1 &
     SERVICES_PID=$!
     for _ in $(seq 100); do
@@ -93,7 +95,7 @@ service_url() {
 # Prints definition FILE with each service's default address (http://127.0.0.1:91xx, as
 # the file names it) replaced by the address start_services started it on.
 with_service_urls() {
-    python3 - "$1" "$WORK/services.json" <<'PY'
+    "$PYTHON" - "$1" "$WORK/services.json" <<'PY'
 import json, sys
 text = open(sys.argv[1]).read()
 for service in json.load(open(sys.argv[2])).values():

@@ -59,7 +59,7 @@ check "$unknown" FAILED OutOfStock
 
 # The first order's history: Reserve stock was sent twice (503, then the retry).
 history=$(api GET "/v1/state-machines/order-workflow/executions/$good/history?limit=1000")
-sent=$(python3 -c '
+sent=$("$PYTHON" -c '
 import json, sys
 events = json.load(sys.stdin)["events"]
 print(sum(1 for e in events if e["type"] == "TaskScheduled"
