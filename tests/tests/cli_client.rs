@@ -96,6 +96,19 @@ States:
     End: true
 ";
 
+/// 3 s of Wait: time enough for `watch` to start and show the wait on a busy machine.
+const WAIT_YAML: &str = "\
+StartAt: Sleep
+States:
+  Sleep:
+    Type: Wait
+    Seconds: 3
+    Next: Done
+  Done:
+    Type: Pass
+    End: true
+";
+
 #[test]
 fn exit_codes_json_output_and_yaml_definitions() {
     let server = Baton::serve(&[], &[]);
@@ -278,11 +291,7 @@ fn watch_shows_a_wait_state_waiting_on_its_timer() {
     let server = Baton::serve(&[], &[]);
     let url = server.url.as_str();
     let dir = tempfile::tempdir().unwrap();
-    let wait = write(
-        &dir,
-        "wait.yaml",
-        "StartAt: Sleep\nStates:\n  Sleep:\n    Type: Wait\n    Seconds: 2\n    Next: Done\n  Done:\n    Type: Pass\n    End: true\n",
-    );
+    let wait = write(&dir, "wait.yaml", WAIT_YAML);
     assert_eq!(baton(url, &["sm", "create", "wait", &wait]).code, 0);
     assert_eq!(baton(url, &["start", "wait", "--name", "w-1"]).code, 0);
     let watched = baton(url, &["watch", "wait", "w-1"]);
@@ -291,7 +300,7 @@ fn watch_shows_a_wait_state_waiting_on_its_timer() {
     let waiting = out.find("Sleep waiting on a timer").expect(out);
     let left = out.find("✓ Sleep after").expect(out);
     assert!(waiting < left, "{out}");
-    assert!(out.contains("SUCCEEDED after 2."), "{out}");
+    assert!(out.contains("SUCCEEDED after 3."), "{out}");
 }
 
 /// Lines of a child's standard output, as they come.
@@ -366,11 +375,7 @@ fn watch_resumes_after_a_dropped_connection() {
     let server = Baton::serve(&[], &[]);
     let url = server.url.as_str();
     let dir = tempfile::tempdir().unwrap();
-    let wait = write(
-        &dir,
-        "wait.yaml",
-        "StartAt: Sleep\nStates:\n  Sleep:\n    Type: Wait\n    Seconds: 2\n    Next: Done\n  Done:\n    Type: Pass\n    End: true\n",
-    );
+    let wait = write(&dir, "wait.yaml", WAIT_YAML);
     assert_eq!(baton(url, &["sm", "create", "wait", &wait]).code, 0);
     assert_eq!(baton(url, &["start", "wait", "--name", "w-2"]).code, 0);
     let proxy = Proxy::start(url);
@@ -406,7 +411,7 @@ fn watch_resumes_after_a_dropped_connection() {
     );
     assert_eq!(out.matches("→ Sleep").count(), 1, "nothing twice: {out}");
     assert!(
-        out.contains("✓ Sleep after 2.") && out.contains("✓ Done"),
+        out.contains("✓ Sleep after 3.") && out.contains("✓ Done"),
         "nothing lost: {out}"
     );
     let sent = proxy.sent.lock().unwrap().to_ascii_lowercase();

@@ -158,9 +158,8 @@ impl Progress {
             self.line(&text);
             if !token.is_empty() && !self.hinted {
                 self.hinted = true;
-                let hint = format!(
-                    "           answer it: baton callback success {token} --output '{{…}}'"
-                );
+                let hint =
+                    format!("           answer it: baton callback success {token} [--output JSON]");
                 self.line(&paint(DIM, hint));
             }
         }

@@ -57,6 +57,8 @@ struct Watch<'a> {
     last_id: u64,
     /// The server's `retry:` advice: the least time before reconnecting.
     retry: Duration,
+    /// The stream was opened once: from then on, failures are retried.
+    connected: bool,
     /// The connection was lost and not yet opened again.
     lost: bool,
     progress: Progress,
@@ -77,6 +79,7 @@ pub async fn watch(
         tty,
         last_id: 0,
         retry: Duration::ZERO,
+        connected: false,
         lost: false,
         progress: Progress::new(tty),
     };
@@ -85,17 +88,19 @@ pub async fn watch(
             format!("watching {machine}/{execution} (Ctrl-C stops watching, not the execution)");
         w.progress.line(&paint(DIM, what));
     }
-    let mut connected = false;
     let mut failures = 0;
     loop {
         let (detail, progressed) = match w.follow().await {
             Ok(Followed::Ended) => break,
             Ok(Followed::Dropped { detail, progressed }) => (detail, progressed),
-            // The first connection fails at once; later ones are retried.
-            Err(CliError::Unreachable { detail, .. }) if connected => (detail, false),
+            // The first connection fails at once; later ones (a server restarting, a
+            // store saying "retry") are retried.
+            Err(CliError::Unreachable { detail, .. }) if w.connected => (detail, false),
+            Err(e) if w.connected && e.code() == Some("ServiceUnavailable") => {
+                (e.to_string(), false)
+            }
             Err(e) => return Err(e),
         };
-        connected = true;
         failures = if progressed { 1 } else { failures + 1 };
         if failures > MAX_RECONNECTS {
             return Err(CliError::Unreachable {
@@ -139,6 +144,7 @@ impl Watch<'_> {
         ];
         let resume = (self.last_id > 0).then(|| self.last_id.to_string());
         let mut response = self.client.stream(&path, resume.as_deref()).await?;
+        self.connected = true;
         if std::mem::take(&mut self.lost) && !self.json {
             let note = format!(
                 "           (reconnected: resuming after event {})",
