@@ -1,5 +1,7 @@
 //! `baton`: the server (`serve`), engine workers only (`worker`), a definition check
-//! (`validate`) and the partition layout of a Redis store (`partitions`).
+//! (`validate`), the partition layout of a Redis store (`partitions`), and a client of a
+//! running server (`state-machine`, `start`, `executions`, `describe`, `history`, `stop`,
+//! `watch`, `callback`: see `cli/client/`).
 
 mod cli;
 
@@ -35,12 +37,15 @@ enum Command {
     Serve(ServeArgs),
     /// Runs engine workers only (scale out behind gateways on the same Redis).
     Worker(WorkerArgs),
-    /// Prints the diagnostics of a definition (JSON or YAML; `-` reads standard input) as
-    /// JSON (exit 1 on errors).
-    Validate { file: String },
+    /// Checks a definition (JSON or YAML; `-` reads standard input): one line per problem,
+    /// `FILE:LINE:COL: error[CODE]: message`, or a JSON array with `--json`; exit 1 on
+    /// errors.
+    Validate(cli::validate::ValidateArgs),
     /// Shows the partition layout of a Redis store; `--set N` raises the count of a
     /// running deployment.
     Partitions(cli::partitions::PartitionsArgs),
+    #[command(flatten)]
+    Client(cli::client::ClientCommand),
 }
 
 #[derive(Args, Debug)]
@@ -87,8 +92,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Worker(args) => worker(args).await,
-        Command::Validate { file } => cli::validate::validate(&file),
+        Command::Validate(args) => cli::validate::validate(&args),
         Command::Partitions(args) => cli::partitions::partitions(args).await,
+        Command::Client(command) => std::process::exit(cli::client::run(command).await),
     }
 }
 
@@ -132,6 +138,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config: GatewayConfig {
             auth_tokens,
             aws_credentials,
+            shutdown: shutdown.clone(),
             ..GatewayConfig::default()
         },
         metrics: Some(observe::metrics()),
