@@ -208,9 +208,10 @@ impl<I: Send + Sync> Merge<I> {
             if out.len() >= want {
                 return Ok((out, End::Full));
             }
-            let first = self.best().map(|b| self.sources[b].kept[0].clone());
+            // Every index with nothing kept is read on, also those whose next entries are
+            // not needed yet: one round then serves several later steps of the merge.
             let wanted: Vec<usize> = (0..self.sources.len())
-                .filter(|i| self.sources[*i].may_precede(first.as_ref()))
+                .filter(|i| self.sources[*i].may_precede(None))
                 .collect();
             if wanted.is_empty() {
                 return Ok((out, End::Exhausted));
