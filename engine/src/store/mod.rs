@@ -139,10 +139,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Executions of a state machine that pass `filter`, newest first (ties on start time
     /// by id, descending), at most `limit`, after `cursor` (a `next` of an earlier page);
     /// each without its input and frames ([`Execution::head`]). From the listing indexes:
-    /// O(page + indexes) reads, the time bounds included; a name prefix reads at most
-    /// [`NAME_SCAN_PER_EXECUTION`] × `limit` more entries and may then return a short page
-    /// with a `next` ([`listing`]). Executions past their retention that are not deleted
-    /// yet are left out.
+    /// O(page + indexes) reads, the time bounds included. With a name prefix a call reads
+    /// at most [`NAME_SCAN_PER_EXECUTION`] × `limit` entries (or one batch per index) and
+    /// may then return a short page, even an empty one, with a `next` ([`listing`]).
+    /// Executions past their retention that are not deleted yet are left out.
     fn list_executions_filtered(
         &self,
         state_machine: &str,

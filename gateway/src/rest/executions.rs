@@ -95,7 +95,8 @@ pub struct ListParams {
     pub status: Option<ExecutionStatus>,
     /// Only executions whose name starts with this. Executions are indexed by start time,
     /// so other names are read and skipped: a request reads at most 20 × `limit` index
-    /// entries (after a first batch from each partition), and when they run out the page
+    /// entries (or a first batch from each partition, when that is more), and when they
+    /// run out the page
     /// holds fewer than `limit` executions, maybe none, with a `next` to go on.
     #[serde(rename = "namePrefix")]
     #[param(rename = "namePrefix", max_length = 80, example = "order-")]

@@ -210,13 +210,14 @@ impl<I: Send + Sync> Merge<I> {
             }
             // Every index with nothing kept is read on, also those whose next entries are
             // not needed yet: one round then serves several later steps of the merge.
-            let wanted: Vec<usize> = (0..self.sources.len())
+            let mut wanted: Vec<usize> = (0..self.sources.len())
                 .filter(|i| self.sources[*i].may_precede(None))
                 .collect();
             if wanted.is_empty() {
                 return Ok((out, End::Exhausted));
             }
-            if self.rounds > 0 && self.budget.is_some_and(|b| self.read >= b) {
+            let left = self.left();
+            if left == Some(0) {
                 // Everything down to the last entry read of every index not at its end was
                 // seen, and what was kept there is in `out`: the next page starts below it.
                 let last = (self.sources.iter())
@@ -225,8 +226,22 @@ impl<I: Send + Sync> Merge<I> {
                     .max();
                 return Ok((out, last.map_or(End::Exhausted, End::OutOfReads)));
             }
-            self.refill(store, &wanted).await?;
+            if let Some(left) = left
+                && wanted.len() * MIN_BATCH > left
+            {
+                // Too few reads left for MIN_BATCH from every index: those read least far
+                // first.
+                wanted.sort_by(|a, b| self.sources[*b].last.cmp(&self.sources[*a].last));
+                wanted.truncate((left / MIN_BATCH).max(1));
+            }
+            self.refill(store, &wanted, left).await?;
         }
+    }
+
+    /// How many entries may still be read, when that is limited: with a name prefix, after
+    /// the first round.
+    fn left(&self) -> Option<usize> {
+        (self.budget.filter(|_| self.rounds > 0)).map(|b| b.saturating_sub(self.read))
     }
 
     /// The source whose first kept entry comes first.
@@ -236,24 +251,25 @@ impl<I: Send + Sync> Merge<I> {
             .max_by(|a, b| self.sources[*a].kept[0].cmp(&self.sources[*b].kept[0]))
     }
 
-    /// Reads the next entries of the sources `wanted`, concurrently.
+    /// Reads the next entries of the sources `wanted`, concurrently, sharing what may be
+    /// read (`left`) among them.
     async fn refill<X: ListingIndexes<Index = I>>(
         &mut self,
         store: &X,
         wanted: &[usize],
+        left: Option<usize>,
     ) -> Result<()> {
-        // After the first round, what is left of the budget is shared among the reads.
-        let share = (self.budget.filter(|_| self.rounds > 0))
-            .map(|b| (b.saturating_sub(self.read).div_ceil(wanted.len())).max(MIN_BATCH));
-        let reads: Vec<IndexRead<'_, I>> = (wanted.iter())
-            .map(|i| {
+        // `left` split as evenly as it goes (at least MIN_BATCH each: see `next`).
+        let share = |k: usize| left.map(|n| n / wanted.len() + usize::from(k < n % wanted.len()));
+        let reads: Vec<IndexRead<'_, I>> = (wanted.iter().enumerate())
+            .map(|(k, i)| {
                 let s = &self.sources[*i];
                 IndexRead {
                     index: &s.index,
                     min: self.min,
                     max: s.last.as_ref().map_or(self.max, |last| last.0),
                     skip: s.ties,
-                    count: share.map_or(s.batch, |n| s.batch.min(n)),
+                    count: share(k).map_or(s.batch, |n| s.batch.min(n)),
                 }
             })
             .collect();

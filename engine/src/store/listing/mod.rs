@@ -9,11 +9,12 @@
 //! those reads: they cost nothing.
 //!
 //! A name prefix is no range of an index ordered by time: the entries of other names are
-//! read and skipped (without loading their records). After one first read of every index,
-//! a call reads at most [`NAME_SCAN_PER_EXECUTION`] × `limit` entries; when they run out
-//! before the page is full, the page holds what was found (maybe nothing) and its `next`
-//! goes on from the last entry read. So a page never takes unbounded time, however rare
-//! the names that match.
+//! read and skipped (without loading their records). A call reads one batch from every
+//! index, then reads on only while it has read fewer than [`NAME_SCAN_PER_EXECUTION`] ×
+//! `limit` entries in all (a last round shares what is left, never going past it); when
+//! they run out before the page is full, the page holds what was found (maybe nothing) and
+//! its `next` goes on from the last entry read. So a page costs at most O(limit + indexes)
+//! reads and round trips, however rare the names that match.
 //!
 //! The cursor is `<start ms>|<id>`: the last execution returned, or the last index entry
 //! read when the reads ran out; the next page starts right after it in the order. It is a
@@ -36,7 +37,7 @@ pub const STATUSES: [Status; 5] = [
 ];
 
 /// With a name prefix, a listing call reads at most this many index entries per execution
-/// asked for (`limit`) after one first read of every index.
+/// asked for (`limit`), or one batch from every index when that is more.
 pub const NAME_SCAN_PER_EXECUTION: usize = 20;
 
 /// When counting, executions past their retention that the sweep has not deleted yet are
@@ -132,3 +133,6 @@ pub(crate) fn parse_cursor(cursor: &str) -> Option<Entry> {
     let (start, id) = cursor.split_once('|')?;
     Some((start.parse().ok()?, id.to_owned()))
 }
+
+#[cfg(test)]
+mod tests;

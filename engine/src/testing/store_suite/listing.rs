@@ -171,8 +171,8 @@ pub async fn list_name_scan_is_bounded<S: Store>(store: &S) {
             first.executions.is_empty() && first.next.is_some(),
             "limit {limit}: the first call stops reading before the rare names: {first:?}"
         );
-        // More than one call: each reads about NAME_SCAN_PER_EXECUTION × limit entries
-        // (after one read of every index), fewer than the 300 newer ones. And each goes on
+        // More than one call: each reads at most NAME_SCAN_PER_EXECUTION × limit entries or
+        // one batch per index, fewer than the 300 newer ones. And each goes on
         // below a full read of some index (4 entries at least): the cursors make progress.
         assert!(NAME_SCAN_PER_EXECUTION * limit < bulk as usize);
         let most = bulk as usize / 4 + 2;
