@@ -6,7 +6,10 @@
 //! A listing round is one `ZRANGE … BYSCORE REV LIMIT` per index read (256 partitions: 256
 //! commands with a status, 1,280 without), then one `HGET` per execution listed. Counting
 //! is one `count_executions.lua` call per partition (5 `ZCARD`s and a look at the
-//! partition's expired executions), all concurrently: 256 small scripts at 256 partitions.
+//! partition's expired executions), all concurrently: 256 small scripts at 256 partitions,
+//! 2.6–4 ms (median; 16 partitions: 0.3 ms) against a local redis-server on a loaded
+//! 2-core VM, where an unfiltered page of 100 takes 6–13 ms (`cargo bench -p baton-engine
+//! --bench listing`).
 
 use std::sync::LazyLock;
 
