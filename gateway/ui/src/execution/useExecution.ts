@@ -1,0 +1,147 @@
+// An execution kept up to date: its describe, its whole history, and its machine's
+// definition (at the execution's revision). While it runs, new events arrive from the
+// event stream (or, on a server without one, by polling), and the describe is read again
+// after each batch for `currentStates` and `openCallbacks`.
+
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { api, apiPath } from "../api/client";
+import { followEvents } from "../api/stream";
+import type { ExecutionView, HistoryEvent, HistoryPage, StateMachineView } from "../api/types";
+
+export type Live = "loading" | "live" | "polling" | "ended" | "stopped";
+
+export interface ExecutionData {
+  view?: ExecutionView;
+  events: HistoryEvent[];
+  /** Bumped whenever `events` grows (the array is appended to in place). */
+  eventsVersion: number;
+  machine?: StateMachineView;
+  error?: unknown;
+  live: Live;
+  refresh(): void;
+}
+
+const POLL_MS = 1000;
+
+export function useExecution(machine: string, execution: string): ExecutionData {
+  const [view, setView] = useState<ExecutionView>();
+  const [machineView, setMachineView] = useState<StateMachineView>();
+  const [eventsVersion, setEventsVersion] = useState(0);
+  const [error, setError] = useState<unknown>();
+  const [live, setLive] = useState<Live>("loading");
+  const events = useRef<HistoryEvent[]>([]);
+  const refreshRef = useRef<() => void>(() => {});
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const base = apiPath("state-machines", machine, "executions", execution);
+    events.current = [];
+    const lastId = () => events.current[events.current.length - 1]?.id ?? 0;
+    const append = (batch: HistoryEvent[]) => {
+      const after = lastId();
+      const fresh = batch.filter((e) => e.id > after);
+      if (fresh.length === 0) return;
+      events.current.push(...fresh);
+      setEventsVersion((v) => v + 1);
+    };
+    const describe = () => api<ExecutionView>(base, { signal }).then((v) => (signal.aborted ? v : (setView(v), v)));
+
+    let describing: Promise<unknown> | null = null;
+    let again = false;
+    const refresh = () => {
+      if (describing) {
+        again = true;
+        return;
+      }
+      describing = describe()
+        .catch((e) => !signal.aborted && setError(e))
+        .finally(() => {
+          describing = null;
+          if (again && !signal.aborted) {
+            again = false;
+            refresh();
+          }
+        });
+    };
+    refreshRef.current = refresh;
+
+    const readHistory = async () => {
+      let cursor: string | undefined = lastId() > 0 ? String(lastId() + 1) : undefined;
+      for (;;) {
+        const page = await api<HistoryPage>(`${base}/history`, { query: { limit: 1000, cursor }, signal });
+        append(page.events);
+        if (!page.next || page.events.length === 0) return;
+        cursor = page.next;
+      }
+    };
+
+    const poll = async () => {
+      setLive("polling");
+      while (!signal.aborted) {
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        if (signal.aborted) return;
+        try {
+          await readHistory();
+          const v = await describe();
+          if (v.status !== "RUNNING") {
+            await readHistory();
+            setLive("ended");
+            return;
+          }
+        } catch (e) {
+          if (!signal.aborted) setError(e);
+        }
+      }
+    };
+
+    (async () => {
+      try {
+        const first = describe();
+        const history = readHistory();
+        const v = await first;
+        const definition = api<StateMachineView>(apiPath("state-machines", machine), {
+          query: { revision: v.revision },
+          signal,
+        }).then((m) => !signal.aborted && setMachineView(m));
+        await Promise.all([history, definition]);
+        if (signal.aborted) return;
+        if (v.status !== "RUNNING") {
+          setLive("ended");
+          return;
+        }
+        setLive("live");
+        let pending: ReturnType<typeof setTimeout> | undefined;
+        await followEvents(
+          `${base}/events`,
+          lastId(),
+          {
+            onEvents(batch) {
+              append(batch);
+              clearTimeout(pending);
+              pending = setTimeout(refresh, 100);
+            },
+            onEnd() {
+              clearTimeout(pending);
+              refresh();
+              setLive("ended");
+            },
+            onUnavailable() {
+              void poll();
+            },
+          },
+          signal,
+        );
+      } catch (e) {
+        if (!signal.aborted) setError(e);
+      }
+    })();
+    return () => {
+      controller.abort();
+      setLive("stopped");
+    };
+  }, [machine, execution]);
+
+  const refresh = useCallback(() => refreshRef.current(), []);
+  return { view, events: events.current, eventsVersion, machine: machineView, error, live, refresh };
+}
