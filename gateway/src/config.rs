@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use baton_definitions::parse::MAX_DEFINITION_BYTES;
 
 /// Room for everything of a request body but its largest member: the JSON envelope and the
@@ -45,6 +47,9 @@ pub struct GatewayConfig {
     pub request_timeout: Duration,
     /// Longest wait of a synchronous start.
     pub sync_timeout: Duration,
+    /// Cancelled when the server shuts down: long-lived answers (event streams) end then,
+    /// so the graceful shutdown does not wait for their clients.
+    pub shutdown: CancellationToken,
 }
 
 impl GatewayConfig {
@@ -62,6 +67,7 @@ impl Default for GatewayConfig {
             max_body_bytes: MAX_REQUEST_BYTES,
             request_timeout: Duration::from_secs(60),
             sync_timeout: Duration::from_secs(30),
+            shutdown: CancellationToken::new(),
         }
     }
 }

@@ -132,6 +132,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config: GatewayConfig {
             auth_tokens,
             aws_credentials,
+            shutdown: shutdown.clone(),
             ..GatewayConfig::default()
         },
         metrics: Some(observe::metrics()),

@@ -71,6 +71,7 @@ pub fn app(state: SharedState) -> Router {
             edge::shaped_edge_errors,
         ))
         .layer(middleware::map_response(close_after_413))
+        .layer(middleware::map_response(json_ends_with_newline))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }
@@ -110,6 +111,34 @@ async fn close_after_413(mut response: Response) -> Response {
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// JSON answers end with a newline, as a terminal or `curl` user expects (the AWS API's
+/// `application/x-amz-json-1.0` answers are left as AWS sends them).
+async fn json_ends_with_newline(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the answer could not be read",
+        )
+            .into_response();
+    };
+    if bytes.ends_with(b"\n") {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    let mut with_newline = Vec::with_capacity(bytes.len() + 1);
+    with_newline.extend_from_slice(&bytes);
+    with_newline.push(b'\n');
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(with_newline))
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` resolves; in-flight requests finish.

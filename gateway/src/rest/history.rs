@@ -12,8 +12,9 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use super::body::{Path, Query};
 use super::errors::{ApiError, ErrorBody};
 use super::executions::execution_id;
-use super::{ResourceName, page_limit};
+use super::{ResourceName, page_limit, rfc3339};
 use crate::server::SharedState;
+use baton_engine::machine::HistoryEvent;
 
 /// Oldest first (`asc`, the default) or newest first (`desc`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
@@ -48,8 +49,9 @@ pub struct HistoryPage {
     pub next: Option<String>,
 }
 
-/// One event as AWS's `HistoryEvent`: `timestamp` (epoch seconds), `type`, `id`,
-/// `previousEventId`, and the `…EventDetails` member of its type.
+/// One event as AWS's `HistoryEvent` — `type`, `id`, `previousEventId`, and the
+/// `…EventDetails` member of its type — with `timestamp` as RFC 3339 text (the AWS API keeps
+/// AWS's epoch seconds).
 #[derive(Debug)]
 pub struct AwsHistoryEvent;
 
@@ -67,7 +69,8 @@ impl PartialSchema for AwsHistoryEvent {
                 (e.g. `executionStartedEventDetails`)",
             "required": ["timestamp", "type", "id", "previousEventId"],
             "properties": {
-                "timestamp": {"type": "number", "description": "Seconds since the Unix epoch"},
+                "timestamp": {"type": "string", "format": "date-time",
+                    "description": "RFC 3339, UTC, milliseconds"},
                 "type": {"type": "string", "example": "ExecutionStarted"},
                 "id": {"type": "integer", "minimum": 1},
                 "previousEventId": {"type": "integer", "minimum": 0}
@@ -76,6 +79,15 @@ impl PartialSchema for AwsHistoryEvent {
         });
         serde_json::from_value(schema).expect("the history event schema is a valid schema")
     }
+}
+
+/// An event as the REST API shows it: AWS's shape with an RFC 3339 `timestamp`.
+pub fn rest_event(event: &HistoryEvent) -> Value {
+    let mut value = event.to_aws(true);
+    if let Some(object) = value.as_object_mut() {
+        object.insert("timestamp".into(), Value::from(rfc3339(event.timestamp_ms)));
+    }
+    value
 }
 
 /// The history of an execution.
@@ -117,7 +129,7 @@ pub async fn get_history(
         _ => None,
     };
     Ok(Json(HistoryPage {
-        events: events.iter().map(|e| e.to_aws(true)).collect(),
+        events: events.iter().map(rest_event).collect(),
         next: next.map(|n| n.to_string()),
     }))
 }

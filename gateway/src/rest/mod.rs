@@ -12,20 +12,25 @@
 //! | `GET /v1/state-machines/{name}/executions/{execution}` | describe | 200 |
 //! | `POST /v1/state-machines/{name}/executions/{execution}/stop` | stop (ends `ABORTED`) | 200 |
 //! | `GET /v1/state-machines/{name}/executions/{execution}/history?order&limit&cursor` | history events | 200 |
+//! | `GET /v1/state-machines/{name}/executions/{execution}/events?after` | history events as Server-Sent Events, live, resumable ([`events`]) | 200 `text/event-stream` |
 //! | `POST /v1/callbacks/{token}/success` · `/failure` · `/heartbeat` | answer a waiting task (no bearer token: the task token is the capability) | 200 `{}` |
+//! | `GET /v1/callbacks/{token}` | what the token's task waits for, and whether it still takes an answer ([`callback_info`]) | 200 |
 //! | `GET /v1/dead-letters?limit&cursor` | queue entries and timers that could not be read, with the reason | 200 |
 //! | `GET /livez`, `GET /readyz` (`/healthz`), `GET /metrics`, `GET /openapi.json` | operations ([`system`]) | 200 |
 //!
 //! Errors and their statuses: [`errors`]. Bodies: [`body`].
 
 pub mod body;
+pub mod callback_info;
 pub mod callbacks;
 pub mod dead_letters;
 pub mod errors;
+pub mod events;
 pub mod executions;
 pub mod history;
 pub mod machines;
 pub mod openapi;
+pub mod progress;
 pub mod system;
 pub mod views;
 
@@ -92,6 +97,7 @@ fn api_router() -> OpenApiRouter<SharedState> {
         .routes(routes!(executions::describe_execution))
         .routes(routes!(executions::stop_execution))
         .routes(routes!(history::get_history))
+        .routes(routes!(events::execution_events))
         .routes(routes!(dead_letters::list_dead_letters))
 }
 
@@ -106,6 +112,7 @@ fn system_router() -> OpenApiRouter<SharedState> {
 
 fn callback_router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
+        .routes(routes!(callback_info::describe_callback))
         .routes(routes!(callbacks::success))
         .routes(routes!(callbacks::failure))
         .routes(routes!(callbacks::heartbeat))

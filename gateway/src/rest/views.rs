@@ -9,6 +9,7 @@ use baton_engine::machine::{Execution, Status};
 use baton_engine::store::StateMachineRecord;
 
 use super::errors::DiagnosticView;
+use super::progress::{CurrentState, OpenCallback, progress};
 use super::rfc3339;
 use crate::server::SharedState;
 use crate::service::MachineKind;
@@ -169,6 +170,19 @@ pub struct ExecutionView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub cause: Option<String>,
+    /// A running execution's current states (at most 100): the top level's, and those of
+    /// the Parallel branches and Map iterations running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub current_states: Option<Vec<CurrentState>>,
+    /// How many current states there are (more than listed in a large Map).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub current_states_total: Option<usize>,
+    /// A running execution's tasks waiting for their task token (at most 100).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub open_callbacks: Option<Vec<OpenCallback>>,
 }
 
 /// A page of executions, newest first.
@@ -194,11 +208,18 @@ pub fn summary(state: &SharedState, e: &Execution) -> ExecutionSummary {
 }
 
 pub fn execution_view(state: &SharedState, e: Execution) -> ExecutionView {
+    let (current_states, current_states_total, open_callbacks) = match progress(&e) {
+        Some((states, total, callbacks)) => (Some(states), Some(total), Some(callbacks)),
+        None => (None, None, None),
+    };
     ExecutionView {
         summary: summary(state, &e),
         input: e.input,
         output: e.output,
         error: e.error,
         cause: e.cause,
+        current_states,
+        current_states_total,
+        open_callbacks,
     }
 }

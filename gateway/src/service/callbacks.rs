@@ -9,7 +9,7 @@ use baton_engine::worker::now_ms;
 use super::{Result, Service, ServiceError};
 
 impl<S: Store> Service<S> {
-    fn verify(&self, token: &str) -> Result<TaskToken> {
+    pub(super) fn verify(&self, token: &str) -> Result<TaskToken> {
         validate_task_token_text(token).map_err(|e| ServiceError::InvalidToken(e.to_string()))?;
         self.keys
             .verify(token)

@@ -1,6 +1,7 @@
 //! What both APIs (REST and AWS) do, in one place: state machines, executions, history and
 //! callbacks over a [`Store`]. The API modules only translate requests and errors.
 
+mod callback_info;
 mod callbacks;
 mod errors;
 mod executions;
@@ -14,6 +15,7 @@ use baton_engine::machine::Settings;
 use baton_engine::store::Store;
 use baton_engine::worker::DefinitionCache;
 
+pub use callback_info::{CallbackInfo, TokenState};
 pub use errors::ServiceError;
 pub use executions::{MAX_PAYLOAD_BYTES, StartOptions};
 pub use machines::MachineKind;

@@ -32,7 +32,14 @@ async fn history_pages_both_ways() {
     let started = &all[0];
     assert_eq!(started["id"], 1);
     assert_eq!(started["previousEventId"], 0);
-    assert!(started["timestamp"].is_number());
+    // RFC 3339 text, UTC with milliseconds (the AWS API keeps epoch seconds).
+    let stamp = started["timestamp"]
+        .as_str()
+        .expect("an RFC 3339 timestamp");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(stamp).is_ok() && stamp.ends_with('Z'),
+        "{stamp}"
+    );
     assert_eq!(
         started["executionStartedEventDetails"]["input"],
         "{\"k\":\"v\"}"

@@ -2,6 +2,7 @@
 //! worker in process. One module per area; `support` holds the client.
 
 mod callbacks;
+mod console;
 mod deep;
 mod edges;
 mod executions;

@@ -1,0 +1,408 @@
+//! What the console and `baton watch` read: current states and open callbacks in describe,
+//! the history as Server-Sent Events, a token's task, RFC 3339 timestamps, JSON answers
+//! ending with a newline, and the console's own routes.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use baton_gateway::GatewayConfig;
+
+use crate::support::TestApi;
+use crate::{callback, hello, slow};
+
+/// A Parallel whose first branch waits an hour and whose second waits for a callback.
+fn parallel_with_callback() -> Value {
+    json!({"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 3600, "End": true}}},
+        {"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"token.$": "$$.Task.Token", "order.$": "$.order"}, "End": true}}}
+    ]}}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_shows_current_states_and_open_callbacks() {
+    let api = TestApi::start().await;
+    api.put_json("/v1/state-machines/par", &parallel_with_callback())
+        .await;
+    api.post(
+        "/v1/state-machines/par/executions",
+        json!({"name": "one", "input": {"order": 7}}),
+    )
+    .await;
+    let token = api.task_token("par", "one").await;
+    let view = api
+        .until("/v1/state-machines/par/executions/one", |v| {
+            v["openCallbacks"].as_array().is_some_and(|c| c.len() == 1)
+        })
+        .await;
+    let mut states: Vec<(String, String, Value)> = view["currentStates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                s["status"].as_str().unwrap().to_owned(),
+                s.get("within").cloned().unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    states.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        states,
+        vec![
+            (
+                "Ask".into(),
+                "WAITING_CALLBACK".into(),
+                json!([{"state": "Both", "index": 1}])
+            ),
+            ("Both".into(), "WAITING_CHILDREN".into(), Value::Null),
+            (
+                "Hold".into(),
+                "WAITING_TIMER".into(),
+                json!([{"state": "Both", "index": 0}])
+            ),
+        ]
+    );
+    assert_eq!(view["currentStatesTotal"], 3);
+    let open = &view["openCallbacks"][0];
+    assert_eq!(open["state"], "Ask");
+    assert_eq!(open["token"], token.as_str());
+    assert_eq!(open["within"], json!([{"state": "Both", "index": 1}]));
+    assert!(open["since"].as_str().is_some_and(|s| s.ends_with('Z')));
+
+    // Once ended, none of them.
+    let (status, _) = api
+        .post("/v1/state-machines/par/executions/one/stop", json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let ended = api
+        .until("/v1/state-machines/par/executions/one", |v| {
+            v["status"] == "ABORTED"
+        })
+        .await;
+    for field in ["currentStates", "currentStatesTotal", "openCallbacks"] {
+        assert!(ended.get(field).is_none(), "{field} in {ended}");
+    }
+    api.shutdown().await;
+}
+
+/// The messages of an event stream: (id, event, data).
+fn messages(text: &str) -> Vec<(Option<u64>, String, Value)> {
+    text.split("\n\n")
+        .filter(|block| block.lines().any(|l| l.starts_with("data:")))
+        .map(|block| {
+            let mut id = None;
+            let mut event = String::from("message");
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().parse().ok();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    event = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                }
+            }
+            (
+                id,
+                event,
+                serde_json::from_str(&data).expect("data is JSON"),
+            )
+        })
+        .collect()
+}
+
+async fn stream(api: &TestApi, path: &str, last_event_id: Option<&str>) -> reqwest::Response {
+    let mut request = api.http.get(format!("{}{path}", api.base));
+    if let Some(id) = last_event_id {
+        request = request.header("last-event-id", id);
+    }
+    request.send().await.expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_stream_the_history_then_end_and_resume() {
+    let api = TestApi::start().await;
+    api.put_json("/v1/state-machines/hello", &hello()).await;
+    api.post(
+        "/v1/state-machines/hello/executions",
+        json!({"name": "one"}),
+    )
+    .await;
+    api.until("/v1/state-machines/hello/executions/one", |v| {
+        v["status"] == "SUCCEEDED"
+    })
+    .await;
+    let (_, history) = api
+        .get("/v1/state-machines/hello/executions/one/history")
+        .await;
+    let history = history["events"].as_array().unwrap().clone();
+
+    let path = "/v1/state-machines/hello/executions/one/events";
+    let response = stream(&api, path, None).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/event-stream",
+        "{:?}",
+        response.headers()
+    );
+    let all = messages(&response.text().await.unwrap());
+    // Every event, as the history route shows it, then `end`.
+    assert_eq!(all.len(), history.len() + 1);
+    for (message, event) in all.iter().zip(&history) {
+        assert_eq!(message.0, event["id"].as_u64());
+        assert_eq!(message.1, "history");
+        assert_eq!(&message.2, event);
+    }
+    assert_eq!(
+        all.last().unwrap(),
+        &(None, "end".into(), json!({"status": "SUCCEEDED"}))
+    );
+
+    // Resumed: after the id given, by header or query.
+    let resumed = messages(&stream(&api, path, Some("3")).await.text().await.unwrap());
+    assert_eq!(resumed[0].0, Some(4));
+    assert_eq!(resumed.len(), history.len() - 3 + 1);
+    let after = messages(
+        &stream(&api, &format!("{path}?after=2"), None)
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(after[0].0, Some(3));
+    // Resumed after the last event: only `end`.
+    let last = history.len().to_string();
+    let nothing_left = messages(&stream(&api, path, Some(&last)).await.text().await.unwrap());
+    assert_eq!(nothing_left.len(), 1);
+    assert_eq!(nothing_left[0].1, "end");
+
+    let bad = stream(&api, path, Some("x")).await;
+    assert_eq!(bad.status(), 400);
+    let missing = stream(
+        &api,
+        "/v1/state-machines/hello/executions/none/events",
+        None,
+    )
+    .await;
+    assert_eq!(missing.status(), 404);
+    api.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_arrive_live_and_the_stream_ends_with_the_execution() {
+    let api = TestApi::start().await;
+    api.put_json("/v1/state-machines/cb", &crate::callback_then_end())
+        .await;
+    api.post("/v1/state-machines/cb/executions", json!({"name": "one"}))
+        .await;
+    let token = api.task_token("cb", "one").await;
+    let mut response = stream(&api, "/v1/state-machines/cb/executions/one/events", None).await;
+    // What is there already comes at once.
+    let mut text = String::new();
+    while !text.contains("TaskStarted") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), response.chunk())
+            .await
+            .expect("events already committed arrive")
+            .unwrap()
+            .expect("more");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    api.post(&format!("/v1/callbacks/{token}/success"), json!({"ok": 1}))
+        .await;
+    let rest = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = response.chunk().await.unwrap() {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(rest.is_ok(), "the stream did not end: {text}");
+    let all = messages(&text);
+    let kinds: Vec<&str> = all
+        .iter()
+        .map(|m| m.2["type"].as_str().unwrap_or(&m.1))
+        .collect();
+    assert_eq!(
+        &kinds[kinds.len() - 3..],
+        ["TaskStateExited", "ExecutionSucceeded", "end"],
+        "{kinds:?}"
+    );
+    api.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_ends_open_streams() {
+    let config = GatewayConfig::default();
+    let shutdown = config.shutdown.clone();
+    let api = TestApi::with_config(config).await;
+    api.put_json("/v1/state-machines/slow", &slow()).await;
+    api.post("/v1/state-machines/slow/executions", json!({"name": "one"}))
+        .await;
+    let response = stream(&api, "/v1/state-machines/slow/executions/one/events", None).await;
+    assert_eq!(response.status(), 200);
+    shutdown.cancel();
+    let text = tokio::time::timeout(Duration::from_secs(5), response.text())
+        .await
+        .expect("the stream ends on shutdown")
+        .unwrap();
+    assert!(text.contains("ExecutionStarted"), "{text}");
+    api.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_says_what_it_waits_for_without_an_api_token() {
+    let config = GatewayConfig {
+        auth_tokens: vec!["console-test-token-0123456789".into()],
+        ..GatewayConfig::default()
+    };
+    let api = TestApi::with_config(config).await;
+    api.put_json("/v1/state-machines/cb", &callback()).await;
+    api.post(
+        "/v1/state-machines/cb/executions",
+        json!({"name": "one", "input": {"order": 7}}),
+    )
+    .await;
+    let token = api.task_token("cb", "one").await;
+    // No bearer token: the task token is the capability.
+    let info = |token: String| {
+        let url = format!("{}/v1/callbacks/{token}", api.base);
+        let http = api.http.clone();
+        async move {
+            let response = http.get(url).send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, waiting) = info(token.clone()).await;
+    assert_eq!(status, 200, "{waiting}");
+    assert_eq!(waiting["outcome"], "WAITING");
+    assert_eq!(waiting["waiting"], true);
+    assert_eq!(waiting["state"], "Ask");
+    assert_eq!(waiting["input"], json!({"order": 7}));
+    assert_eq!(waiting["parameters"]["token"], token.as_str());
+    assert_eq!(waiting["execution"]["name"], "one");
+    assert_eq!(waiting["execution"]["stateMachine"], "cb");
+    assert_eq!(waiting["execution"]["status"], "RUNNING");
+
+    api.post(
+        &format!("/v1/callbacks/{token}/success"),
+        json!({"ok": true}),
+    )
+    .await;
+    // Answered; the execution goes on (to an hour's Wait).
+    api.until("/v1/state-machines/cb/executions/one", |v| {
+        v["currentStates"][0]["name"] == "Hold"
+    })
+    .await;
+    let (_, answered) = info(token.clone()).await;
+    assert_eq!(answered["outcome"], "ANSWERED", "{answered}");
+    assert_eq!(answered["waiting"], false);
+    assert!(answered.get("input").is_none());
+
+    api.post("/v1/state-machines/cb/executions/one/stop", json!({}))
+        .await;
+    api.until("/v1/state-machines/cb/executions/one", |v| {
+        v["status"] == "ABORTED"
+    })
+    .await;
+    let (_, ended) = info(token.clone()).await;
+    assert_eq!(ended["outcome"], "EXECUTION_ENDED");
+    assert_eq!(ended["execution"]["status"], "ABORTED");
+
+    let (status, garbled) = info(format!("{}x", &token[..token.len() - 1])).await;
+    assert_eq!(status, 400, "{garbled}");
+    assert_eq!(garbled["error"], "InvalidToken");
+    api.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_token_says_so() {
+    let api = TestApi::start().await;
+    let definition = json!({"StartAt": "Ask", "States": {
+        "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"token.$": "$$.Task.Token"}, "TimeoutSeconds": 1,
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Hold"}], "End": true},
+        "Hold": {"Type": "Wait", "Seconds": 3600, "End": true}}});
+    api.put_json("/v1/state-machines/late", &definition).await;
+    api.post("/v1/state-machines/late/executions", json!({"name": "one"}))
+        .await;
+    let token = api.task_token("late", "one").await;
+    api.until("/v1/state-machines/late/executions/one", |v| {
+        v["currentStates"][0]["name"] == "Hold"
+    })
+    .await;
+    let (status, info) = api.get(&format!("/v1/callbacks/{token}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(info["outcome"], "TIMED_OUT", "{info}");
+    api.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_answers_end_with_a_newline_and_use_rfc3339() {
+    let api = TestApi::start().await;
+    api.put_json("/v1/state-machines/hello", &hello()).await;
+    for path in [
+        "/v1/state-machines",
+        "/v1/state-machines/hello",
+        "/v1/state-machines/missing",
+        "/openapi.json",
+    ] {
+        let text = api
+            .http
+            .get(format!("{}{path}", api.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(text.ends_with("}\n"), "{path}: {text:?}");
+    }
+    api.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_is_served_under_ui() {
+    let api = TestApi::start().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let root = http.get(format!("{}/", api.base)).send().await.unwrap();
+    assert_eq!(root.status(), 303);
+    assert_eq!(root.headers()["location"], "/ui/");
+    // Deep links are pages of the application.
+    for path in [
+        "/ui/",
+        "/ui/state-machines/orders/executions/o-1",
+        "/ui/callbacks/bt1_x",
+    ] {
+        let page = http
+            .get(format!("{}{path}", api.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        assert!(
+            page.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.starts_with("default-src 'self'"), "{csp}");
+        assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+        assert!(page.text().await.unwrap().contains("<html"));
+    }
+    let missing = http
+        .get(format!("{}/ui/assets/none.js", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    api.shutdown().await;
+}
