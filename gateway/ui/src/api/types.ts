@@ -111,7 +111,7 @@ export interface HistoryPage {
   next?: string;
 }
 
-export type CallbackOutcome = "WAITING" | "ANSWERED" | "TIMED_OUT" | "EXECUTION_ENDED" | "GONE";
+export type CallbackOutcome = "WAITING" | "ANSWERED" | "TIMED_OUT" | "CLOSED" | "EXECUTION_ENDED" | "GONE";
 
 export interface CallbackInfo {
   execution: {
@@ -122,7 +122,9 @@ export interface CallbackInfo {
     startedAt: string;
   };
   state: string;
+  /** 1 for the first attempt. */
   attempt?: number;
+  since?: string;
   input?: unknown;
   parameters?: unknown;
   waiting: boolean;

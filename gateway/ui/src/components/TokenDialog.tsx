@@ -42,7 +42,11 @@ export function TokenDialog() {
         <p>
           {request?.refused
             ? "The server refused that token. Enter another one."
-            : "This Baton server needs an API token (baton serve --auth-token)."}{" "}
+            : (
+                <>
+                  This Baton server needs an API token (<code class="nowrap">baton serve --auth-token</code>).
+                </>
+              )}{" "}
           It is kept in this browser tab only.
         </p>
         <label for="token-input">Token</label>

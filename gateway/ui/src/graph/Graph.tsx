@@ -170,7 +170,7 @@ function StateView({ node, activity, selected, onSelect }: StateProps) {
         data-status={status}
         data-type={state.type}
         role="button"
-        tabIndex={0}
+        tabindex={0}
         aria-label={aria}
         aria-pressed={selected === state.name}
         onClick={select}

@@ -13,6 +13,7 @@ import { useAsync } from "../components/useAsync";
 const OUTCOME_TEXT: Record<Exclude<CallbackOutcome, "WAITING">, string> = {
   ANSWERED: "This request was already answered.",
   TIMED_OUT: "This request timed out before it was answered.",
+  CLOSED: "This request is closed: it was already answered, or it timed out.",
   EXECUTION_ENDED: "The execution has ended: nothing waits for an answer any more.",
   GONE: "This request no longer exists.",
 };
@@ -56,14 +57,26 @@ export function CallbackPage({ token }: { token: string }) {
             <dd>
               <Time value={value.execution.startedAt} />
             </dd>
+            {value.since && (
+              <>
+                <dt>Waiting since</dt>
+                <dd>
+                  <Time value={value.since} />
+                </dd>
+              </>
+            )}
             <dt>Waiting state</dt>
             <dd data-testid="callback-state">
               {value.state}
-              {value.attempt ? <span class="muted"> (attempt {value.attempt + 1})</span> : null}
+              {value.attempt && value.attempt > 1 ? <span class="muted"> (attempt {value.attempt})</span> : null}
             </dd>
           </dl>
-          <h2>Input of {value.state}</h2>
-          <JsonBlock value={value.input} label={`Input of ${value.state}`} />
+          {value.input !== undefined && (
+            <>
+              <h2>Input of {value.state}</h2>
+              <JsonBlock value={value.input} label={`Input of ${value.state}`} />
+            </>
+          )}
           {value.parameters !== undefined && (
             <details>
               <summary>What the task was given</summary>

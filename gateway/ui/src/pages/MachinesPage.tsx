@@ -91,7 +91,7 @@ function MachineRow({ machine }: { machine: StateMachineView }) {
       <td>
         <Time value={machine.updatedAt} />
       </td>
-      <td class="counts">
+      <td class="counts-cell">
         {counts
           ? EXECUTION_STATUSES.filter((s) => (counts[s] ?? 0) > 0).map((s) => (
               <a key={s} href={urls.machine(machine.name, { status: s })}>

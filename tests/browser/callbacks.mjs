@@ -1,0 +1,91 @@
+// A state waiting for a callback is answered from the console: once from the execution page
+// (its open callback's "Send success"), once from the approval page /ui/callbacks/{token}
+// (Approve). Answering a second time, from a second tab opened before the first answer,
+// says the request was already answered.
+
+import { ORIGIN, check, describe, guardedPage, log, openToken, putMachine, run, screenshot, startExecution, until, waitForStatus } from "./lib.mjs";
+
+const MACHINE = "ui-approval";
+const suffix = Date.now();
+
+await run("callbacks answered from the execution page and the approval page", async (browser) => {
+  // After the approval the execution goes on waiting (Ship), so the token's outcome is
+  // ANSWERED rather than EXECUTION_ENDED.
+  await putMachine(MACHINE, {
+    StartAt: "Ask",
+    States: {
+      Ask: {
+        Type: "Callback",
+        Parameters: { "token.$": "$$.Task.Token", "order.$": "$.order" },
+        HeartbeatSeconds: 3600,
+        ResultPath: "$.answer",
+        Next: "Ship",
+      },
+      Ship: { Type: "Wait", Seconds: 3600, Next: "Done" },
+      Done: { Type: "Succeed" },
+    },
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+
+  // 1. From the execution page.
+  const first = `exec-page-${suffix}`;
+  await startExecution(MACHINE, first, { order: 1 });
+  await openToken(MACHINE, first, "Ask");
+  const page = await guardedPage(context, "execution page callback");
+  await page.goto(`${ORIGIN}/ui/state-machines/${MACHINE}/executions/${first}`);
+  await waitForStatus(page, "Ask", "waiting-callback");
+  const panel = page.locator('[data-callback-state="Ask"]');
+  await panel.waitFor();
+  await screenshot(page, "execution-waiting-callback.png");
+  await panel.locator("textarea").fill('{"approved": true, "by": "execution page"}');
+  await panel.getByRole("button", { name: /Send success/ }).click();
+  await waitForStatus(page, "Ask", "succeeded");
+  await waitForStatus(page, "Ship", "waiting-timer");
+  await page.waitForSelector('[data-callback-state="Ask"]', { state: "detached" });
+  const answered = await describe(MACHINE, first);
+  check(answered.currentStates?.[0]?.name === "Ship", `after the answer: ${JSON.stringify(answered.currentStates)}`);
+  log("execution page: Ask went waiting-callback → succeeded, Ship waits on its timer");
+  page.verify();
+  await page.close();
+
+  // 2. From the approval page, in a context with no API token at all; a second tab opened
+  //    before the answer then tries to answer again.
+  const second = `approval-page-${suffix}`;
+  await startExecution(MACHINE, second, { order: 2 });
+  const token = await openToken(MACHINE, second, "Ask");
+  const url = `${ORIGIN}/ui/callbacks/${token}`;
+  const approver = await guardedPage(context, "approval page");
+  const late = await guardedPage(context, "approval page answering again", {
+    // The second answer is refused (409 TaskTimedOut: closed; 404 once the execution is
+    // gone): the page then says why.
+    allowedErrors: [/Failed to load resource: the server responded with a status of 40[49]/],
+  });
+  await approver.goto(url);
+  await late.goto(url);
+  for (const p of [approver, late]) {
+    await p.waitForSelector('[data-testid=callback-page][data-outcome="WAITING"]');
+    check((await p.innerText("[data-testid=callback-state]")).includes("Ask"), "the waiting state is shown");
+    check((await p.innerText("main")).includes('"order": 2'), "the state's input is shown");
+  }
+  await screenshot(approver, "approval-waiting.png");
+  await approver.fill("#approval-body", '{"approved": true, "by": "approval page"}');
+  await approver.getByRole("button", { name: /Approve/ }).click();
+  await approver.waitForSelector("[data-testid=answer-sent]");
+  const view = await until("the approval to reach the execution", async () => {
+    const v = await describe(MACHINE, second);
+    return v.currentStates?.[0]?.name === "Ship" ? v : null;
+  });
+  check(view.status === "RUNNING", "the execution goes on to Ship");
+  await screenshot(approver, "approval-sent.png");
+
+  await late.getByRole("button", { name: /Approve/ }).click();
+  await late.waitForSelector('[data-testid=callback-page][data-outcome="ANSWERED"] [data-testid=outcome]');
+  const message = await late.innerText("[data-testid=outcome]");
+  check(message.includes("already answered"), `second answer: ${message}`);
+  check((await late.getByRole("button", { name: /Approve/ }).count()) === 0, "no Approve button once answered");
+  await screenshot(late, "approval-already-answered.png");
+  log(`approval page: approved; a second answer shows "${message.trim()}"`);
+  approver.verify();
+  late.verify();
+  await context.close();
+});

@@ -1,0 +1,78 @@
+// An execution started from the console is watched to its end: the graph's colours change
+// live (Wait 1 s → Pass → Succeed: the Wait node goes waiting-timer → succeeded) from the
+// event stream, without a reload; a state's input and output open with a click or with the
+// keyboard; the page works again when reloaded (deep link).
+
+import { ORIGIN, check, guardedPage, log, putMachine, run, screenshot, waitForStatus } from "./lib.mjs";
+
+const MACHINE = "ui-live";
+
+/** Records every data-status a graph node takes, with when. */
+function recordStatuses() {
+  window.__statuses = [];
+  const seen = new Map();
+  const scan = () => {
+    for (const el of document.querySelectorAll("[data-state][data-status]")) {
+      const state = el.getAttribute("data-state");
+      const status = el.getAttribute("data-status");
+      if (seen.get(state) !== status) {
+        seen.set(state, status);
+        window.__statuses.push({ state, status, t: performance.now() });
+      }
+    }
+  };
+  new MutationObserver(scan).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
+}
+
+await run("live execution started from the UI", async (browser) => {
+  await putMachine(MACHINE, {
+    StartAt: "Pause",
+    States: {
+      Pause: { Type: "Wait", Seconds: 1, Next: "Shape" },
+      Shape: { Type: "Pass", Parameters: { "doubled.$": "States.MathAdd($.n, $.n)" }, Next: "Done" },
+      Done: { Type: "Succeed" },
+    },
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  await context.addInitScript(recordStatuses);
+  const page = await guardedPage(context, "live");
+  await page.goto(`${ORIGIN}/ui/state-machines/${MACHINE}`);
+  await page.waitForSelector('[data-testid=graph] [data-state="Pause"]');
+  const name = `from-the-ui-${Date.now()}`;
+  await page.fill('input[name="execution-name"]', name);
+  await page.fill("#start-input", '{"n": 21}');
+  await page.getByRole("button", { name: /Start execution/ }).click();
+  await page.waitForURL(`**/ui/state-machines/${MACHINE}/executions/${name}`);
+  await page.waitForSelector('[data-live="live"]');
+  await page.waitForSelector('[data-execution-status="SUCCEEDED"]', { timeout: 15000 });
+  await waitForStatus(page, "Done", "succeeded");
+
+  const statuses = await page.evaluate(() => window.__statuses);
+  const of = (state) => statuses.filter((s) => s.state === state).map((s) => s.status);
+  log(`Pause went ${of("Pause").join(" → ")}; Shape went ${of("Shape").join(" → ")}; Done went ${of("Done").join(" → ")}`);
+  const pause = of("Pause");
+  check(pause.includes("waiting-timer"), `Pause was never shown waiting-timer: ${pause}`);
+  check(pause.indexOf("waiting-timer") < pause.lastIndexOf("succeeded"), `Pause did not go waiting-timer → succeeded: ${pause}`);
+  check(of("Shape").at(-1) === "succeeded" && of("Shape")[0] === "not-started", `Shape: ${of("Shape")}`);
+
+  // A click opens a state's input and output; so does Enter on the focused node.
+  await page.click('[data-testid=graph] [data-state="Shape"]');
+  const details = page.locator('[data-testid=state-details][data-state="Shape"]');
+  await details.waitFor();
+  const text = await details.innerText();
+  check(text.includes('"n": 21') && text.includes('"doubled": 42'), `Shape's input and output: ${text}`);
+  await page.focus('[data-testid=graph] [data-state="Pause"]');
+  await page.keyboard.press("Enter");
+  await page.locator('[data-testid=state-details][data-state="Pause"]').waitFor();
+  const aria = await page.getAttribute('[data-testid=graph] [data-state="Pause"]', "aria-label");
+  check(aria.includes("Pause") && aria.includes("succeeded"), `aria-label: ${aria}`);
+  const rows = await page.locator("[data-testid=history] tbody tr").count();
+  check(rows >= 8, `history rows: ${rows}`);
+  await screenshot(page, "execution-succeeded.png");
+
+  // A deep link works on reload.
+  await page.reload();
+  await waitForStatus(page, "Shape", "succeeded");
+  page.verify();
+  await context.close();
+});
