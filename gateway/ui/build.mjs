@@ -1,9 +1,12 @@
-// Builds the console into dist/: dist/index.html and dist/assets/app-<hash>.{js,css}.
+// Builds the console into dist/: dist/index.html and dist/assets/app-<hash>.{js,css}, each
+// asset with a gzip copy (`.gz`) that the server sends as is to browsers that take gzip
+// (compressing on every request costs a debug build hundreds of milliseconds).
 // The output depends only on the sources and the locked packages (content-hashed names, no
-// timestamps, no source maps), so CI can rebuild it and check that the committed dist/ is
-// what the sources make.
+// timestamps, no source maps; gzip by fflate, pure JavaScript, not the zlib Node happens to
+// bundle), so CI can rebuild it and check that the committed dist/ is what the sources make.
 import { build } from "esbuild";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { gzipSync } from "fflate";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -55,6 +58,12 @@ const html = `<!doctype html>
 </html>
 `;
 await writeFile(join(dist, "index.html"), html);
+
+for (const file of [js, css]) {
+  const path = join(dist, "assets", file);
+  const data = await readFile(path);
+  await writeFile(`${path}.gz`, gzipSync(data, { level: 9, mtime: 0 }));
+}
 
 const files = await readdir(join(dist, "assets"));
 console.log(`built dist/index.html, ${files.map((f) => `assets/${f}`).join(", ")}`);

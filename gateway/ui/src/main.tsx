@@ -7,7 +7,8 @@ import { CallbackPage } from "./pages/CallbackPage";
 import { ExecutionPage } from "./pages/ExecutionPage";
 import { MachinePage } from "./pages/MachinePage";
 import { MachinesPage } from "./pages/MachinesPage";
-import { interceptLinks, urls, useLocation } from "./router";
+import { prefetchExecution } from "./execution/useExecution";
+import { interceptLinks, parseRoute, urls, useLocation } from "./router";
 
 function App() {
   const { route, search } = useLocation();
@@ -54,5 +55,7 @@ function App() {
 }
 
 interceptLinks();
+const first = parseRoute(location.pathname);
+if (first.page === "execution") prefetchExecution(first.machine, first.execution);
 const root = document.getElementById("app");
 if (root) render(<App />, root);

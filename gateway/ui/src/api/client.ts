@@ -41,10 +41,29 @@ export function apiPath(...segments: string[]): string {
   return "/v1/" + segments.map((s, i) => (i % 2 === 1 ? encodeURIComponent(s) : s)).join("/");
 }
 
+/** GET requests started before the page rendered (see `prefetch`), by URL. */
+const early = new Map<string, Promise<Response>>();
+
+/**
+ * Starts a GET now (e.g. while the page's first render is being prepared); the first `api`
+ * call for the same URL takes its answer instead of asking again.
+ */
+export function prefetch(path: string, query?: RequestOptions["query"]) {
+  const url = withQuery(path, query);
+  if (early.has(url)) return;
+  const response = send(url, {}, true);
+  early.set(url, response);
+  // An answer nobody took soon is stale: later calls ask again.
+  setTimeout(() => early.get(url) === response && early.delete(url), 10000);
+}
+
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const useAuth = options.auth ?? true;
-  for (;;) {
-    const response = await send(path, options, useAuth);
+  const url = withQuery(path, options.query);
+  const started = (options.method ?? "GET") === "GET" && useAuth ? early.get(url) : undefined;
+  early.delete(url);
+  for (let first = true; ; first = false) {
+    const response = first && started ? await started.catch(() => send(url, options, useAuth)) : await send(url, options, useAuth);
     if (response.status === 401 && useAuth) {
       const token = await askForToken();
       if (token) continue;
@@ -53,7 +72,8 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   }
 }
 
-async function send(path: string, options: RequestOptions, useAuth: boolean): Promise<Response> {
+/** One request to `url` (path and query). */
+async function send(url: string, options: RequestOptions, useAuth: boolean): Promise<Response> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (useAuth) Object.assign(headers, authorization());
   let body: string | undefined;
@@ -67,7 +87,7 @@ async function send(path: string, options: RequestOptions, useAuth: boolean): Pr
     }
   }
   try {
-    return await fetch(withQuery(path, options.query), {
+    return await fetch(url, {
       method: options.method ?? "GET",
       headers,
       body,

@@ -6,7 +6,7 @@ import type { HistoryEvent } from "../api/types";
 import { eventSummary, eventTime } from "../execution/events";
 import { JsonBlock } from "./common";
 
-const SHOWN = 200;
+const SHOWN = 100;
 
 export interface HistoryTableProps {
   events: HistoryEvent[];

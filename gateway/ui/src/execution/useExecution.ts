@@ -4,7 +4,7 @@
 // after each batch for `currentStates` and `openCallbacks`.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { api, apiPath } from "../api/client";
+import { api, apiPath, prefetch } from "../api/client";
 import { followEvents } from "../api/stream";
 import type { ExecutionView, HistoryEvent, HistoryPage, StateMachineView } from "../api/types";
 
@@ -22,6 +22,15 @@ export interface ExecutionData {
 }
 
 const POLL_MS = 1000;
+const PAGE = 1000;
+
+/** Starts the execution page's first requests before the page renders. */
+export function prefetchExecution(machine: string, execution: string) {
+  const base = apiPath("state-machines", machine, "executions", execution);
+  prefetch(base);
+  prefetch(`${base}/history`, { limit: PAGE });
+  prefetch(apiPath("state-machines", machine));
+}
 
 export function useExecution(machine: string, execution: string): ExecutionData {
   const [view, setView] = useState<ExecutionView>();
@@ -66,14 +75,19 @@ export function useExecution(machine: string, execution: string): ExecutionData 
     };
     refreshRef.current = refresh;
 
+    // The first page is shown at once; the pages after it (a history over 1,000 events)
+    // are shown together when all have arrived, not re-rendering the page for each.
     const readHistory = async () => {
       let cursor: string | undefined = lastId() > 0 ? String(lastId() + 1) : undefined;
-      for (;;) {
-        const page = await api<HistoryPage>(`${base}/history`, { query: { limit: 1000, cursor }, signal });
-        append(page.events);
-        if (!page.next || page.events.length === 0) return;
+      const rest: HistoryEvent[] = [];
+      for (let first = true; ; first = false) {
+        const page = await api<HistoryPage>(`${base}/history`, { query: { limit: PAGE, cursor }, signal });
+        if (first) append(page.events);
+        else rest.push(...page.events);
+        if (!page.next || page.events.length === 0) break;
         cursor = page.next;
       }
+      append(rest);
     };
 
     const poll = async () => {
@@ -97,14 +111,18 @@ export function useExecution(machine: string, execution: string): ExecutionData 
 
     (async () => {
       try {
+        // The machine's latest revision is read beside the execution (usually the one it
+        // runs); its own revision is read after when they differ.
         const first = describe();
         const history = readHistory();
+        const latest = api<StateMachineView>(apiPath("state-machines", machine), { signal });
         const v = await first;
-        const definition = api<StateMachineView>(apiPath("state-machines", machine), {
-          query: { revision: v.revision },
-          signal,
-        }).then((m) => !signal.aborted && setMachineView(m));
-        await Promise.all([history, definition]);
+        const definition = latest.then((m) =>
+          v.revision === undefined || m.revision === v.revision
+            ? m
+            : api<StateMachineView>(apiPath("state-machines", machine), { query: { revision: v.revision }, signal }),
+        );
+        await Promise.all([history, definition.then((m) => !signal.aborted && setMachineView(m))]);
         if (signal.aborted) return;
         if (v.status !== "RUNNING") {
           setLive("ended");
