@@ -68,6 +68,13 @@ await run("live execution started from the UI", async (browser) => {
   check(aria.includes("Pause") && aria.includes("succeeded"), `aria-label: ${aria}`);
   const rows = await page.locator("[data-testid=history] tbody tr").count();
   check(rows >= 8, `history rows: ${rows}`);
+  await page.selectOption('[data-testid=history-filters] select[name="type"]', "PassStateExited");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=history] tbody tr").length === 1);
+  await page.selectOption('[data-testid=history-filters] select[name="type"]', "");
+  await page.selectOption('[data-testid=history-filters] select[name="state"]', "Pause");
+  const pauseRows = await page.locator("[data-testid=history] tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-event-type")));
+  check(pauseRows.join() === "WaitStateEntered,WaitStateExited", `Pause's events: ${pauseRows}`);
+  await page.selectOption('[data-testid=history-filters] select[name="state"]', "");
   await screenshot(page, "execution-succeeded.png");
 
   // A deep link works on reload.

@@ -89,10 +89,32 @@ await run("pages: list, editor diagnostics, graph, filters", async (browser) => 
   await screenshot(list, "editor-diagnostics.png");
   await list.fill("#definition", broken.replace("Nowhere", "B").replace('"Nowhere"', '"B"').replace("\n  }\n}", ',\n    "B": {"Type": "Succeed"}\n  }\n}'));
   await list.locator("[data-testid=diagnostics] h3", { hasText: "Valid" }).waitFor();
+  // YAML too: the problem's line is found from its JSON Pointer.
+  await list.fill("#definition", "StartAt: A\nStates:\n  A:\n    Type: Pass\n    Next: B\n  B:\n    Type: Wait\n    Seconds: -1\n    End: true\n");
+  const yaml = list.locator("[data-testid=diagnostics] .diagnostic.error").first();
+  await list.locator('[data-testid=diagnostics] .diagnostic.error[data-line="8"]').waitFor();
+  log(`editor: YAML problem on line ${await yaml.getAttribute("data-line")}: ${(await yaml.innerText()).split("\n")[1]}`);
+  await list.fill("#definition", "StartAt: A\nStates:\n  A:\n    Type: Wait\n    Seconds: 3600\n    Next: B\n  B:\n    Type: Succeed\n");
+  await list.locator("[data-testid=diagnostics] h3", { hasText: "Valid" }).waitFor();
   await list.getByRole("button", { name: "Create" }).click();
   await list.waitForURL(`**/ui/state-machines/typed-${suffix}`);
   await list.locator('[data-testid=graph] [data-state="B"]').waitFor();
-  log("editor: the error is shown on line 4 and highlighted; once fixed the machine is created");
+  log("editor: the error is shown on line 4 and highlighted; once fixed the machine is created (from YAML)");
+
+  // A new revision from the editor; the first one, kept while an execution runs it, stays
+  // viewable with ?revision=1.
+  await startExecution(`typed-${suffix}`, "on-revision-1", {});
+  await list.getByRole("button", { name: "Edit definition" }).click();
+  const edited = (await list.inputValue("#definition")).replace('"Type": "Succeed"', '"Type": "Pass", "End": true');
+  await list.fill("#definition", edited);
+  await list.locator("[data-testid=diagnostics] h3", { hasText: "Valid" }).waitFor();
+  await list.getByRole("button", { name: "Save new revision" }).click();
+  await list.locator('[data-testid=graph] [data-state="B"][data-type="Pass"]').waitFor();
+  await list.selectOption("select#revision", "1");
+  await list.waitForURL(/revision=1/);
+  await list.locator('[data-testid=graph] [data-state="B"][data-type="Succeed"]').waitFor();
+  check((await list.innerText("#graph-title")).includes("revision 1"), "the graph is revision 1's");
+  log("revisions: saved revision 2 from the editor; ?revision=1 shows the first");
   list.verify();
   await list.close();
 

@@ -21,6 +21,7 @@ const OPEN_SCENARIOS: &[&str] = &[
     "live.mjs",
     "callbacks.mjs",
     "stop.mjs",
+    "a11y.mjs",
     "weight.mjs",
 ];
 
@@ -157,7 +158,7 @@ fn run_all(baton: &mut Baton, scenarios: &[&str], token: Option<&str>) {
 }
 
 #[test]
-fn console_pages_live_updates_callbacks_stop_and_weight() {
+fn console_pages_live_updates_callbacks_stop_accessibility_and_weight() {
     check_prerequisites();
     let mut baton = Baton::serve(&[], &[]);
     run_all(&mut baton, OPEN_SCENARIOS, None);

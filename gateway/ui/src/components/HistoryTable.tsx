@@ -45,7 +45,7 @@ export function HistoryTable({ events, version, stateOfEvent, state: selectedSta
     <section class="history" aria-labelledby="history-title">
       <div class="section-head">
         <h2 id="history-title">History</h2>
-        <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter the history">
+        <form class="filters" data-testid="history-filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter the history">
           <label>
             Type
             <select name="type" value={type} onChange={(e) => setType(e.currentTarget.value)}>

@@ -4,7 +4,7 @@
 // after each batch for `currentStates` and `openCallbacks`.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { api, apiPath, prefetch } from "../api/client";
+import { ApiError, api, apiPath, prefetch } from "../api/client";
 import { followEvents } from "../api/stream";
 import type { ExecutionView, HistoryEvent, HistoryPage, StateMachineView } from "../api/types";
 
@@ -117,10 +117,17 @@ export function useExecution(machine: string, execution: string): ExecutionData 
         const history = readHistory();
         const latest = api<StateMachineView>(apiPath("state-machines", machine), { signal });
         const v = await first;
+        // Baton keeps an old revision only while executions run it: an ended execution's
+        // may be gone, and the latest is drawn instead (the page says so).
         const definition = latest.then((m) =>
           v.revision === undefined || m.revision === v.revision
             ? m
-            : api<StateMachineView>(apiPath("state-machines", machine), { query: { revision: v.revision }, signal }),
+            : api<StateMachineView>(apiPath("state-machines", machine), { query: { revision: v.revision }, signal }).catch(
+                (e) => {
+                  if (e instanceof ApiError && e.status === 404) return m;
+                  throw e;
+                },
+              ),
         );
         await Promise.all([history, definition.then((m) => !signal.aborted && setMachineView(m))]);
         if (signal.aborted) return;

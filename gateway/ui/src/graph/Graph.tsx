@@ -144,10 +144,13 @@ function StateView({ node, activity, selected, onSelect }: StateProps) {
   const headerHeight = group ? GROUP_HEADER : node.height;
   const second = secondLine(state.type, act, status !== undefined);
   const retries = state.retries.reduce((n, r) => n + r.maxAttempts, 0);
+  // The accessible name starts with the visible text (WCAG 2.5.3), then says the rest.
+  const visible = [state.name, second, state.retries.length ? `↻ ${retries}` : ""].filter(Boolean).join(" ");
   const aria = [
-    `${state.name}, ${state.type} state`,
+    visible,
+    `${state.type} state`,
     status ? STATUS_TEXT[status].text : undefined,
-    act && act.visits.length > 1 ? countsText(act.counts, STATUS_PRIORITY) : undefined,
+    act && act.visits.length > 1 ? `${act.visits.length} visits` : undefined,
     state.retries.length ? `retries up to ${retries} times` : undefined,
     state.catches.length ? `catches ${state.catches.map((c) => c.errors.join(" or ")).join("; ")}` : undefined,
   ]
@@ -176,13 +179,13 @@ function StateView({ node, activity, selected, onSelect }: StateProps) {
         onClick={select}
         onKeyDown={onKeyDown}
       >
-        <title>{aria}</title>
         <rect class="node-box" width={node.width} height={headerHeight} rx={group ? 8 : 6} />
         <text class="node-name" x={12} y={23}>
           {fit(state.name, node.width - 24, 14, 600)}
+          {/* Keeps the name and the next line apart in the text read out. */}{" "}
         </text>
         <text class="node-info" x={12} y={43}>
-          {fit(second, node.width - 24, 12, 400)}
+          {fit(second, node.width - 24, 12, 400)}{" "}
         </text>
         {state.retries.length > 0 && (
           <g class="badge" transform={`translate(${node.width - 46} -9)`}>

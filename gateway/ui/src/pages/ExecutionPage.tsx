@@ -53,6 +53,12 @@ export function ExecutionPage({ machine, execution }: { machine: string; executi
       </div>
       <ErrorBox error={data.error} />
       {view && <Summary view={view} revision={data.machine?.revision} />}
+      {view?.revision !== undefined && data.machine && data.machine.revision !== view.revision && (
+        <p class="notice" role="note">
+          Revision {view.revision}, which this execution ran, is no longer kept: the graph shows revision{" "}
+          {data.machine.revision}.
+        </p>
+      )}
       <div class="execution-layout">
         <section class="panel graph-panel" aria-labelledby="graph-title">
           <h2 id="graph-title">Graph</h2>

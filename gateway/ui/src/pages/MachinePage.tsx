@@ -2,7 +2,7 @@
 // executions, a form to start one, and an editor for a new revision.
 
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { api, apiPath } from "../api/client";
+import { ApiError, api, apiPath, describeError } from "../api/client";
 import { EXECUTION_STATUSES, type StateMachineView } from "../api/types";
 import { readDefinition } from "../asl/model";
 import { ErrorBox, JsonBlock, StatusBadge, Time } from "../components/common";
@@ -55,12 +55,20 @@ export function MachinePage({ name, search }: { name: string; search: URLSearchP
           </span>
         )}
       </div>
-      <ErrorBox error={latest.error ?? shown.error} />
+      <ErrorBox error={latest.error} />
+      {revision && shown.error !== undefined && (
+        <ErrorBox>
+          {shown.error instanceof ApiError && shown.error.status === 404
+            ? `Revision ${revision} is not kept: Baton keeps an old revision only while executions run it.`
+            : describeError(shown.error)}
+        </ErrorBox>
+      )}
       {latest.value && (
         <div class="toolbar">
           <label>
             Revision{" "}
             <select
+              id="revision"
               value={revision || String(latest.value.revision)}
               onChange={(e) => {
                 const r = e.currentTarget.value;
