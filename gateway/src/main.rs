@@ -1,5 +1,7 @@
 //! `baton`: the server (`serve`), engine workers only (`worker`), a definition check
-//! (`validate`) and the partition layout of a Redis store (`partitions`).
+//! (`validate`), the partition layout of a Redis store (`partitions`), and a client of a
+//! running server (`state-machine`, `start`, `executions`, `describe`, `history`, `stop`,
+//! `watch`, `callback`: see `cli/client/`).
 
 mod cli;
 
@@ -41,6 +43,8 @@ enum Command {
     /// Shows the partition layout of a Redis store; `--set N` raises the count of a
     /// running deployment.
     Partitions(cli::partitions::PartitionsArgs),
+    #[command(flatten)]
+    Client(cli::client::ClientCommand),
 }
 
 #[derive(Args, Debug)]
@@ -89,6 +93,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Worker(args) => worker(args).await,
         Command::Validate { file } => cli::validate::validate(&file),
         Command::Partitions(args) => cli::partitions::partitions(args).await,
+        Command::Client(command) => std::process::exit(cli::client::run(command).await),
     }
 }
 

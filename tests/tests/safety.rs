@@ -230,6 +230,14 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
             Some(json!({"error": "Stopped", "cause": "by the test"})),
             200,
         ),
+        // After the stop, so that the stream ends.
+        route(
+            Method::GET,
+            "/v1/state-machines/{name}/executions/{execution}/events",
+            &format!("{e}/events"),
+            None,
+            200,
+        ),
         route(Method::DELETE, "/v1/state-machines/{name}", m, None, 204),
         route(
             Method::GET,
@@ -312,6 +320,14 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
         let mut request = authed.request(r.method.clone(), &r.path);
         if let Some(body) = &r.body {
             request = request.json(body);
+        }
+        if r.template.ends_with("/events") {
+            // An event stream, not JSON: every event, then the end.
+            let response = request.send().await.expect("send");
+            assert_eq!(response.status(), 200);
+            let text = response.text().await.expect("the stream");
+            assert!(text.contains("event: end"), "{text}");
+            continue;
         }
         authed.expect(request, r.want).await;
     }

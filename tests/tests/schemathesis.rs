@@ -37,7 +37,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 # Schemathesis cannot mint signed tokens (one real token is mixed in below; the tests in
 # gateway/tests/rest_api/ use real ones throughout).
 [[operations]]
-include-operation-id = ["success", "heartbeat"]
+include-operation-id = ["success", "heartbeat", "describe_callback"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
 # As above (InvalidToken). No request this schema allows reaches the server's request

@@ -1,3 +1,4 @@
+pub mod client;
 pub mod engine;
 pub mod partitions;
 pub mod validate;

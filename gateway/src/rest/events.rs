@@ -19,7 +19,7 @@ use futures::Stream;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::time::Instant;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use baton_engine::machine::{HistoryEvent, Status};
 use baton_engine::store::Store;
@@ -38,12 +38,37 @@ const SLOW_POLL: Duration = Duration::from_millis(500);
 const RECHECK: Duration = Duration::from_secs(15);
 const BATCH: usize = 500;
 
+/// One message of the stream: `history` (with the event's id) or the final `end`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // Documents the wire format; the stream is written by axum's `Event`.
+pub struct EventMessage {
+    /// The history event's id (`history` messages).
+    #[schema(pattern = "^[0-9]+$", nullable = false)]
+    id: Option<String>,
+    #[schema(pattern = "^(history|end)$")]
+    event: String,
+    /// `history`: the event as JSON, as in the history route. `end`: `{"status": …}`.
+    #[schema(content_media_type = "application/json")]
+    data: String,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventsParams {
     /// Send the events after this id (the `Last-Event-ID` header wins when both are given).
     #[param(minimum = 0)]
-    pub after: Option<u64>,
+    pub after: Option<i64>,
+}
+
+/// The header a reconnecting `EventSource` sends (documentation only: read from the
+/// request's headers).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct ResumeHeader {
+    /// Resume after this event id.
+    #[param(rename = "Last-Event-ID", pattern = "^[0-9]{1,18}$", nullable = false)]
+    last_event_id: Option<String>,
 }
 
 /// The execution's history events as Server-Sent Events (`text/event-stream`).
@@ -58,12 +83,12 @@ pub struct EventsParams {
     params(
         ("name" = ResourceName, Path, description = "The state machine"),
         ("execution" = ResourceName, Path, description = "The execution"),
-        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id"),
+        ResumeHeader,
         EventsParams,
     ),
     responses(
         (status = 200, description = "A stream of `history` messages, then one `end` message",
-            content_type = "text/event-stream", body = String),
+            content_type = "text/event-stream", body = EventMessage),
         (status = 400, description = "InvalidName, BadRequest", body = ErrorBody),
         (status = 404, description = "StateMachineDoesNotExist, ExecutionDoesNotExist", body = ErrorBody),
     )
@@ -74,13 +99,20 @@ pub async fn execution_events(
     Query(params): Query<EventsParams>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let after = match params.after {
+        None => 0,
+        Some(n) => {
+            u64::try_from(n).map_err(|_| ApiError::bad_request("after must be 0 or more"))?
+        }
+    };
     let after = match headers.get("last-event-id") {
         Some(value) => value
             .to_str()
             .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|v| (1..=18).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|v| v.parse::<u64>().ok())
             .ok_or_else(|| ApiError::bad_request("Last-Event-ID is not an event id"))?,
-        None => params.after.unwrap_or(0),
+        None => after,
     };
     let id = execution_id(&state, &sm, &name).await?;
     // 404 now rather than an empty stream.

@@ -208,7 +208,8 @@ async fn edge_errors_have_the_aws_shape() {
     );
     assert!(too_large.request_id);
 
-    let wrong_method = send(&h, Request::get("/").body(Body::empty()).unwrap()).await;
+    // (`GET /` sends a browser to the console; other methods are not AWS operations.)
+    let wrong_method = send(&h, Request::delete("/").body(Body::empty()).unwrap()).await;
     assert_eq!(wrong_method.status, 405);
     assert_eq!(wrong_method.content_type, "application/x-amz-json-1.0");
     assert_eq!(

@@ -149,6 +149,8 @@ async fn openapi_document_lists_every_route() {
         "GET /v1/state-machines/{name}/executions/{execution}",
         "POST /v1/state-machines/{name}/executions/{execution}/stop",
         "GET /v1/state-machines/{name}/executions/{execution}/history",
+        "GET /v1/state-machines/{name}/executions/{execution}/events",
+        "GET /v1/callbacks/{token}",
         "POST /v1/callbacks/{token}/success",
         "POST /v1/callbacks/{token}/failure",
         "POST /v1/callbacks/{token}/heartbeat",
