@@ -3,7 +3,7 @@
 // event stream, without a reload; a state's input and output open with a click or with the
 // keyboard; the page works again when reloaded (deep link).
 
-import { ORIGIN, check, guardedPage, log, putMachine, run, screenshot, waitForStatus } from "./lib.mjs";
+import { ORIGIN, check, guardedPage, log, putMachine, run, screenshot, startExecution, waitForStatus } from "./lib.mjs";
 
 const MACHINE = "ui-live";
 
@@ -81,5 +81,36 @@ await run("live execution started from the UI", async (browser) => {
   await page.reload();
   await waitForStatus(page, "Shape", "succeeded");
   page.verify();
+  await page.close();
+
+  // A task that fails, is retried after a pause, fails again and is caught: Call goes
+  // running → retrying → caught, Recover runs.
+  await putMachine(`${MACHINE}-retry`, {
+    StartAt: "Call",
+    States: {
+      Call: {
+        Type: "Task",
+        Resource: "http://127.0.0.1:9/nothing-listens-here",
+        Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 1 }],
+        Catch: [{ ErrorEquals: ["States.ALL"], Next: "Recover" }],
+        End: true,
+      },
+      Recover: { Type: "Pass", End: true },
+    },
+  });
+  const retried = `retried-${Date.now()}`;
+  const watcher = await guardedPage(context, "retry and catch");
+  await startExecution(`${MACHINE}-retry`, retried, {});
+  await watcher.goto(`${ORIGIN}/ui/state-machines/${MACHINE}-retry/executions/${retried}`);
+  await waitForStatus(watcher, "Call", "retrying");
+  await waitForStatus(watcher, "Call", "caught");
+  await waitForStatus(watcher, "Recover", "succeeded");
+  const call = (await watcher.evaluate(() => window.__statuses)).filter((s) => s.state === "Call").map((s) => s.status);
+  log(`Call went ${call.join(" → ")}`);
+  check(call.indexOf("retrying") < call.indexOf("caught"), `Call: ${call}`);
+  await watcher.click('[data-testid=graph] [data-state="Call"]');
+  const callDetails = await watcher.locator('[data-testid=state-details][data-state="Call"]').innerText();
+  check(callDetails.includes("retried 1×"), `Call's details: ${callDetails}`);
+  watcher.verify();
   await context.close();
 });
