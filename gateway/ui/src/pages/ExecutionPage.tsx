@@ -17,6 +17,9 @@ import { layoutDefinition } from "../graph/layout";
 import { STATUS_TEXT } from "../graph/status";
 import { urls } from "../router";
 
+/** Current states listed beside the graph (a large Map has many). */
+const CURRENT_SHOWN = 20;
+
 const LIVE_TEXT: Record<Live, string> = {
   loading: "loading…",
   live: "● live",
@@ -146,7 +149,7 @@ function Waiting({ view, onAnswered }: { view: ExecutionView; onAnswered(): void
         <section class="panel" aria-labelledby="current-title">
           <h2 id="current-title">Current states</h2>
           <ul class="current-states" data-testid="current-states">
-            {current.map((c, i) => (
+            {current.slice(0, CURRENT_SHOWN).map((c, i) => (
               <li key={i} data-state={c.name}>
                 <strong>{c.name}</strong> {c.status.toLowerCase().replace("_", " ")}
                 {c.within && c.within.length > 0 && (
@@ -158,9 +161,10 @@ function Waiting({ view, onAnswered }: { view: ExecutionView; onAnswered(): void
               </li>
             ))}
           </ul>
-          {(view.currentStatesTotal ?? 0) > current.length && (
+          {Math.max(view.currentStatesTotal ?? 0, current.length) > CURRENT_SHOWN && (
             <p class="muted">
-              and {(view.currentStatesTotal ?? 0) - current.length} more ({view.currentStatesTotal} in all)
+              and {Math.max(view.currentStatesTotal ?? 0, current.length) - CURRENT_SHOWN} more (
+              {Math.max(view.currentStatesTotal ?? 0, current.length)} in all; the graph counts them by state)
             </p>
           )}
         </section>
