@@ -32,6 +32,16 @@ await run("callbacks answered from the execution page and the approval page", as
   await startExecution(MACHINE, first, { order: 1 });
   await openToken(MACHINE, first, "Ask");
   const page = await guardedPage(context, "execution page callback");
+  // The first event stream drops at once: the page connects again, resuming after the last
+  // event it has (Last-Event-ID), and the answer's events arrive on the new stream.
+  const streams = [];
+  page.on("request", (r) => r.url().includes("/events") && streams.push(r.headers()["last-event-id"] ?? "none"));
+  let dropped = false;
+  await page.route("**/events*", async (route) => {
+    if (dropped) return route.continue();
+    dropped = true;
+    await route.fulfill({ status: 200, contentType: "text/event-stream", body: ": this connection drops\n\n" });
+  });
   await page.goto(`${ORIGIN}/ui/state-machines/${MACHINE}/executions/${first}`);
   await waitForStatus(page, "Ask", "waiting-callback");
   const panel = page.locator('[data-callback-state="Ask"]');
@@ -44,7 +54,8 @@ await run("callbacks answered from the execution page and the approval page", as
   await page.waitForSelector('[data-callback-state="Ask"]', { state: "detached" });
   const answered = await describe(MACHINE, first);
   check(answered.currentStates?.[0]?.name === "Ship", `after the answer: ${JSON.stringify(answered.currentStates)}`);
-  log("execution page: Ask went waiting-callback → succeeded, Ship waits on its timer");
+  check(streams.length >= 2 && streams[0] !== "none" && streams[1] === streams[0], `event streams: ${streams}`);
+  log(`execution page: the event stream dropped and resumed (Last-Event-ID ${streams.join(", ")}); Ask went waiting-callback → succeeded, Ship waits on its timer`);
   page.verify();
   await page.close();
 
