@@ -3,7 +3,7 @@
 // (Approve). Answering a second time, from a second tab opened before the first answer,
 // says the request was already answered.
 
-import { ORIGIN, check, describe, guardedPage, log, openToken, putMachine, run, screenshot, startExecution, until, waitForStatus } from "./lib.mjs";
+import { ORIGIN, api, check, describe, guardedPage, log, openToken, putMachine, run, screenshot, startExecution, until, waitForStatus } from "./lib.mjs";
 
 const MACHINE = "ui-approval";
 const suffix = Date.now();
@@ -98,5 +98,43 @@ await run("callbacks answered from the execution page and the approval page", as
   log(`approval page: approved; a second answer shows "${message.trim()}"`);
   approver.verify();
   late.verify();
+
+  // 3. A token that timed out (its heartbeat passed; the error is caught and the execution
+  //    goes on) and one whose execution was stopped: the page says which.
+  await putMachine(`${MACHINE}-late`, {
+    StartAt: "Quick",
+    States: {
+      Quick: {
+        Type: "Callback",
+        Parameters: { "token.$": "$$.Task.Token" },
+        HeartbeatSeconds: 1,
+        Catch: [{ ErrorEquals: ["States.HeartbeatTimeout"], Next: "Hold" }],
+        Next: "Hold",
+      },
+      Hold: { Type: "Wait", Seconds: 3600, End: true },
+    },
+  });
+  const slow = `timed-out-${suffix}`;
+  await startExecution(`${MACHINE}-late`, slow, {});
+  const slowToken = await openToken(`${MACHINE}-late`, slow, "Quick");
+  const stopped = `stopped-${suffix}`;
+  await startExecution(MACHINE, stopped, { order: 3 });
+  const stoppedToken = await openToken(MACHINE, stopped, "Ask");
+  await api(`/v1/state-machines/${MACHINE}/executions/${stopped}/stop`, { method: "POST", body: {} });
+  await until("the heartbeat to pass", async () => (await describe(`${MACHINE}-late`, slow)).currentStates?.[0]?.name === "Hold");
+  const outcomes = await guardedPage(context, "approval page of closed tokens");
+  for (const [token, outcome, words] of [
+    [slowToken, "TIMED_OUT", "timed out"],
+    [stoppedToken, "EXECUTION_ENDED", "execution has ended"],
+  ]) {
+    await outcomes.goto(`${ORIGIN}/ui/callbacks/${token}`);
+    await outcomes.waitForSelector(`[data-testid=callback-page][data-outcome="${outcome}"]`);
+    const text = await outcomes.innerText("[data-testid=outcome]");
+    check(text.includes(words), `${outcome}: ${text}`);
+    check((await outcomes.getByRole("button", { name: /Approve/ }).count()) === 0, `no Approve button when ${outcome}`);
+    log(`approval page, ${outcome}: "${text.trim()}"`);
+  }
+  await screenshot(outcomes, "approval-execution-ended.png");
+  outcomes.verify();
   await context.close();
 });

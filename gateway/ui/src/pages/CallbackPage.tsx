@@ -41,7 +41,9 @@ export function CallbackPage({ token }: { token: string }) {
           {value.outcome !== "WAITING" && !sent && (
             <p class="notice" role="status" data-testid="outcome">
               <span aria-hidden="true">ℹ </span>
-              {OUTCOME_TEXT[value.outcome]}
+              {value.outcome === "EXECUTION_ENDED"
+                ? `The execution has ended (${value.execution.status}): nothing waits for an answer any more.`
+                : OUTCOME_TEXT[value.outcome]}
             </p>
           )}
           <dl class="facts">
