@@ -5,7 +5,8 @@
 //! ```
 //!
 //! Prints the diagnostics as a pretty JSON array on stdout
-//! (`[{"severity", "code", "message", "location"}]`) and exits with
+//! (`[{"severity", "code", "message", "location", "line"?, "column"?, "suggestion"?}]`)
+//! and exits with
 //! - 0: the definition is valid (the array holds only warnings, or nothing);
 //! - 1: it has errors;
 //! - 2: it is not JSON (one `INVALID_JSON_DESCRIPTION` diagnostic is printed), or FILE
@@ -58,12 +59,12 @@ pub fn validate_bytes(bytes: &[u8]) -> (i32, Vec<Diagnostic>) {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
-            let diagnostic = Diagnostic {
-                severity: Severity::Error,
-                code: Code::InvalidJson,
-                message: format!("the definition is not valid JSON: it is not UTF-8 text ({e})"),
-                location: String::new(),
-            };
+            let diagnostic = Diagnostic::new(
+                Severity::Error,
+                Code::InvalidJson,
+                "",
+                format!("the definition is not valid JSON: it is not UTF-8 text ({e})"),
+            );
             return (UNREADABLE, vec![diagnostic]);
         }
     };

@@ -69,6 +69,66 @@ pub struct Diagnostic {
     pub message: String,
     /// JSON Pointer (RFC 6901) to the field, e.g. `/States/Charge/Retry/0/BackoffRate`.
     pub location: String,
+    /// Where the problem is in the source text (1-based line), when known: see
+    /// [`crate::source`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Where the problem is on that line (1-based, in characters), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// The name probably meant ("did you mean …?"): a field, a state or a state type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    /// Which part of the member at `location` the problem is about.
+    #[serde(skip)]
+    pub anchor: Anchor,
+}
+
+/// The part of a member a diagnostic points at in the source text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Anchor {
+    /// The value; for an object or array that is a member, its key (the line that opens
+    /// it), which reads better than its first brace or its first field.
+    #[default]
+    Value,
+    /// The key: a field that should not be there, or whose name is wrong.
+    Key,
+}
+
+impl Diagnostic {
+    /// A diagnostic at `location`, not yet placed in the source text.
+    pub fn new(
+        severity: Severity,
+        code: Code,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity,
+            code,
+            message: message.into(),
+            location: location.into(),
+            line: None,
+            column: None,
+            suggestion: None,
+            anchor: Anchor::Value,
+        }
+    }
+
+    /// Adds "did you mean …?" to the message and keeps the suggestion.
+    pub fn suggesting(mut self, suggestion: Option<&str>) -> Diagnostic {
+        if let Some(s) = suggestion {
+            self.message = format!("{}; did you mean \"{s}\"?", self.message);
+            self.suggestion = Some(s.to_owned());
+        }
+        self
+    }
+
+    /// Points at the key of the member rather than its value.
+    pub fn at_key(mut self) -> Diagnostic {
+        self.anchor = Anchor::Key;
+        self
+    }
 }
 
 fn serialize_code<S: serde::Serializer>(code: &Code, s: S) -> Result<S::Ok, S::Error> {
@@ -132,6 +192,7 @@ impl fmt::Display for Loc {
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    errors: usize,
 }
 
 impl Diagnostics {
@@ -148,16 +209,24 @@ impl Diagnostics {
     }
 
     fn push(&mut self, severity: Severity, code: Code, loc: &Loc, message: String) {
-        self.items.push(Diagnostic {
-            severity,
-            code,
-            message,
-            location: loc.as_str().to_owned(),
-        });
+        self.add(Diagnostic::new(severity, code, loc.as_str(), message));
+    }
+
+    /// Adds a diagnostic built with [`Diagnostic::new`] (a suggestion, a key anchor).
+    pub fn add(&mut self, diagnostic: Diagnostic) {
+        if diagnostic.severity == Severity::Error {
+            self.errors += 1;
+        }
+        self.items.push(diagnostic);
     }
 
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|d| d.severity == Severity::Error)
+        self.errors > 0
+    }
+
+    /// How many errors so far (to tell whether reading a part found any).
+    pub fn error_count(&self) -> usize {
+        self.errors
     }
 
     pub fn items(&self) -> &[Diagnostic] {

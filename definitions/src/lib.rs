@@ -13,13 +13,15 @@ pub mod parse;
 pub mod path;
 pub mod pipeline;
 pub mod retry;
+pub mod source;
+pub mod suggest;
 pub mod template;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 pub mod time;
 mod validate;
 
-pub use diagnostics::{Code, Diagnostic, Diagnostics, Loc, Severity};
+pub use diagnostics::{Anchor, Code, Diagnostic, Diagnostics, Loc, Severity};
 pub use error::{ErrorName, Failure};
 pub use model::{State, StateKind, StateMachine};
 pub use parse::{Definition, parse_definition, parse_value};

@@ -37,7 +37,15 @@ impl Outcome {
                 .keys()
                 .map(String::as_str)
                 .collect();
-            assert_eq!(keys, ["severity", "code", "message", "location"], "{item}");
+            // line and column when the place is known, suggestion when there is one.
+            assert_eq!(
+                keys[..4],
+                ["severity", "code", "message", "location"],
+                "{item}"
+            );
+            let optional = ["line", "column", "suggestion"];
+            assert!(keys[4..].iter().all(|k| optional.contains(k)), "{item}");
+            assert!(keys.contains(&"line") == keys.contains(&"column"), "{item}");
             assert!(matches!(
                 item["severity"].as_str(),
                 Some("ERROR" | "WARNING")
@@ -97,15 +105,18 @@ fn a_valid_definition_exits_0_with_an_empty_array() {
 fn warnings_alone_exit_0_and_are_printed() {
     let mut def = valid();
     def["States"]["Orphan"] = json!({"Type": "Succeed"});
-    let out = run_file(def.to_string().as_bytes());
+    let text = def.to_string();
+    let out = run_file(text.as_bytes());
     assert_eq!(out.code, validate::VALID);
     let items = out.diagnostics();
     assert_eq!(items.len(), 1);
+    // One line of JSON: the column is where the key "Orphan" starts.
+    let column = text.find("\"Orphan\"").unwrap() + 1;
     assert_eq!(
         items[0],
         json!({"severity": "WARNING", "code": "UNREACHABLE_STATE",
                "message": "state 'Orphan' cannot be reached from StartAt",
-               "location": "/States/Orphan"})
+               "location": "/States/Orphan", "line": 1, "column": column})
     );
 }
 

@@ -37,9 +37,10 @@ enum Command {
     Serve(ServeArgs),
     /// Runs engine workers only (scale out behind gateways on the same Redis).
     Worker(WorkerArgs),
-    /// Prints the diagnostics of a definition (JSON or YAML; `-` reads standard input) as
-    /// JSON (exit 1 on errors).
-    Validate { file: String },
+    /// Checks a definition (JSON or YAML; `-` reads standard input): one line per problem,
+    /// `FILE:LINE:COL: error[CODE]: message`, or a JSON array with `--json`; exit 1 on
+    /// errors.
+    Validate(cli::validate::ValidateArgs),
     /// Shows the partition layout of a Redis store; `--set N` raises the count of a
     /// running deployment.
     Partitions(cli::partitions::PartitionsArgs),
@@ -91,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Worker(args) => worker(args).await,
-        Command::Validate { file } => cli::validate::validate(&file),
+        Command::Validate(args) => cli::validate::validate(&args),
         Command::Partitions(args) => cli::partitions::partitions(args).await,
         Command::Client(command) => std::process::exit(cli::client::run(command).await),
     }

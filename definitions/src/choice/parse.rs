@@ -5,9 +5,10 @@ use serde_json::Value;
 use super::compare::{self, Family, Literal, Operand};
 use super::pattern::Pattern;
 use super::{ChoiceRule, Node, Test, TypeTest};
-use crate::diagnostics::{Code, Diagnostics, Loc, Severity};
-use crate::parse::fields::{Obj, quoted, type_name};
+use crate::diagnostics::{Code, Diagnostics, Loc};
+use crate::parse::fields::{Obj, quoted, type_name, unknown_field};
 use crate::path::Path;
+use crate::suggest;
 
 /// Rules nested deeper than this are rejected, so that parsing and evaluation (both
 /// recursive) stay far from the end of the stack whatever the input.
@@ -33,7 +34,7 @@ pub(super) fn rule(
         );
         return None;
     }
-    let before = error_count(d);
+    let before = d.error_count();
     let operators: Vec<&str> = obj
         .map
         .keys()
@@ -47,6 +48,9 @@ pub(super) fn rule(
         None
     };
     let node = match operators.as_slice() {
+        // A misspelt operator (`StringEqual`) is reported as an unknown field, with the
+        // operator suggested: that is the one error.
+        [] if has_misspelt_operator(&obj) => None,
         [] => {
             d.error(
                 Code::SchemaValidationFailed,
@@ -70,10 +74,43 @@ pub(super) fn rule(
             node(&obj, op, depth, d)
         }
     };
-    if error_count(d) > before {
+    if d.error_count() > before {
         return None;
     }
     Some((ChoiceRule { node: node? }, next))
+}
+
+/// Every field a Choice rule may have, for "did you mean …?" (a misspelt operator).
+fn rule_fields() -> Vec<String> {
+    let mut out: Vec<String> = ["Variable", "Next", "Comment", "And", "Or", "Not"]
+        .into_iter()
+        .chain(["StringMatches"])
+        .chain(TypeTest::ALL.iter().map(|(name, _)| *name))
+        .map(str::to_owned)
+        .collect();
+    for family in ["String", "Numeric", "Timestamp", "Boolean"] {
+        for cmp in [
+            "Equals",
+            "LessThan",
+            "GreaterThan",
+            "LessThanEquals",
+            "GreaterThanEquals",
+        ] {
+            let name = format!("{family}{cmp}");
+            if compare::operator(&name).is_some() {
+                out.push(format!("{name}Path"));
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+fn has_misspelt_operator(obj: &Obj<'_>) -> bool {
+    let fields = rule_fields();
+    obj.map.keys().any(|key| {
+        suggest::nearest(key, fields.iter().map(String::as_str)).is_some_and(is_operator)
+    })
 }
 
 fn is_operator(key: &str) -> bool {
@@ -81,13 +118,6 @@ fn is_operator(key: &str) -> bool {
         || key == "StringMatches"
         || TypeTest::from_name(key).is_some()
         || compare::operator(key).is_some()
-}
-
-fn error_count(d: &Diagnostics) -> usize {
-    d.items()
-        .iter()
-        .filter(|i| i.severity == Severity::Error)
-        .count()
 }
 
 /// Reports fields that do not belong in this rule. Extra operators are reported by the
@@ -130,11 +160,11 @@ fn check_fields(obj: &Obj<'_>, operator: Option<&str>, top_level: bool, d: &mut 
                 ),
             ),
             k if is_operator(k) => {}
-            _ => d.error(
-                Code::SchemaValidationFailed,
-                &loc,
-                format!("field '{key}' is not supported in a Choice rule"),
-            ),
+            _ => {
+                let fields = rule_fields();
+                let nearest = suggest::nearest(key, fields.iter().map(String::as_str));
+                d.add(unknown_field(&loc, key, WHAT, nearest));
+            }
         }
     }
 }

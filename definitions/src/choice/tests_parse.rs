@@ -218,9 +218,14 @@ fn unknown_and_unsupported_fields() {
 #[test]
 fn unknown_operators_leave_the_rule_without_one() {
     let at = |s: &str| format!("{AT}{s}");
+    // Near an operator: one error, suggesting it (not "needs one operator" as well).
     assert_eq!(
         problems(json!({"Variable": "$.a", "StringMatchesPath": "$.b", "Next": "N"})),
-        vec![(SCHEMA, at("/StringMatchesPath")), (SCHEMA, at(""))]
+        vec![(SCHEMA, at("/StringMatchesPath"))]
+    );
+    assert_eq!(
+        problems(json!({"Variable": "$.a", "StringContains": "$.b", "Next": "N"})),
+        vec![(SCHEMA, at("/StringContains")), (SCHEMA, at(""))]
     );
     assert_eq!(
         problems(json!({"Condition": "{% true %}", "Next": "N"})),

@@ -53,7 +53,12 @@ pub fn check_json(text: &str) -> Result<(), Diagnostic> {
 fn read<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Diagnostic> {
     match scan(text, MAX_NESTING_DEPTH) {
         Scan::Shallow => {}
-        Scan::TooDeep(loc) => return Err(too_deep(&loc)),
+        Scan::TooDeep(loc) => {
+            let mut found = [too_deep(&loc)];
+            crate::source::locate_json(text, &mut found);
+            let [found] = found;
+            return Err(found);
+        }
         Scan::TooDeepAndBroken => {
             return Err(not_json(format!(
                 "brackets or quotes do not match, and it nests more than \
@@ -66,30 +71,38 @@ fn read<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Diagnostic> {
     // serde_json recurses once per array or object (it stops at the first syntax error).
     de.disable_recursion_limit();
     let value = T::deserialize(&mut de).and_then(|value| de.end().map(|()| value));
-    value.map_err(|e| not_json(e.to_string()))
+    value.map_err(|e| {
+        let mut d = not_json(e.to_string());
+        if e.line() > 0 {
+            let at = crate::source::Position::of_byte_column(text, e.line(), e.column());
+            d.line = Some(at.line);
+            d.column = Some(at.column);
+        }
+        d
+    })
 }
 
 fn not_json(why: String) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Error,
-        code: Code::InvalidJson,
-        message: format!("the definition is not valid JSON: {why}"),
-        location: String::new(),
-    }
+    Diagnostic::new(
+        Severity::Error,
+        Code::InvalidJson,
+        "",
+        format!("the definition is not valid JSON: {why}"),
+    )
 }
 
 /// The error for an array or object at `loc` nested more than [`MAX_NESTING_DEPTH`] levels
 /// deep.
 pub(crate) fn too_deep(loc: &Loc) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Error,
-        code: Code::SchemaValidationFailed,
-        message: format!(
+    Diagnostic::new(
+        Severity::Error,
+        Code::SchemaValidationFailed,
+        loc.as_str(),
+        format!(
             "this value is nested more than {MAX_NESTING_DEPTH} levels of arrays and objects \
              deep; a definition may nest at most {MAX_NESTING_DEPTH}"
         ),
-        location: loc.as_str().to_owned(),
-    }
+    )
 }
 
 /// What a scan of definition text found.

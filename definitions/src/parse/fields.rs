@@ -3,8 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::diagnostics::{Code, Diagnostics, Loc};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Loc, Severity};
 use crate::path::Path;
+use crate::suggest;
 
 /// A JSON object of the definition and where it is.
 #[derive(Debug, Clone, Copy)]
@@ -62,23 +63,39 @@ impl<'a> Obj<'a> {
         self.map.get(key)
     }
 
-    /// Reports every field not in `allowed`.
+    /// Reports every field not in `allowed`, with the nearest allowed field as a suggestion.
     pub fn allow_only(&self, allowed: &[&str], what: &str, d: &mut Diagnostics) {
+        self.allow_only_suggesting(allowed, allowed, what, d);
+    }
+
+    /// [`Obj::allow_only`], with suggestions taken from `suggested` only.
+    pub fn allow_only_suggesting(
+        &self,
+        allowed: &[&str],
+        suggested: &[&str],
+        what: &str,
+        d: &mut Diagnostics,
+    ) {
         for key in self.map.keys() {
             if !allowed.contains(&key.as_str()) {
-                d.error(
-                    Code::SchemaValidationFailed,
-                    &self.at(key),
-                    format!("field '{key}' is not supported in {what}"),
-                );
+                let nearest = suggest::nearest(key, suggested.iter().copied());
+                d.add(unknown_field(&self.at(key), key, what, nearest));
             }
         }
     }
 
-    /// Reports a missing required field; returns the value when present.
+    /// True when a field of this object looks like a misspelling of `key` (it is then
+    /// reported as an unknown field, with `key` as the suggestion).
+    pub fn has_near_miss(&self, key: &str) -> bool {
+        self.map.keys().any(|k| suggest::is_near(k, key))
+    }
+
+    /// Reports a missing required field; returns the value when present. A field that
+    /// looks like a misspelling of it (`Resouce`) is reported instead as an unknown field
+    /// with a suggestion (by [`Obj::allow_only`]), so the missing field is not reported too.
     pub fn required(&self, key: &str, what: &str, d: &mut Diagnostics) -> Option<&'a Value> {
         let value = self.map.get(key);
-        if value.is_none() {
+        if value.is_none() && !self.has_near_miss(key) {
             d.error(
                 Code::SchemaValidationFailed,
                 self.loc,
@@ -248,6 +265,18 @@ impl<'a> Obj<'a> {
             );
         }
     }
+}
+
+/// The error for a field that does not belong in `what`, at its key.
+pub fn unknown_field(loc: &Loc, key: &str, what: &str, nearest: Option<&str>) -> Diagnostic {
+    Diagnostic::new(
+        Severity::Error,
+        Code::SchemaValidationFailed,
+        loc.as_str(),
+        format!("field '{key}' is not supported in {what}"),
+    )
+    .suggesting(nearest)
+    .at_key()
 }
 
 pub fn quoted(keys: &[&str]) -> String {

@@ -6,6 +6,7 @@
 
 mod depth;
 pub mod fields;
+pub(crate) mod guess;
 mod scopes;
 mod states;
 mod tasks;
@@ -34,8 +35,22 @@ pub struct Definition {
 }
 
 /// Parses and validates definition text. On failure, every problem found (errors and
-/// warnings) is returned.
+/// warnings) is returned. Every diagnostic has its line and column in `text` (see
+/// [`crate::source`]).
 pub fn parse_definition(text: &str) -> Result<Definition, Vec<Diagnostic>> {
+    match parse_unplaced(text) {
+        Ok(mut definition) => {
+            crate::source::locate_json(text, &mut definition.warnings);
+            Ok(definition)
+        }
+        Err(mut diagnostics) => {
+            crate::source::locate_json(text, &mut diagnostics);
+            Err(diagnostics)
+        }
+    }
+}
+
+fn parse_unplaced(text: &str) -> Result<Definition, Vec<Diagnostic>> {
     let mut d = Diagnostics::new();
     if text.len() > MAX_DEFINITION_BYTES {
         d.error(
@@ -65,11 +80,12 @@ pub fn parse_value(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
         d: Diagnostics::new(),
         states: HashMap::new(),
         locs: HashMap::new(),
+        guesses: HashMap::new(),
         depth: 0,
     };
     let machine = parse_machine(value, &root_loc, &mut cx);
     if let Some(machine) = &machine {
-        crate::validate::check(machine, &cx.locs, &mut cx.d);
+        crate::validate::check(machine, &cx.locs, &cx.guesses, &mut cx.d);
     }
     match machine {
         Some(machine) if !cx.d.has_errors() => Ok(Definition {
@@ -86,6 +102,8 @@ pub(crate) struct Cx {
     pub states: HashMap<String, State>,
     /// Where each state was defined, for diagnostics found later.
     pub locs: HashMap<String, Loc>,
+    /// The transitions written in each state that had errors (see [`guess`]).
+    pub guesses: HashMap<String, guess::Guess>,
     /// How many Parallel and Map states enclose the scope being read.
     pub depth: usize,
 }
@@ -218,3 +236,5 @@ fn register_state(name: &str, loc: &Loc, cx: &mut Cx) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_suggest;

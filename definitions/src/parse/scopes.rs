@@ -165,7 +165,11 @@ pub(super) fn parse_map<'a>(
     } else {
         "Iterator"
     };
-    obj.required(key, "a Map state", d);
+    // A misspelt `ItemProcesor` is reported as an unknown field, with a suggestion.
+    let misspelt = obj.has_near_miss("ItemProcessor") || obj.has_near_miss("Iterator");
+    if !misspelt {
+        obj.required(key, "a Map state", d);
+    }
     let loc = obj.at(key);
     let value = obj.get(key)?;
     let processor = Obj::new(value, &loc, key, d)?;

@@ -2,15 +2,17 @@
 
 use serde_json::Value;
 
-use super::fields::Obj;
+use super::fields::{Obj, unknown_field};
+use super::guess::guess;
 use super::scopes::{self, Scope};
 use super::{Cx, check_query_language};
 use crate::choice::ChoiceRule;
-use crate::diagnostics::{Code, Diagnostics, Loc};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Loc, Severity};
 use crate::intrinsics::{Intrinsic, looks_like_intrinsic};
 use crate::model::{Choice, Dynamic, Fail, Io, Pass, State, StateKind, Wait};
 use crate::path::Path;
 use crate::retry::{parse_catch, parse_retry};
+use crate::suggest;
 use crate::template::Template;
 
 const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
@@ -42,11 +44,14 @@ const LATER: &[(&str, &str)] = &[
 /// nested scopes, so the state is read out of line and kept on the heap meanwhile: this
 /// frame stays small.
 pub(super) fn parse_state(name: &str, value: &Value, loc: &Loc, cx: &mut Cx) {
-    let Some((mut state, nested)) = read_state(name, value, loc, cx) else {
-        return;
-    };
-    if scopes::read_scopes(&mut state, nested, cx) {
+    let errors = cx.d.error_count();
+    if let Some((mut state, nested)) = read_state(name, value, loc, cx)
+        && scopes::read_scopes(&mut state, nested, cx)
+    {
         keep(name, state, cx);
+    }
+    if cx.d.error_count() > errors {
+        cx.guesses.insert(name.to_owned(), guess(value));
     }
 }
 
@@ -67,6 +72,12 @@ fn read_state<'a>(
 ) -> Option<(Box<State>, Vec<Scope<'a>>)> {
     let what = format!("state '{name}'");
     let obj = Obj::new(value, loc, &what, &mut cx.d)?;
+    if !obj.has("Type") {
+        // `Tpye: Task`: the misspelt field is the one error, with "Type" suggested.
+        for key in obj.map.keys().filter(|k| suggest::is_near(k, "Type")) {
+            cx.d.add(unknown_field(&obj.at(key), key, &what, Some("Type")));
+        }
+    }
     let type_name = obj.required_string("Type", &what, &mut cx.d)?;
     check_query_language(&obj, &mut cx.d);
     for (field, message) in LATER {
@@ -91,13 +102,7 @@ fn read_state<'a>(
         "Parallel" => [COMMON, FLOW, PATHS, RESULT, &["Branches", "Parameters"]].concat(),
         "Map" => [COMMON, FLOW, PATHS, RESULT, scopes::MAP_FIELDS].concat(),
         other => {
-            cx.d.error(
-                Code::SchemaValidationFailed,
-                &obj.at("Type"),
-                format!(
-                    "'{other}' is not a state type; use Pass, Task, Callback, Choice, Wait, Succeed, Fail, Parallel or Map"
-                ),
-            );
+            cx.d.add(unknown_type(&obj.at("Type"), other));
             return None;
         }
     };
@@ -106,7 +111,8 @@ fn read_state<'a>(
         .copied()
         .chain(LATER.iter().map(|(f, _)| *f))
         .collect();
-    obj.allow_only(&known, &format!("a {type_name} state"), &mut cx.d);
+    // Suggestions come from the fields Baton runs, not the ones it refuses (LATER).
+    obj.allow_only_suggesting(&known, &allowed, &format!("a {type_name} state"), &mut cx.d);
 
     let d = &mut cx.d;
     let has_flow = allowed.contains(&"Next");
@@ -193,7 +199,9 @@ fn parse_flow(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<String> {
             None
         }
         (None, None) => {
-            if !obj.has("Next") && !obj.has("End") {
+            // A misspelt `Nxt` or `Edn` is reported as an unknown field, with a suggestion.
+            let misspelt = obj.has_near_miss("Next") || obj.has_near_miss("End");
+            if !obj.has("Next") && !obj.has("End") && !misspelt {
                 d.error(
                     Code::SchemaValidationFailed,
                     obj.loc,
@@ -202,6 +210,33 @@ fn parse_flow(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<String> {
             }
             None
         }
+    }
+}
+
+/// The state types, as `Type` names them.
+pub(super) const STATE_TYPES: &[&str] = &[
+    "Pass", "Task", "Callback", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map",
+];
+
+/// The error for a `Type` that names no state type, with the nearest type if one is near.
+fn unknown_type(loc: &Loc, name: &str) -> Diagnostic {
+    let nearest = suggest::nearest(name, STATE_TYPES.iter().copied());
+    let message = format!("'{name}' is not a state type");
+    let diagnostic = Diagnostic::new(
+        Severity::Error,
+        Code::SchemaValidationFailed,
+        loc.as_str(),
+        message,
+    );
+    match nearest {
+        Some(_) => diagnostic.suggesting(nearest),
+        None => Diagnostic {
+            message: format!(
+                "{}; use Pass, Task, Callback, Choice, Wait, Succeed, Fail, Parallel or Map",
+                diagnostic.message
+            ),
+            ..diagnostic
+        },
     }
 }
 

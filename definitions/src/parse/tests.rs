@@ -396,7 +396,13 @@ fn values_nested_too_deep_are_refused_without_recursion() {
 fn text_and_values_too_deep_get_the_same_diagnostic() {
     let deep = nested_parallels(100);
     let text = deep.to_string();
-    let from_text = on_stack(256, || parse_definition(&text).unwrap_err());
+    let mut from_text = on_stack(256, || parse_definition(&text).unwrap_err());
+    // Text gives the place in the text too (one line: the column of the value too deep).
+    assert_eq!(from_text[0].line, Some(1));
+    let column = from_text[0].column.expect("a column");
+    assert!(text[column - 1..].starts_with("{\"StartAt\""), "{column}");
+    from_text[0].line = None;
+    from_text[0].column = None;
     assert_eq!(from_text, parse_value(&deep).unwrap_err());
     assert_eq!(from_text[0].location.matches("/Branches/0").count(), 96);
 }

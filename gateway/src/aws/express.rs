@@ -23,12 +23,12 @@ fn escape(token: &str) -> String {
 }
 
 fn problem(location: String, message: String) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Error,
-        code: Code::SchemaValidationFailed,
-        message,
+    Diagnostic::new(
+        Severity::Error,
+        Code::SchemaValidationFailed,
         location,
-    }
+        message,
+    )
 }
 
 /// One scope: an object with `States` (the top level, a branch, a Map's processor).

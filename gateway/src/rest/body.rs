@@ -58,9 +58,22 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for JsonBody<
 }
 
 /// A definition document as JSON text, or why it could not be read (a diagnostic at the
-/// document root, reported like any other problem of the definition).
+/// document root, reported like any other problem of the definition); and the text as sent
+/// when it was not JSON (YAML), to place diagnostics in what the user wrote.
 #[derive(Debug)]
-pub struct DefinitionBody(pub Result<String, Diagnostic>);
+pub struct DefinitionBody(pub Result<String, Diagnostic>, pub Option<String>);
+
+/// Gives diagnostics found in the JSON that YAML `source` stands for the line and column of
+/// the YAML (the parser placed them in the JSON text, which the user never saw).
+pub fn place_in_yaml(source: Option<&str>, diagnostics: &mut [Diagnostic]) {
+    if let Some(yaml) = source {
+        for d in diagnostics.iter_mut() {
+            d.line = None;
+            d.column = None;
+        }
+        baton_definitions::source::locate_yaml(yaml, diagnostics);
+    }
+}
 
 impl<S: Send + Sync> FromRequest<S> for DefinitionBody {
     type Rejection = ApiError;
@@ -68,7 +81,14 @@ impl<S: Send + Sync> FromRequest<S> for DefinitionBody {
     async fn from_request(request: Request, state: &S) -> Result<DefinitionBody, ApiError> {
         let json_only = declares_json(request.headers());
         let RawBody(bytes) = RawBody::from_request(request, state).await?;
-        Ok(DefinitionBody(decode_definition(&bytes, json_only)))
+        let decoded = decode_definition(&bytes, json_only);
+        let source = std::str::from_utf8(&bytes).ok();
+        let yaml = match (&decoded, source) {
+            (Ok(json), Some(text)) if json != text => Some(text.to_owned()),
+            (Err(_), Some(text)) if !json_only => Some(text.to_owned()),
+            _ => None,
+        };
+        Ok(DefinitionBody(decoded, yaml))
     }
 }
 
@@ -89,12 +109,7 @@ fn declares_json(headers: &HeaderMap) -> bool {
 }
 
 fn unreadable(message: String) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Error,
-        code: Code::InvalidJson,
-        message,
-        location: String::new(),
-    }
+    Diagnostic::new(Severity::Error, Code::InvalidJson, "", message)
 }
 
 /// JSON text for a definition body (see the module docs).

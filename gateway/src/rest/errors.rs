@@ -62,6 +62,20 @@ pub struct DiagnosticView {
     /// A JSON Pointer (RFC 6901) to the field; empty for the whole document.
     #[schema(example = "/States/Charge/Next")]
     pub location: String,
+    /// The 1-based line of the problem in the definition as sent (JSON or YAML), when
+    /// known: at the key of a misplaced or misspelt field, at the value of a bad value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = 12)]
+    pub line: Option<usize>,
+    /// The 1-based column (in characters) on that line, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = 7)]
+    pub column: Option<usize>,
+    /// The name probably meant, when the problem is a misspelt field, state name or state
+    /// type (the message says "did you mean …?" too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "Next")]
+    pub suggestion: Option<String>,
 }
 
 impl From<&Diagnostic> for DiagnosticView {
@@ -74,6 +88,9 @@ impl From<&Diagnostic> for DiagnosticView {
             code: d.code.as_str().to_owned(),
             message: d.message.clone(),
             location: d.location.clone(),
+            line: d.line,
+            column: d.column,
+            suggestion: d.suggestion.clone(),
         }
     }
 }

@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 
 use baton_engine::store::Store;
 
-use super::body::{DefinitionBody, Path, Query};
+use super::body::{DefinitionBody, Path, Query, place_in_yaml};
 use super::errors::{ApiError, DiagnosticView, ErrorBody};
 use super::openapi::Definition;
 use super::views::{
@@ -79,8 +79,9 @@ pub async fn put_state_machine(
     State(state): State<SharedState>,
     Path(name): Path<String>,
     Query(params): Query<PutParams>,
-    DefinitionBody(definition): DefinitionBody,
+    DefinitionBody(definition, yaml): DefinitionBody,
 ) -> Result<(StatusCode, Json<StateMachineView>), ApiError> {
+    let yaml = yaml.as_deref();
     let name = checked(&name)?;
     if let Some(role) = &params.role_arn
         && !(1..=256).contains(&role.chars().count())
@@ -94,8 +95,10 @@ pub async fn put_state_machine(
         .as_deref()
         .map(parse_retention)
         .transpose()?;
-    let definition = definition
-        .map_err(|d| ApiError::invalid_definition(d.message.clone(), std::slice::from_ref(&d)))?;
+    let definition = definition.map_err(|mut d| {
+        place_in_yaml(yaml, std::slice::from_mut(&mut d));
+        ApiError::invalid_definition(d.message.clone(), std::slice::from_ref(&d))
+    })?;
     let service = &state.service;
     for _ in 0..3 {
         let Some(current) = service
@@ -123,7 +126,7 @@ pub async fn put_state_machine(
                 }
                 // Created concurrently: this request becomes an update.
                 Err(ServiceError::StateMachineAlreadyExists(_)) => continue,
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(placed(e, yaml).into()),
             }
         };
         if let Some(kind) = params.kind
@@ -144,7 +147,8 @@ pub async fn put_state_machine(
         }
         let record = service
             .update_state_machine(name, Some(&definition), role, retention.map(Some))
-            .await?;
+            .await
+            .map_err(|e| placed(e, yaml))?;
         return Ok((StatusCode::OK, Json(machine_view(&state, record, false))));
     }
     Err(ServiceError::Conflict(format!(
@@ -253,18 +257,27 @@ pub async fn delete_state_machine(
 )]
 pub async fn validate(
     State(state): State<SharedState>,
-    DefinitionBody(definition): DefinitionBody,
+    DefinitionBody(definition, yaml): DefinitionBody,
 ) -> Json<ValidationResult> {
-    let diagnostics = match definition {
+    let mut diagnostics = match definition {
         Ok(text) => state.service.validate(&text),
         Err(unreadable) => vec![unreadable],
     };
+    place_in_yaml(yaml.as_deref(), &mut diagnostics);
     Json(ValidationResult {
         valid: !diagnostics
             .iter()
             .any(|d| d.severity == baton_definitions::Severity::Error),
         diagnostics: diagnostics.iter().map(DiagnosticView::from).collect(),
     })
+}
+
+/// `e` with its definition diagnostics placed in the YAML the user sent, if it was YAML.
+fn placed(mut e: ServiceError, yaml: Option<&str>) -> ServiceError {
+    if let ServiceError::InvalidDefinition { diagnostics, .. } = &mut e {
+        place_in_yaml(yaml, diagnostics);
+    }
+    e
 }
 
 /// A retention period: a humantime duration of at least one second.

@@ -406,3 +406,59 @@ async fn the_console_is_served_under_ui() {
     assert_eq!(missing.status(), 404);
     api.shutdown().await;
 }
+
+/// A YAML definition's problems are placed in the YAML as sent (line and column), with the
+/// nearest name suggested: what the console's editor shows in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yaml_diagnostics_are_placed_in_the_yaml() {
+    let api = TestApi::start().await;
+    let yaml = "StartAt: A\nStates:\n  A:\n    Type: Pass\n    Nxt: B\n  B:\n    Type: Succeed\n";
+    let (status, result) = api
+        .send(
+            reqwest::Method::POST,
+            "/v1/validate",
+            Some("application/yaml"),
+            Some(yaml.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(result["valid"], false);
+    let diagnostics = result["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "one typo, one problem: {result}");
+    let d = &diagnostics[0];
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(5)),
+        "{d}"
+    );
+    assert_eq!(d["suggestion"], "Next", "{d}");
+
+    let (status, refused) = api
+        .put_text("/v1/state-machines/typo", Some("application/yaml"), yaml)
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    let d = &refused["diagnostics"][0];
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(5)),
+        "{refused}"
+    );
+
+    // JSON keeps the JSON's own positions.
+    let json = "{\"StartAt\": \"A\",\n \"States\": {\"A\": {\"Type\": \"Pass\", \"Nxt\": \"B\"},\n  \"B\": {\"Type\": \"Succeed\"}}}";
+    let (_, result) = api
+        .send(
+            reqwest::Method::POST,
+            "/v1/validate",
+            Some("application/json"),
+            Some(json.as_bytes().to_vec()),
+        )
+        .await;
+    let d = &result["diagnostics"][0];
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(2), Some(35)),
+        "{result}"
+    );
+    api.shutdown().await;
+}
