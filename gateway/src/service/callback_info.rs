@@ -83,15 +83,16 @@ impl<S: Store> Service<S> {
                 });
             return Ok(info);
         }
-        if exec.status != Status::Running {
-            info.token_state = TokenState::ExecutionEnded;
-            return Ok(info);
-        }
+        // Answered or timed out says more than the end that followed (a second approver
+        // learns the request was answered); an end with neither is the reason.
         let recent = self
             .store
             .history(&exec.id, exec.events, SCAN, true)
             .await?;
-        info.token_state = closed_how(&recent, token.state());
+        info.token_state = match closed_how(&recent, token.state()) {
+            TokenState::Closed if exec.status != Status::Running => TokenState::ExecutionEnded,
+            how => how,
+        };
         Ok(info)
     }
 }

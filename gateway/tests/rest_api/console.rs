@@ -303,14 +303,29 @@ async fn a_token_says_what_it_waits_for_without_an_api_token() {
     assert_eq!(answered["waiting"], false);
     assert!(answered.get("input").is_none());
 
+    // Once the execution has ended too, an answered token still says it was answered (a
+    // second approver learns why their answer is refused)...
     api.post("/v1/state-machines/cb/executions/one/stop", json!({}))
         .await;
     api.until("/v1/state-machines/cb/executions/one", |v| {
         v["status"] == "ABORTED"
     })
     .await;
-    let (_, ended) = info(token.clone()).await;
-    assert_eq!(ended["outcome"], "EXECUTION_ENDED");
+    let (_, later) = info(token.clone()).await;
+    assert_eq!(later["outcome"], "ANSWERED", "{later}");
+    assert_eq!(later["execution"]["status"], "ABORTED");
+    // ...and a token whose execution ended while it waited says the execution ended.
+    api.post("/v1/state-machines/cb/executions", json!({"name": "two"}))
+        .await;
+    let waiting_token = api.task_token("cb", "two").await;
+    api.post("/v1/state-machines/cb/executions/two/stop", json!({}))
+        .await;
+    api.until("/v1/state-machines/cb/executions/two", |v| {
+        v["status"] == "ABORTED"
+    })
+    .await;
+    let (_, ended) = info(waiting_token).await;
+    assert_eq!(ended["outcome"], "EXECUTION_ENDED", "{ended}");
     assert_eq!(ended["execution"]["status"], "ABORTED");
 
     let (status, garbled) = info(format!("{}x", &token[..token.len() - 1])).await;
@@ -362,6 +377,31 @@ async fn rest_answers_end_with_a_newline_and_use_rfc3339() {
             .unwrap();
         assert!(text.ends_with("}\n"), "{path}: {text:?}");
     }
+    api.shutdown().await;
+}
+
+/// REST answers are gzipped for a client that asks, newline included; not otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_answers_are_compressed_when_asked() {
+    let api = TestApi::start().await;
+    api.put_json("/v1/state-machines/hello", &hello()).await;
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let url = format!("{}/v1/state-machines/hello", api.base);
+    let gzipped = raw
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let bytes = gzipped.bytes().await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+        .expect("gzip");
+    assert!(text.ends_with("}\n"), "{text:?}");
+    let plain = raw.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.text().await.unwrap().ends_with("}\n"));
     api.shutdown().await;
 }
 
