@@ -8,7 +8,7 @@
 //! | `DELETE /v1/state-machines/{name}` | delete (idempotent) | 204 |
 //! | `POST /v1/validate` | check a definition without saving it | 200 `{valid, diagnostics}` |
 //! | `POST /v1/state-machines/{name}/executions?wait` | start (idempotent by name and input) | 201, 200 existing; with `wait`: 200 ended, 202 still running |
-//! | `GET /v1/state-machines/{name}/executions?status&limit&cursor` | list, newest first | 200 |
+//! | `GET /v1/state-machines/{name}/executions?status&namePrefix&startedAfter&startedBefore&limit&cursor` | list, newest first, filtered (a name prefix scans a bounded number of entries per page: a short or empty page can still have a `next`) | 200 |
 //! | `GET /v1/state-machines/{name}/executions/{execution}` | describe | 200 |
 //! | `POST /v1/state-machines/{name}/executions/{execution}/stop` | stop (ends `ABORTED`) | 200 |
 //! | `GET /v1/state-machines/{name}/executions/{execution}/history?order&limit&cursor` | history events | 200 |

@@ -9,6 +9,8 @@ import { ErrorBox, StatusBadge, Time } from "./common";
 import { useAsync } from "./useAsync";
 
 const PAGE = 25;
+/** Requests made at most to fill one page when the server returns short pages. */
+const MAX_FOLLOW = 8;
 const FILTERS = ["status", "namePrefix", "startedAfter", "startedBefore"] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
 
@@ -19,11 +21,24 @@ export function ExecutionList({ machine, search, seq }: { machine: string; searc
   const stack = cursors.key === key ? cursors.list : [];
   const cursor = stack[stack.length - 1];
   const list = useAsync(
-    (signal) =>
-      api<List>(apiPath("state-machines", machine, "executions"), {
+    async (signal) => {
+      // A name prefix makes the server scan a bounded number of entries per request, so a
+      // page can come back short (even empty) with a `next`: follow it a few times to fill
+      // the page before showing it.
+      let page = await api<List>(apiPath("state-machines", machine, "executions"), {
         query: { ...filters, limit: PAGE, cursor },
         signal,
-      }),
+      });
+      const executions = [...page.executions];
+      for (let more = 0; more < MAX_FOLLOW && page.next && executions.length < PAGE; more++) {
+        page = await api<List>(apiPath("state-machines", machine, "executions"), {
+          query: { ...filters, limit: PAGE - executions.length, cursor: page.next },
+          signal,
+        });
+        executions.push(...page.executions);
+      }
+      return { executions, next: page.next } as List;
+    },
     [machine, key, cursor, seq],
   );
 
@@ -71,7 +86,13 @@ export function ExecutionList({ machine, search, seq }: { machine: string; searc
         <button type="submit">Filter</button>
       </form>
       <ErrorBox error={list.error} />
-      {list.value && list.value.executions.length === 0 && <p class="empty">No executions match.</p>}
+      {list.value && list.value.executions.length === 0 && (
+        <p class="empty">
+          {list.value.next
+            ? "No match among the executions read so far: Older → searches further."
+            : "No executions match."}
+        </p>
+      )}
       {list.value && list.value.executions.length > 0 && (
         <table class="list" data-testid="executions">
           <thead>
