@@ -172,9 +172,10 @@ fn exit_codes_json_output_and_yaml_definitions() {
         invalid.stderr
     );
     assert!(
-        invalid.stderr.contains(&format!("{broken}: error: "))
+        // The server places it in the YAML as written: line 6, the value's column.
+        invalid.stderr.contains(&format!("{broken}:6:11: error: "))
             && invalid.stderr.contains("/States/Hello/Next"),
-        "each diagnostic names the file and the field: {}",
+        "each diagnostic names the file, line, column and field: {}",
         invalid.stderr
     );
 
@@ -284,6 +285,36 @@ fn start_watch_ends_with_the_code_of_the_outcome() {
     )
     .json();
     assert_eq!(listed["executions"].as_array().map(Vec::len), Some(2));
+    // The console's filters, from the command line.
+    let by_name = baton(
+        url,
+        &["executions", "pass", "--name-prefix", "ok-", "--json"],
+    )
+    .json();
+    let names: Vec<&str> = by_name["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !names.is_empty() && names.iter().all(|n| n.starts_with("ok-")),
+        "{by_name}"
+    );
+    let future = baton(
+        url,
+        &[
+            "executions",
+            "pass",
+            "--started-after",
+            "2999-01-01T00:00:00Z",
+        ],
+    );
+    assert_eq!(future.code, 0);
+    assert_eq!(future.stdout.trim(), "no executions");
+    let bad = baton(url, &["executions", "pass", "--started-after", "yesterday"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("startedAfter"), "{}", bad.stderr);
 }
 
 #[test]

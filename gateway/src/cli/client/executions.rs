@@ -38,6 +38,15 @@ pub struct ListArgs {
     /// Only executions with this status.
     #[arg(long, value_parser = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"])]
     pub status: Option<String>,
+    /// Only executions whose name starts with this.
+    #[arg(long)]
+    pub name_prefix: Option<String>,
+    /// Only executions started at or after this time (RFC 3339, e.g. 2026-12-06T08:00:00Z).
+    #[arg(long)]
+    pub started_after: Option<String>,
+    /// Only executions started before this time (RFC 3339).
+    #[arg(long)]
+    pub started_before: Option<String>,
     /// At most this many (1–1000; default 100).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub limit: Option<u32>,
@@ -122,6 +131,9 @@ pub async fn start(client: &Client, json: bool, args: StartArgs) -> Result<i32, 
 pub async fn list(client: &Client, json: bool, args: ListArgs) -> Result<i32, CliError> {
     let query: Vec<(&str, String)> = [
         ("status", args.status),
+        ("namePrefix", args.name_prefix),
+        ("startedAfter", args.started_after),
+        ("startedBefore", args.started_before),
         ("limit", args.limit.map(|l| l.to_string())),
         ("cursor", args.cursor),
     ]
@@ -135,7 +147,10 @@ pub async fn list(client: &Client, json: bool, args: ListArgs) -> Result<i32, Cl
         return Ok(exit::OK);
     }
     let list = reply.value;
-    if list.executions.is_empty() {
+    if list.executions.is_empty() && list.next.is_some() {
+        // A name prefix scans a bounded number of entries per request.
+        outln!("no match among the executions read so far");
+    } else if list.executions.is_empty() {
         outln!("no executions");
     } else {
         let mut table = Table::new(&["NAME", "STATUS", "STARTED", "DURATION", "REVISION"]);
