@@ -126,6 +126,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Malformed or weak credentials stop the process before anything starts.
     let auth_tokens = credentials::auth_tokens(&args.auth_tokens)?;
     let aws_credentials = credentials::aws_credentials(&args.aws_credentials)?;
+    if args.engine.workers == 0 && !args.engine.uses_redis() {
+        // Nothing else could run the executions of an in-process store: they would stay
+        // RUNNING for ever.
+        anyhow::bail!(
+            "--workers 0 needs --redis or --redis-cluster: on the embedded store only this process's workers run executions"
+        );
+    }
     let engine = engine(&args.engine).await?;
     let shutdown = shutdown_signal();
     let workers = start_workers(&engine, &args.engine, &shutdown);

@@ -115,6 +115,13 @@ fn malformed_or_weak_values_stop_serve_with_a_message_naming_the_flag() {
             message: "--allow-hosts (BATON_ALLOW_HOSTS)",
             secret: None,
         },
+        // No worker on the embedded store: executions would never run.
+        Case {
+            args: vec!["--workers", "0"],
+            env: vec![],
+            message: "--workers 0 needs --redis or --redis-cluster",
+            secret: None,
+        },
     ];
     for Case {
         args,
