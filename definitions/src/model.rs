@@ -92,6 +92,9 @@ pub struct Io {
     pub result_selector: Option<Template>,
     pub result_path: PathField,
     pub output_path: PathField,
+    /// `Assign`: variables set when the state exits (evaluated before the assignments of
+    /// this state take effect; see the engine).
+    pub assign: Option<Template>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +152,8 @@ pub struct Task {
 #[derive(Debug, Clone)]
 pub struct Choice {
     pub choices: Vec<(ChoiceRule, String)>,
+    /// The `Assign` of each rule, by the rule's index in `choices`.
+    pub rule_assign: Vec<Option<Template>>,
     pub default: Option<String>,
 }
 

@@ -1,5 +1,7 @@
 //! The JSONPath data pipeline, in AWS's order:
-//! InputPath → Parameters → (the state's work) → ResultSelector → ResultPath → OutputPath.
+//! InputPath → Parameters → (the state's work) → ResultSelector → (Assign) → ResultPath →
+//! OutputPath. `Assign` reads the selected result; its variables take effect when the state
+//! exits, so every field of the state reads the variables of before it.
 //!
 //! Failures carry AWS's error names: a path that matches nothing is `States.Runtime`, a
 //! ResultPath that cannot be applied is `States.ResultPathMatchFailure`.
@@ -85,12 +87,40 @@ pub fn state_output(
     result: Value,
     context: &dyn ContextObject,
 ) -> Result<Value, Failure> {
+    state_output_and_assign(io, raw, result, context).map(|(output, _)| output)
+}
+
+/// [`state_output`], and the variables `Assign` sets (evaluated over the selected result).
+pub fn state_output_and_assign(
+    io: &Io,
+    raw: Value,
+    result: Value,
+    context: &dyn ContextObject,
+) -> Result<(Value, Option<Map<String, Value>>), Failure> {
     let result = match &io.result_selector {
         None => result,
         Some(t) => t.eval(&Env::new(&result, context))?,
     };
+    let assigned = assign(io.assign.as_ref(), &result, context)?;
     let combined = apply_result_path(&io.result_path, raw, result)?;
-    apply_output_path(&io.output_path, combined, context)
+    let output = apply_output_path(&io.output_path, combined, context)?;
+    Ok((output, assigned))
+}
+
+/// The variables an `Assign` template sets, evaluated over `value` (`$`).
+pub fn assign(
+    template: Option<&Template>,
+    value: &Value,
+    context: &dyn ContextObject,
+) -> Result<Option<Map<String, Value>>, Failure> {
+    let Some(template) = template else {
+        return Ok(None);
+    };
+    match template.eval(&Env::new(value, context))? {
+        Value::Object(map) => Ok(Some(map)),
+        // Compiled from an object, a template evaluates to one.
+        _ => Ok(None),
+    }
 }
 
 fn select_field<'v>(

@@ -28,11 +28,13 @@ pub struct Retrier {
 }
 
 /// One element of `Catch`. `next` names a state of the same scope.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Catcher {
     pub error_equals: Vec<ErrorName>,
     pub next: String,
     pub result_path: PathField,
+    /// `Assign`, evaluated over the error output (`{Error, Cause}`).
+    pub assign: Option<crate::template::Template>,
 }
 
 /// True when `error` is matched by one of `names`.
@@ -127,7 +129,7 @@ const RETRIER_FIELDS: &[&str] = &[
     "JitterStrategy",
     "Comment",
 ];
-const CATCHER_FIELDS: &[&str] = &["ErrorEquals", "Next", "ResultPath", "Comment"];
+const CATCHER_FIELDS: &[&str] = &["ErrorEquals", "Next", "ResultPath", "Comment", "Assign"];
 
 /// Parses `Retry` (an array at `loc`).
 pub fn parse_retry(value: &Value, loc: &Loc, d: &mut Diagnostics) -> Vec<Retrier> {
@@ -191,11 +193,15 @@ pub fn parse_catch(value: &Value, loc: &Loc, d: &mut Diagnostics) -> Vec<Catcher
         let error_equals = parse_error_equals(&obj, i + 1 == items.len(), d);
         let next = obj.required_string("Next", "a catcher", d);
         let result_path = obj.path_field("ResultPath", true, d);
+        let assign = obj
+            .get("Assign")
+            .and_then(|a| crate::parse::assign::parse_assign(a, &obj.at("Assign"), d));
         if let (Some(error_equals), Some(next)) = (error_equals, next) {
             out.push(Catcher {
                 error_equals,
                 next: next.to_owned(),
                 result_path,
+                assign,
             });
         }
     }

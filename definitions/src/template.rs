@@ -197,6 +197,10 @@ fn eval_node(node: &Node, env: &Env<'_>) -> Result<Value, Failure> {
             let input = match path.root() {
                 Root::Input => env.input,
                 Root::Context => env.context.context_value(),
+                Root::Variable => match env.root_of(path) {
+                    Some(value) => value,
+                    None => return Failure::runtime(crate::intrinsics::undefined_variable(path)),
+                },
             };
             Failure::runtime(format!(
                 "The JSONPath '{}' specified for the field '{field}' could not be found in the input '{}'",

@@ -25,16 +25,39 @@ pub fn corpus_path() -> PathBuf {
     }
 }
 
+/// The recorded cases of variables (`Assign`): `later/variables` beside the corpus folder.
+pub fn variables_path() -> PathBuf {
+    corpus_path().join("../later/variables")
+}
+
+/// The `.json` files of the variables cases, sorted; panics (naming `test`) when there are
+/// none, as [`corpus_files`] does.
+pub fn variables_files(test: &str) -> Vec<PathBuf> {
+    let dir = variables_path();
+    let files = json_files(&dir);
+    assert!(
+        !files.is_empty(),
+        "{test}: the variables cases {} hold no .json case: put `shared/conformance` beside the workspace",
+        dir.display()
+    );
+    files
+}
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    files.sort();
+    files
+}
+
 /// The corpus's `.json` case files, sorted by name. When there are none (no folder, or an
 /// empty one) this panics with what is missing: no test skips. Always `Some` (the `Option`
 /// is kept for the callers' `let … else`).
 pub fn corpus_files(test: &str) -> Option<Vec<PathBuf>> {
     let dir = corpus_path();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
-    files.sort();
+    let files = json_files(&dir);
     if !files.is_empty() {
         return Some(files);
     }

@@ -146,11 +146,8 @@ fn check_fields(obj: &Obj<'_>, operator: Option<&str>, top_level: bool, d: &mut 
                     );
                 }
             }
-            "Assign" if top_level => d.error(
-                Code::Unsupported,
-                &loc,
-                "'Assign' in a Choice rule (variables) is not supported yet",
-            ),
+            // Read by the Choice state (`parse_choice`), which keeps it beside the rule.
+            "Assign" if top_level => {}
             "Condition" | "Output" => d.error(
                 Code::Unsupported,
                 &loc,
@@ -226,18 +223,6 @@ fn variable(obj: &Obj<'_>, op: &str, d: &mut Diagnostics) -> Option<Path> {
 
 /// A path field: `Variable` (a reference path) or a `…Path` operand (any path).
 fn path(obj: &Obj<'_>, key: &str, reference: bool, d: &mut Diagnostics) -> Option<Path> {
-    let text = obj.string(key, d)?;
-    let variable = text
-        .strip_prefix('$')
-        .is_some_and(|rest| rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'));
-    if variable {
-        d.error(
-            Code::Unsupported,
-            &obj.at(key),
-            format!("field '{key}': '{text}' refers to a variable; variables (Assign) are not supported yet"),
-        );
-        return None;
-    }
     if reference {
         obj.reference_path(key, d)
     } else {

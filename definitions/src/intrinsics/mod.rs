@@ -180,11 +180,24 @@ fn eval_call(call: &Call, env: &Env<'_>, rng: &mut dyn Rng) -> Result<Value, Det
     }
 }
 
+/// The text for a path that names a variable not in scope.
+pub fn undefined_variable(path: &Path) -> String {
+    format!(
+        "Invalid path '{}': The variable '{}' is not defined",
+        path.text(),
+        path.variable().unwrap_or_default()
+    )
+}
+
 /// AWS's text for a path argument that selects nothing.
 fn missing(path: &Path, env: &Env<'_>) -> Detail {
     let (what, root) = match path.root() {
         Root::Input => ("input", env.input),
         Root::Context => ("context object", env.context.context_value()),
+        Root::Variable => match env.root_of(path) {
+            Some(value) => ("variable", value),
+            None => return undefined_variable(path),
+        },
     };
     format!(
         "The JsonPath argument for the field '{}' could not be found in the {what} '{}'",

@@ -4,6 +4,7 @@
 //! read, so every diagnostic carries the JSON Pointer of its field. Checks across states
 //! (transitions, reachability) run afterwards in [`crate::validate`].
 
+pub mod assign;
 mod depth;
 pub mod fields;
 pub(crate) mod guess;

@@ -19,10 +19,11 @@ const COMMON: &[&str] = &["Type", "Comment", "QueryLanguage"];
 const FLOW: &[&str] = &["Next", "End"];
 const PATHS: &[&str] = &["InputPath", "OutputPath"];
 const RESULT: &[&str] = &["ResultSelector", "ResultPath", "Retry", "Catch"];
+/// Variables: every state type but Succeed and Fail.
+const ASSIGN: &[&str] = &["Assign"];
 
 /// Fields of newer ASL features, refused with a clear "not supported yet".
 const LATER: &[(&str, &str)] = &[
-    ("Assign", "variables (Assign) are not supported yet"),
     (
         "Arguments",
         "JSONata fields (Arguments) are not supported yet",
@@ -86,21 +87,53 @@ fn read_state<'a>(
         }
     }
     let allowed: Vec<&str> = match type_name {
-        "Pass" => [COMMON, FLOW, PATHS, &["Parameters", "Result", "ResultPath"]].concat(),
-        "Task" => [COMMON, FLOW, PATHS, RESULT, super::tasks::TASK_FIELDS].concat(),
-        "Callback" => [COMMON, FLOW, PATHS, RESULT, super::tasks::CALLBACK_FIELDS].concat(),
-        "Choice" => [COMMON, PATHS, &["Choices", "Default"]].concat(),
+        "Pass" => [
+            COMMON,
+            FLOW,
+            PATHS,
+            ASSIGN,
+            &["Parameters", "Result", "ResultPath"],
+        ]
+        .concat(),
+        "Task" => [
+            COMMON,
+            FLOW,
+            PATHS,
+            ASSIGN,
+            RESULT,
+            super::tasks::TASK_FIELDS,
+        ]
+        .concat(),
+        "Callback" => [
+            COMMON,
+            FLOW,
+            PATHS,
+            ASSIGN,
+            RESULT,
+            super::tasks::CALLBACK_FIELDS,
+        ]
+        .concat(),
+        "Choice" => [COMMON, PATHS, ASSIGN, &["Choices", "Default"]].concat(),
         "Wait" => [
             COMMON,
             FLOW,
             PATHS,
+            ASSIGN,
             &["Seconds", "Timestamp", "SecondsPath", "TimestampPath"],
         ]
         .concat(),
         "Succeed" => [COMMON, PATHS].concat(),
         "Fail" => [COMMON, &["Error", "Cause", "ErrorPath", "CausePath"]].concat(),
-        "Parallel" => [COMMON, FLOW, PATHS, RESULT, &["Branches", "Parameters"]].concat(),
-        "Map" => [COMMON, FLOW, PATHS, RESULT, scopes::MAP_FIELDS].concat(),
+        "Parallel" => [
+            COMMON,
+            FLOW,
+            PATHS,
+            ASSIGN,
+            RESULT,
+            &["Branches", "Parameters"],
+        ]
+        .concat(),
+        "Map" => [COMMON, FLOW, PATHS, ASSIGN, RESULT, scopes::MAP_FIELDS].concat(),
         other => {
             cx.d.add(unknown_type(&obj.at("Type"), other));
             return None;
@@ -130,6 +163,9 @@ fn read_state<'a>(
     }
     if allowed.contains(&"ResultSelector") {
         io.result_selector = template(&obj, "ResultSelector", d);
+    }
+    if let Some(value) = obj.get("Assign").filter(|_| allowed.contains(&"Assign")) {
+        io.assign = super::assign::parse_assign(value, &obj.at("Assign"), d);
     }
     let retry = obj
         .get("Retry")
@@ -255,14 +291,24 @@ fn parse_choice(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<Choice> {
         );
     }
     let mut choices = Vec::with_capacity(rules.len());
-    for (i, rule) in rules.iter().enumerate() {
-        if let Some((rule, Some(next))) = ChoiceRule::parse(rule, &obj.at("Choices").at(i), true, d)
-        {
+    let mut rule_assign = Vec::with_capacity(rules.len());
+    for (i, value) in rules.iter().enumerate() {
+        let loc = obj.at("Choices").at(i);
+        if let Some((rule, Some(next))) = ChoiceRule::parse(value, &loc, true, d) {
             choices.push((rule, next));
+            rule_assign.push(
+                value
+                    .get("Assign")
+                    .and_then(|a| super::assign::parse_assign(a, &loc.at("Assign"), d)),
+            );
         }
     }
     let default = obj.string("Default", d).map(str::to_owned);
-    Some(Choice { choices, default })
+    Some(Choice {
+        choices,
+        rule_assign,
+        default,
+    })
 }
 
 fn parse_wait(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<Wait> {

@@ -272,10 +272,22 @@ fn jsonata_and_variables_are_refused_clearly() {
                 && d.location == "/QueryLanguage"
                 && d.message.contains("not supported yet"))
     );
+    // Variables are read; Succeed and Fail have no Assign, and names are checked.
+    assert!(
+        parse_value(&machine(
+            json!({"A": {"Type": "Pass", "Assign": {"x": 1, "y.$": "$x"}, "End": true}})
+        ))
+        .is_ok()
+    );
     assert_problem(
-        machine(json!({"A": {"Type": "Pass", "Assign": {"x": 1}, "End": true}})),
-        "UNSUPPORTED_FEATURE",
+        machine(json!({"A": {"Type": "Succeed", "Assign": {"x": 1}}})),
+        "SCHEMA_VALIDATION_FAILED",
         "/States/A/Assign",
+    );
+    assert_problem(
+        machine(json!({"A": {"Type": "Pass", "Assign": {"x-y": 1}, "End": true}})),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/Assign/x-y",
     );
 }
 

@@ -8,7 +8,8 @@
 //!   `$..x`, `$.a[?(@.n > 1)]`): compiled once through `jsonpath-rust`; they always yield an
 //!   array of matches.
 //!
-//! A path starts at the effective input (`$`) or at the context object (`$$`).
+//! A path starts at the effective input (`$`), at the context object (`$$`) or at a
+//! variable set by `Assign` (`$name`).
 
 mod query;
 mod reference;
@@ -26,11 +27,19 @@ pub enum Root {
     Input,
     /// `$$` — the context object.
     Context,
+    /// `$name` — a variable (see [`Path::variable`]).
+    Variable,
 }
 
 /// The context object (`$$`), which the engine may build lazily.
 pub trait ContextObject {
     fn context_value(&self) -> &Value;
+
+    /// The value of variable `name` (set by `Assign`) where the path is read; `None` when
+    /// no such variable is in scope.
+    fn variable(&self, _name: &str) -> Option<&Value> {
+        None
+    }
 }
 
 impl ContextObject for Value {
@@ -59,10 +68,12 @@ impl<'a> Env<'a> {
         Env { input, context }
     }
 
-    fn root(&self, root: Root) -> &'a Value {
-        match root {
-            Root::Input => self.input,
-            Root::Context => self.context.context_value(),
+    /// Where `path` starts: `None` for a variable that is not in scope.
+    pub fn root_of(&self, path: &Path) -> Option<&'a Value> {
+        match path.root {
+            Root::Input => Some(self.input),
+            Root::Context => Some(self.context.context_value()),
+            Root::Variable => self.context.variable(&path.variable),
         }
     }
 }
@@ -93,6 +104,8 @@ enum Kind {
 pub struct Path {
     text: String,
     root: Root,
+    /// The variable name, for [`Root::Variable`] (empty otherwise).
+    variable: String,
     kind: Kind,
 }
 
@@ -105,11 +118,13 @@ impl PartialEq for Path {
 impl Path {
     /// Parses any path: a reference path or a JSONPath query.
     pub fn parse(text: &str) -> Result<Path, PathError> {
-        let (root, rest) = split_root(text)?;
+        let (root, variable, rest) = split_root(text)?;
+        let variable = variable.to_owned();
         match reference::parse_segments(rest) {
             Ok(segments) => Ok(Path {
                 text: text.to_owned(),
                 root,
+                variable,
                 kind: Kind::Reference(segments),
             }),
             Err(reference::NotReference::Malformed(message)) => Err(PathError::new(message)),
@@ -118,6 +133,7 @@ impl Path {
                 Ok(Path {
                     text: text.to_owned(),
                     root,
+                    variable,
                     kind: Kind::Query(query),
                 })
             }
@@ -145,6 +161,11 @@ impl Path {
         self.root
     }
 
+    /// The variable the path starts at (`$name…`), if it does.
+    pub fn variable(&self) -> Option<&str> {
+        (self.root == Root::Variable).then_some(self.variable.as_str())
+    }
+
     /// True when the path selects at most one node (a reference path).
     pub fn is_definite(&self) -> bool {
         matches!(self.kind, Kind::Reference(_))
@@ -166,7 +187,7 @@ impl Path {
     /// The value the path selects. A reference path gives the node (`None` when it does not
     /// exist); a query gives the array of its matches, in document order.
     pub fn select(&self, env: &Env<'_>) -> Option<Value> {
-        let root = env.root(self.root);
+        let root = env.root_of(self)?;
         match &self.kind {
             Kind::Reference(segments) => reference::get(root, segments).cloned(),
             Kind::Query(q) => Some(Value::Array(q.select(root))),
@@ -175,7 +196,7 @@ impl Path {
 
     /// Like [`Path::select`] but borrowing; for a query the matches are collected.
     pub fn select_ref<'v>(&self, env: &Env<'v>) -> Option<std::borrow::Cow<'v, Value>> {
-        let root = env.root(self.root);
+        let root = env.root_of(self)?;
         match &self.kind {
             Kind::Reference(segments) => {
                 reference::get(root, segments).map(std::borrow::Cow::Borrowed)
@@ -211,16 +232,24 @@ impl fmt::Display for Path {
     }
 }
 
-fn split_root(text: &str) -> Result<(Root, &str), PathError> {
+/// The root of a path text, the variable name (for `$name…`, else empty) and the rest.
+fn split_root(text: &str) -> Result<(Root, &str, &str), PathError> {
     if let Some(rest) = text.strip_prefix("$$") {
-        Ok((Root::Context, rest))
+        Ok((Root::Context, "", rest))
     } else if let Some(rest) = text.strip_prefix('$') {
-        if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if end == 0 {
+            return Ok((Root::Input, "", rest));
+        }
+        let (name, rest) = rest.split_at(end);
+        if name.starts_with(|c: char| c.is_ascii_digit()) {
             return Err(PathError::new(format!(
-                "'{text}' looks like a variable reference; variables (Assign) are not supported yet"
+                "'{text}': a variable name must not start with a digit"
             )));
         }
-        Ok((Root::Input, rest))
+        Ok((Root::Variable, name, rest))
     } else {
         Err(PathError::new(format!(
             "'{text}' is not a path: a path starts with '$' or '$$'"

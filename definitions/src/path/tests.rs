@@ -54,12 +54,53 @@ fn rejects_malformed_paths() {
     ] {
         assert!(Path::parse(bad).is_err(), "{bad} should be rejected");
     }
-    assert!(
-        Path::parse("$var")
-            .unwrap_err()
-            .message
-            .contains("variables")
+    assert!(Path::parse("$9var").is_err());
+}
+
+/// A variable is read through the context object, which knows the scope.
+struct Vars(Value, serde_json::Map<String, Value>);
+
+impl super::ContextObject for Vars {
+    fn context_value(&self) -> &Value {
+        &self.0
+    }
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.1.get(name)
+    }
+}
+
+#[test]
+fn variables_are_read_from_the_scope() {
+    let vars = Vars(
+        json!({}),
+        json!({"x": {"a": [1, 2]}}).as_object().unwrap().clone(),
     );
+    let input = json!({"x": "input"});
+    let env = Env::new(&input, &vars);
+    let path = Path::parse("$x.a[1]").unwrap();
+    assert_eq!(path.root(), super::Root::Variable);
+    assert_eq!(path.variable(), Some("x"));
+    assert_eq!(path.select(&env), Some(json!(2)));
+    assert_eq!(
+        Path::parse("$x").unwrap().select(&env),
+        Some(json!({"a": [1, 2]}))
+    );
+    assert_eq!(Path::parse("$y").unwrap().select(&env), None);
+    assert_eq!(
+        Path::parse("$.x").unwrap().select(&env),
+        Some(json!("input"))
+    );
+    // A variable cannot be written (ResultPath).
+    assert!(
+        Path::parse("$x")
+            .unwrap()
+            .write(json!({}), json!(1))
+            .is_err()
+    );
+}
+
+#[test]
+fn reference_paths_still_parse() {
     assert!(Path::parse_reference("$.a[*]").is_err());
     assert!(Path::parse_reference("$.a.b").is_ok());
 }

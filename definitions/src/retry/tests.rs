@@ -86,6 +86,7 @@ fn recover_follows_the_spec_example() {
         error_equals: vec![ErrorName::All],
         next: "Z".into(),
         result_path: PathField::Default,
+        assign: None,
     }];
     let mut counts = vec![0u32; 2];
     let mut step = |e: &str| {
@@ -129,6 +130,7 @@ fn runtime_errors_are_neither_retried_nor_caught() {
         error_equals: vec![ErrorName::All],
         next: "Z".into(),
         result_path: PathField::Default,
+        assign: None,
     }];
     assert_eq!(
         recover(&retriers, &catchers, &[0], &ErrorName::Runtime, 0.0),

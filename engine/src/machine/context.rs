@@ -19,6 +19,8 @@ pub struct Context<'a> {
     pub retry_count: Option<u32>,
     pub token: Option<&'a str>,
     pub item: Option<(u32, &'a Value)>,
+    /// The frame whose variables (and its ancestors') `$name` reads; none: no variables.
+    pub frame: Option<u32>,
     cell: OnceCell<Value>,
 }
 
@@ -37,6 +39,7 @@ impl<'a> Context<'a> {
             retry_count: None,
             token: None,
             item: None,
+            frame: None,
             cell: OnceCell::new(),
         }
     }
@@ -88,5 +91,9 @@ impl std::fmt::Debug for Context<'_> {
 impl ContextObject for Context<'_> {
     fn context_value(&self) -> &Value {
         self.cell.get_or_init(|| self.build())
+    }
+
+    fn variable(&self, name: &str) -> Option<&Value> {
+        super::variables::lookup(self.exec, self.frame?, name)
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::frames::{Frames, Results};
 
@@ -154,6 +154,10 @@ pub struct Frame {
     /// Retries made by each retrier in this state visit.
     #[serde(rename = "r", default, skip_serializing_if = "Vec::is_empty")]
     pub retries: Vec<u32>,
+    /// Variables set by `Assign` in this scope (the top level, a branch or an iteration);
+    /// outer scopes' variables are read through `parent`.
+    #[serde(rename = "v", default, skip_serializing_if = "Map::is_empty")]
+    pub variables: Map<String, Value>,
 }
 
 /// What a frame is doing.
@@ -262,6 +266,7 @@ impl Execution {
                 step: Step::Enter,
                 quiet: false,
                 retries: Vec::new(),
+                variables: Map::new(),
             },
         )]);
         Execution {
@@ -374,6 +379,7 @@ impl Frame {
             step: Step::Children(Box::new(c.clone_counters())),
             quiet: self.quiet,
             retries: self.retries.clone(),
+            variables: self.variables.clone(),
         }
     }
 }

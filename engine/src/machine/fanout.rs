@@ -346,9 +346,10 @@ impl<'m> Cx<'m> {
         };
         let output = {
             let ctx = self.context(f, state);
-            pipeline::state_output(&state.io, raw, results, &ctx)
+            pipeline::state_output_and_assign(&state.io, raw, results, &ctx)
         };
-        if let Err(failure) = output.and_then(|output| self.exit(f, state, output)) {
+        let done = output.and_then(|(output, assigned)| self.exit_with(f, state, output, assigned));
+        if let Err(failure) = done {
             self.fail_state(f, state, failure);
         }
     }
@@ -385,7 +386,11 @@ fn count(
     let value = path
         .select(&Env::new(input, ctx))
         .ok_or_else(|| pipeline::no_results(path))?;
-    match value.as_i64() {
+    // AWS reads a string holding a whole number as that number (Java's `parseInt`).
+    let number = value
+        .as_i64()
+        .or_else(|| value.as_str().and_then(|s| s.parse::<i64>().ok()));
+    match number {
         Some(n) if n < 0 => Err(Failure::runtime(format!("{field} cannot be negative."))),
         Some(n) => Ok(Some(n as u64)),
         None => Err(Failure::runtime(format!(
@@ -410,7 +415,11 @@ fn percent(
     let value = path
         .select(&Env::new(input, ctx))
         .ok_or_else(|| pipeline::no_results(path))?;
-    match value.as_f64() {
+    // A string holding a number counts as that number, as for `count`.
+    let number = value
+        .as_f64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse::<f64>().ok()));
+    match number {
         Some(p) if !(0.0..=100.0).contains(&p) => Err(Failure::runtime(
             "ToleratedFailurePercentage must be between 0 and 100.".to_owned(),
         )),

@@ -25,6 +25,13 @@
 //!
 //! A frame that ends reports to its parent (or ends the execution, for frame 0). A
 //! `States.Runtime` error ends the execution at once, wherever it happens.
+//!
+//! # Variables
+//!
+//! `Assign` sets variables in the frame that runs the state, when the state exits; `$name`
+//! reads the nearest frame up the `parent` chain that holds `name`. So a branch or an
+//! iteration reads its outer scopes' variables, and what it assigns stays in its own frame
+//! and ends with it (see `variables.rs`).
 
 mod context;
 pub mod driver;
@@ -37,6 +44,7 @@ mod settings;
 mod step;
 mod task;
 mod transition;
+mod variables;
 
 pub use context::Context;
 pub use event::{EXECUTION_TIMER, Event, Outcome, QueuedEvent};

@@ -14,6 +14,7 @@ use super::execution::{Execution, Frame, Parent, Status, Step};
 use super::history::{HistoryEvent, error_details, state_entered, state_exited};
 use super::settings::{Settings, TokenMinter};
 use super::transition::{Timer, TokenClosed, Transition};
+use super::variables::with_assigned;
 
 /// What the stepper reads: the definition the execution runs, settings and the minter.
 #[derive(Clone, Copy)]
@@ -217,7 +218,9 @@ impl<'m> Cx<'m> {
             .frames
             .get(&f)
             .map_or(self.now, |fr| fr.entered_ms);
-        Context::new(self.settings, self.exec, &state.name, entered)
+        let mut ctx = Context::new(self.settings, self.exec, &state.name, entered);
+        ctx.frame = Some(f);
+        ctx
     }
 
     // ----- entering and leaving states -----
@@ -274,9 +277,9 @@ impl<'m> Cx<'m> {
                 Some(r) => r.clone(),
                 None => effective.into_owned(),
             };
-            pipeline::state_output(&state.io, raw, result, &ctx)?
+            pipeline::state_output_and_assign(&state.io, raw, result, &ctx)?
         };
-        self.exit(f, state, output)
+        self.exit_with(f, state, output.0, output.1)
     }
 
     fn choice(&mut self, f: u32, state: &'m State) -> Result<(), Failure> {
@@ -284,30 +287,38 @@ impl<'m> Cx<'m> {
             return Ok(());
         };
         let raw = self.take_input(f);
-        let (next, output) = {
+        let (next, output, assigned) = {
             let ctx = self.context(f, state);
             let effective = pipeline::apply_input_path(&state.io.input_path, &raw, &ctx)?;
             let env = Env::new(&effective, &ctx);
-            let mut next = None;
-            for (rule, target) in &choice.choices {
+            let mut matched = None;
+            for (i, (rule, target)) in choice.choices.iter().enumerate() {
                 if rule.eval(&env)? {
-                    next = Some(target);
+                    matched = Some((target, choice.rule_assign.get(i).and_then(Option::as_ref)));
                     break;
                 }
             }
-            let Some(next) = next.or(choice.default.as_ref()) else {
+            // A rule's Assign when it matches; the state's when Default is taken.
+            let default = choice
+                .default
+                .as_ref()
+                .map(|d| (d, state.io.assign.as_ref()));
+            let Some((next, assign)) = matched.or(default) else {
                 return Err(Failure::runtime("No Matches!"));
             };
+            let assigned = pipeline::assign(assign, &effective, &ctx)?;
             (
                 next,
                 pipeline::apply_output_path(&state.io.output_path, effective.into_owned(), &ctx)?,
+                assigned,
             )
         };
         let text = self.checked_output(state, &output)?;
+        let assigned = self.assign(f, state, assigned)?;
         self.emit(
             f,
             "ChoiceStateExited".into(),
-            state_exited(&state.name, text),
+            with_assigned(state_exited(&state.name, text), assigned),
         );
         self.goto(f, Some(next), output);
         Ok(())
@@ -315,7 +326,7 @@ impl<'m> Cx<'m> {
 
     fn wait(&mut self, f: u32, state: &'m State, wait: &Wait) -> Result<(), Failure> {
         let raw = self.take_input(f);
-        let (due, output) = {
+        let (due, output, assigned) = {
             let ctx = self.context(f, state);
             let effective = pipeline::apply_input_path(&state.io.input_path, &raw, &ctx)?;
             let due = match wait {
@@ -324,17 +335,22 @@ impl<'m> Cx<'m> {
                 Wait::SecondsPath(path) => self.now + seconds_at(path, &effective, &ctx)? * 1000,
                 Wait::TimestampPath(path) => timestamp_at(path, &effective, &ctx)?,
             };
+            let assigned = pipeline::assign(state.io.assign.as_ref(), &effective, &ctx)?;
             (
                 due,
                 pipeline::apply_output_path(&state.io.output_path, effective.into_owned(), &ctx)?,
+                assigned,
             )
         };
         if (due - self.now) / 1000 > i32::MAX as i64 {
             return Err(Failure::runtime("Wait state delay is too long."));
         }
         if due <= self.now {
-            return self.exit(f, state, output);
+            return self.exit_with(f, state, output, assigned);
         }
+        // Nothing else runs in this frame while it waits: the variables take effect now
+        // (and are saved with the frame), not when the timer fires.
+        self.assign(f, state, assigned)?;
         let timer = self.new_timer(due);
         let frame = self.frame(f);
         frame.input = output;
@@ -395,11 +411,23 @@ impl<'m> Cx<'m> {
 
     /// Writes `…StateExited` and moves on.
     pub fn exit(&mut self, f: u32, state: &'m State, output: Value) -> Result<(), Failure> {
+        self.exit_with(f, state, output, None)
+    }
+
+    /// [`Cx::exit`] setting the variables the state assigned.
+    pub fn exit_with(
+        &mut self,
+        f: u32,
+        state: &'m State,
+        output: Value,
+        assigned: Option<serde_json::Map<String, Value>>,
+    ) -> Result<(), Failure> {
         let text = self.checked_output(state, &output)?;
+        let assigned = self.assign(f, state, assigned)?;
         self.emit(
             f,
             format!("{}StateExited", state.type_name()),
-            state_exited(&state.name, text),
+            with_assigned(state_exited(&state.name, text), assigned),
         );
         self.goto(f, state.next.as_ref(), output);
         Ok(())
@@ -469,18 +497,30 @@ impl<'m> Cx<'m> {
                 self.fanout_failed_event(f, state);
                 let catcher = &state.catch[i];
                 let raw = self.take_input(f);
-                match pipeline::apply_result_path(&catcher.result_path, raw, failure.error_output())
-                {
+                let error_output = failure.error_output();
+                let assigned = {
+                    let ctx = self.context(f, state);
+                    pipeline::assign(catcher.assign.as_ref(), &error_output, &ctx)
+                };
+                let assigned = match assigned {
+                    Ok(assigned) => assigned,
+                    Err(e) => return self.runtime(f, e),
+                };
+                match pipeline::apply_result_path(&catcher.result_path, raw, error_output) {
                     Ok(output) => {
                         let text = match self.checked_output(state, &output) {
                             Ok(text) => text,
                             Err(e) => return self.fail_frame(f, e),
                         };
+                        let assigned = match self.assign(f, state, assigned) {
+                            Ok(assigned) => assigned,
+                            Err(e) => return self.runtime(f, e),
+                        };
                         self.frame(f).step = Step::Enter;
                         self.emit(
                             f,
                             format!("{}StateExited", state.type_name()),
-                            state_exited(&state.name, text),
+                            with_assigned(state_exited(&state.name, text), assigned),
                         );
                         self.goto(f, Some(&catcher.next), output);
                     }
@@ -606,6 +646,7 @@ impl<'m> Cx<'m> {
                 step: Step::Enter,
                 quiet,
                 retries: Vec::new(),
+                variables: serde_json::Map::new(),
             },
         );
         id

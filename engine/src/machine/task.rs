@@ -291,9 +291,9 @@ impl<'m> Cx<'m> {
         };
         let output = {
             let ctx = self.context(f, state);
-            pipeline::state_output(&state.io, raw, result, &ctx)
+            pipeline::state_output_and_assign(&state.io, raw, result, &ctx)
         };
-        let done = output.and_then(|output| self.exit(f, state, output));
+        let done = output.and_then(|(output, assigned)| self.exit_with(f, state, output, assigned));
         if let Err(failure) = done {
             self.fail_state(f, state, failure);
         }

@@ -60,7 +60,17 @@ pub struct Outcome {
 /// that cannot be read panics: a case silently dropped would shrink the total.
 pub fn cases(test: &str) -> Option<Vec<Case>> {
     let files = baton_definitions::testing::corpus_files(test)?;
-    let cases = files
+    Some(read_cases(&files))
+}
+
+/// The recorded cases of variables (`Assign`, `later/variables`), sorted by name; panics
+/// when there are none.
+pub fn variables_cases(test: &str) -> Vec<Case> {
+    read_cases(&baton_definitions::testing::variables_files(test))
+}
+
+fn read_cases(files: &[std::path::PathBuf]) -> Vec<Case> {
+    files
         .iter()
         .map(|path| {
             let text = std::fs::read_to_string(path)
@@ -70,8 +80,7 @@ pub fn cases(test: &str) -> Option<Vec<Case>> {
             case.input = substitute_input(&case);
             case
         })
-        .collect();
-    Some(cases)
+        .collect()
 }
 
 /// Prints `<label>: <passed>/<total> cases match` and every failure, then asserts that

@@ -160,7 +160,8 @@ fn syntax_errors_name_the_offset() {
     rejected("States.Array(12abc)", "expected ',' or ')'");
     rejected("States.Array($.a[)", "invalid path");
     rejected("States.Array($.a.)", "invalid path '$.a.'");
-    rejected("States.Array($var)", "invalid path '$var'");
+    rejected("States.Array($9var)", "invalid path '$9var'");
+    assert!(Intrinsic::parse("States.Array($var, $var.a[0])").is_ok());
     rejected("", "States.Name");
     // Offsets count characters, not bytes.
     assert_eq!(

@@ -41,6 +41,7 @@ fn with_children(mut record: Execution, n: u32) -> Execution {
             step: Step::Enter,
             quiet: false,
             retries: Vec::new(),
+            variables: serde_json::Map::new(),
         };
         record.frames.insert(i, child);
     }
