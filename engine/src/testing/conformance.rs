@@ -54,12 +54,14 @@ pub struct Outcome {
     pub cause: Option<String>,
 }
 
-/// Every case of the corpus, sorted by name, with time-relative inputs filled in; `test`
-/// names the caller in messages. When the corpus is missing or empty this panics under CI
+/// Every case of the corpus, sorted by name, then the variables cases (`later/variables`,
+/// which every run includes now that Baton runs `Assign`), with time-relative inputs filled
+/// in; `test` names the caller in messages. When the corpus is missing or empty this panics under CI
 /// and returns `None` (after a note) elsewhere: see [`baton_definitions::testing`]. A case
 /// that cannot be read panics: a case silently dropped would shrink the total.
 pub fn cases(test: &str) -> Option<Vec<Case>> {
-    let files = baton_definitions::testing::corpus_files(test)?;
+    let mut files = baton_definitions::testing::corpus_files(test)?;
+    files.extend(baton_definitions::testing::variables_files(test));
     Some(read_cases(&files))
 }
 
