@@ -59,3 +59,7 @@ pub use transition::{
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_variable_scopes;
+#[cfg(test)]
+mod tests_variables;

@@ -9,20 +9,26 @@ use serde_json::{Map, Value};
 use baton_definitions::template::compact_json;
 use baton_definitions::{ErrorName, Failure, State};
 
-use super::execution::Execution;
+use super::execution::{Execution, Step};
 use super::step::Cx;
 
 /// AWS's limit on what one `Assign` sets, in bytes of compact JSON.
 pub const MAX_ASSIGN_BYTES: usize = 256 * 1024;
 
 /// The value of `name` as frame `frame` sees it: its own, or the nearest outer scope's.
+/// A distributed Map's iteration (a child execution on AWS) does not see the scopes
+/// outside its Map.
 pub fn lookup<'a>(exec: &'a Execution, frame: u32, name: &str) -> Option<&'a Value> {
     let mut at = exec.frames.get(&frame)?;
     loop {
         if let Some(value) = at.variables.get(name) {
             return Some(value);
         }
-        at = exec.frames.get(&at.parent?.frame)?;
+        let outer = exec.frames.get(&at.parent?.frame)?;
+        if matches!(&outer.step, Step::Children(c) if c.distributed) {
+            return None;
+        }
+        at = outer;
     }
 }
 
