@@ -141,8 +141,16 @@ pub fn select<'v>(
     value: &'v Value,
     context: &'v dyn ContextObject,
 ) -> Result<Cow<'v, Value>, Failure> {
-    path.select_ref(&Env::new(value, context))
-        .ok_or_else(|| no_results(path))
+    let env = Env::new(value, context);
+    path.select_ref(&env).ok_or_else(|| missing(path, &env))
+}
+
+/// The failure for a path that selects nothing: an undefined variable, or no results.
+pub fn missing(path: &Path, env: &Env<'_>) -> Failure {
+    if path.variable().is_some() && env.root_of(path).is_none() {
+        return Failure::runtime(crate::intrinsics::undefined_variable(path));
+    }
+    no_results(path)
 }
 
 /// `Invalid path '$.x' : No results for path: $['x']`, as AWS words it.

@@ -2,7 +2,8 @@
 //! fields of a Callback's `Notify`.
 //!
 //! A key ending in `.$` is renamed without the suffix and its value is evaluated: a path
-//! into the input (`$…`), into the context object (`$$…`), or an intrinsic function call.
+//! into the input (`$…`), into the context object (`$$…`), into a variable (`$name…`), or
+//! an intrinsic function call. `Assign` is a template too (its keys name variables).
 //! Plain keys are literal. Templates are compiled once; subtrees without `.$` keys are kept
 //! as ready-made values.
 

@@ -2,8 +2,9 @@
 //! `shared/conformance/cases`; see its README) must pass our validator: no ERROR
 //! diagnostics. A case that fails here is a validator bug until shown otherwise.
 //!
-//! Only `cases/` is read. `later/` (JSONata, variables) holds features we refuse on
-//! purpose, and this test must not need it.
+//! Only `cases/` is read. `later/` holds features we refuse on purpose (JSONata), and
+//! this test must not need it. (`later/variables` is run by the engine's conformance
+//! tests, now that variables are supported.)
 
 use std::fs;
 use std::path::{Path, PathBuf};

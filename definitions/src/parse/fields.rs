@@ -249,6 +249,15 @@ impl<'a> Obj<'a> {
                 } else {
                     self.path(key, d)
                 };
+                // ResultPath writes into the input: a variable cannot be its target.
+                if reference && let Some(variable) = path.as_ref().and_then(Path::variable) {
+                    d.error(
+                        Code::InvalidJsonPath,
+                        &self.at(key),
+                        format!("field '{key}': '${variable}' is a variable; {key} can only write into the input ('$…')"),
+                    );
+                    return PathField::Default;
+                }
                 path.map(PathField::Path).unwrap_or_default()
             }
         }

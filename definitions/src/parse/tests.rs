@@ -260,7 +260,7 @@ fn problems_inside_map_and_parallel_have_nested_pointers() {
 }
 
 #[test]
-fn jsonata_and_variables_are_refused_clearly() {
+fn jsonata_is_refused_clearly_and_variables_are_checked() {
     let found = parse_definition(
         r#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}"#,
     )
@@ -288,6 +288,12 @@ fn jsonata_and_variables_are_refused_clearly() {
         machine(json!({"A": {"Type": "Pass", "Assign": {"x-y": 1}, "End": true}})),
         "SCHEMA_VALIDATION_FAILED",
         "/States/A/Assign/x-y",
+    );
+    // ResultPath writes into the input, never into a variable.
+    assert_problem(
+        machine(json!({"A": {"Type": "Pass", "ResultPath": "$x", "End": true}})),
+        "INVALID_JSON_PATH",
+        "/States/A/ResultPath",
     );
 }
 

@@ -383,9 +383,10 @@ fn count(
         Some(Count::Fixed(n)) => return Ok(Some(*n)),
         Some(Count::Path(path)) => path,
     };
+    let env = Env::new(input, ctx);
     let value = path
-        .select(&Env::new(input, ctx))
-        .ok_or_else(|| pipeline::no_results(path))?;
+        .select(&env)
+        .ok_or_else(|| pipeline::missing(path, &env))?;
     // AWS reads a string holding a whole number as that number (Java's `parseInt`).
     let number = value
         .as_i64()
@@ -412,9 +413,10 @@ fn percent(
         Some(Percent::Fixed(p)) => return Ok(Some(*p)),
         Some(Percent::Path(path)) => path,
     };
+    let env = Env::new(input, ctx);
     let value = path
-        .select(&Env::new(input, ctx))
-        .ok_or_else(|| pipeline::no_results(path))?;
+        .select(&env)
+        .ok_or_else(|| pipeline::missing(path, &env))?;
     // A string holding a number counts as that number, as for `count`.
     let number = value
         .as_f64()

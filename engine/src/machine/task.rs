@@ -345,9 +345,10 @@ fn seconds(
         None => Ok(None),
         Some(Seconds::Fixed(n)) => Ok(Some(*n)),
         Some(Seconds::Path(path)) => {
+            let env = Env::new(input, ctx);
             let value = path
-                .select(&Env::new(input, ctx))
-                .ok_or_else(|| pipeline::no_results(path))?;
+                .select(&env)
+                .ok_or_else(|| pipeline::missing(path, &env))?;
             match value.as_u64() {
                 Some(n) if n > 0 => Ok(Some(n)),
                 _ => Err(Failure::runtime(format!(

@@ -101,6 +101,30 @@ fn a_variable_set_in_an_inner_scope_is_not_visible_outside() {
 }
 
 #[test]
+fn an_undefined_variable_is_named_in_the_failure() {
+    let done = run(
+        json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "InputPath": "$nope.x", "End": true}}}),
+        json!({}),
+    );
+    assert_eq!(done.execution.error.as_deref(), Some("States.Runtime"));
+    let cause = done.execution.cause.unwrap_or_default();
+    assert!(
+        cause.contains("The variable 'nope' is not defined"),
+        "{cause}"
+    );
+    // A defined variable without the field is AWS's "No results for path".
+    let done = run(
+        json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Assign": {"v": {}}, "Next": "B"},
+            "B": {"Type": "Pass", "InputPath": "$v.x", "End": true}}}),
+        json!({}),
+    );
+    let cause = done.execution.cause.unwrap_or_default();
+    assert!(cause.contains("No results for path"), "{cause}");
+}
+
+#[test]
 fn a_distributed_map_iteration_does_not_see_outer_variables() {
     let done = run(
         json!({"StartAt": "Set", "States": {
