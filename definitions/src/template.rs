@@ -62,6 +62,15 @@ impl Template {
     }
 
     /// A template that is only this literal value.
+    /// The names of the top-level fields (`.$` removed): for `Assign`, the variables set.
+    pub fn top_level_names(&self) -> Vec<&str> {
+        match &self.root {
+            Node::Object(fields) => fields.iter().map(|(name, _)| name.as_str()).collect(),
+            Node::Literal(Value::Object(map)) => map.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn literal(value: Value) -> Template {
         Template {
             root: Node::Literal(value),

@@ -1,8 +1,11 @@
 //! `Assign` (state-level variables): a payload template whose top-level keys name variables.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value;
 
 use crate::diagnostics::{Code, Diagnostics, Loc};
+use crate::model::{Graph, State, StateKind, StateMachine};
 use crate::template::Template;
 
 /// Longest variable name AWS accepts.
@@ -53,6 +56,82 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Warns where a Parallel branch or a Map iteration assigns a variable that an outer scope
+/// assigns too: the inner value stays inside (the outer one never changes), which is
+/// seldom what was meant, and AWS documents that inner scopes must not assign outer
+/// variables. A warning, not an error: Baton runs it with the scoping above.
+pub(crate) fn check_scopes(
+    machine: &StateMachine,
+    locs: &HashMap<String, Loc>,
+    d: &mut Diagnostics,
+) {
+    check_graph(machine, &machine.root, &HashSet::new(), locs, d);
+}
+
+fn check_graph(
+    machine: &StateMachine,
+    graph: &Graph,
+    outer: &HashSet<String>,
+    locs: &HashMap<String, Loc>,
+    d: &mut Diagnostics,
+) {
+    let states: Vec<&State> = graph
+        .states
+        .iter()
+        .filter_map(|n| machine.state(n))
+        .collect();
+    let mut visible = outer.clone();
+    for state in &states {
+        let loc = locs.get(&state.name).cloned().unwrap_or_else(Loc::root);
+        for (template, at) in assignments(state, &loc) {
+            for name in template.top_level_names() {
+                if outer.contains(name) {
+                    d.warning(
+                        Code::SchemaValidationFailed,
+                        &at,
+                        format!(
+                            "'Assign' sets '{name}', which an outer scope assigns: a Parallel branch or Map iteration cannot change an outer variable (this one stays inside)"
+                        ),
+                    );
+                }
+                visible.insert(name.to_owned());
+            }
+        }
+    }
+    for state in &states {
+        match &state.kind {
+            StateKind::Parallel(p) => {
+                for branch in &p.branches {
+                    check_graph(machine, branch, &visible, locs, d);
+                }
+            }
+            StateKind::Map(m) => check_graph(machine, &m.processor, &visible, locs, d),
+            _ => {}
+        }
+    }
+}
+
+/// Every `Assign` of a state (its own, its Choice rules', its catchers'), with its location.
+fn assignments<'s>(state: &'s State, loc: &Loc) -> Vec<(&'s Template, Loc)> {
+    let mut out = Vec::new();
+    if let Some(t) = &state.io.assign {
+        out.push((t, loc.at("Assign")));
+    }
+    if let StateKind::Choice(choice) = &state.kind {
+        for (i, t) in choice.rule_assign.iter().enumerate() {
+            if let Some(t) = t {
+                out.push((t, loc.at("Choices").at(i).at("Assign")));
+            }
+        }
+    }
+    for (i, catcher) in state.catch.iter().enumerate() {
+        if let Some(t) = &catcher.assign {
+            out.push((t, loc.at("Catch").at(i).at("Assign")));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +155,31 @@ mod tests {
         assert_eq!(d.error_count(), 1);
         let mut d = Diagnostics::default();
         assert!(parse_assign(&serde_json::json!({"a.$": "$.x"}), &Loc::root(), &mut d).is_some());
+    }
+
+    #[test]
+    fn assigning_an_outer_variable_inside_is_a_warning() {
+        let definition = serde_json::json!({"StartAt": "Set", "States": {
+            "Set": {"Type": "Pass", "Assign": {"x": 1}, "Next": "P"},
+            "P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "B", "States": {
+                "B": {"Type": "Pass", "Assign": {"x": 2, "y": 3}, "End": true}}}]}}});
+        let def = crate::parse_value(&definition).expect("valid: a warning only");
+        assert_eq!(def.warnings.len(), 1, "{:?}", def.warnings);
+        assert_eq!(
+            def.warnings[0].location,
+            "/States/P/Branches/0/States/B/Assign"
+        );
+        assert!(def.warnings[0].message.contains("'x'"));
+        // Sibling scopes and new names are fine.
+        let definition = serde_json::json!({"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "Assign": {"x": 1}, "End": true}}},
+                {"StartAt": "B2", "States": {"B2": {"Type": "Pass", "Assign": {"x": 2}, "End": true}}}]}}});
+        assert!(
+            crate::parse_value(&definition)
+                .expect("valid")
+                .warnings
+                .is_empty()
+        );
     }
 }

@@ -87,6 +87,7 @@ pub fn parse_value(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
     let machine = parse_machine(value, &root_loc, &mut cx);
     if let Some(machine) = &machine {
         crate::validate::check(machine, &cx.locs, &cx.guesses, &mut cx.d);
+        assign::check_scopes(machine, &cx.locs, &mut cx.d);
     }
     match machine {
         Some(machine) if !cx.d.has_errors() => Ok(Definition {
