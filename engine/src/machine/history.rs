@@ -79,6 +79,17 @@ impl HistoryEvent {
                 };
                 details.insert(format!("{key}Details"), flag);
             }
+            // `assignedVariables` (variables a state set) is data too.
+            if details.contains_key("assignedVariables") {
+                if include_data {
+                    details.insert(
+                        "assignedVariablesDetails".into(),
+                        serde_json::json!({"truncated": false}),
+                    );
+                } else {
+                    details.remove("assignedVariables");
+                }
+            }
             out.insert(member.into(), Value::Object(details));
         }
         Value::Object(out)

@@ -197,9 +197,22 @@ fn state_exited_events_list_the_assigned_variables() {
         exited.details["assignedVariables"],
         json!({"n": "42", "s": "\"t\""})
     );
+    let shown = exited.to_aws(true);
+    let details = &shown["stateExitedEventDetails"];
     assert_eq!(
-        exited.details["assignedVariablesDetails"],
+        details["assignedVariables"],
+        json!({"n": "42", "s": "\"t\""})
+    );
+    assert_eq!(
+        details["assignedVariablesDetails"],
         json!({"truncated": false})
+    );
+    // Without execution data, the values are left out like input and output.
+    let hidden = exited.to_aws(false);
+    assert!(
+        hidden["stateExitedEventDetails"]
+            .get("assignedVariables")
+            .is_none()
     );
     let entered = done.history.iter().find(|e| e.kind == "PassStateEntered");
     assert!(entered.is_some_and(|e| e.details.get("assignedVariables").is_none()));

@@ -66,14 +66,11 @@ impl<'m> Cx<'m> {
     }
 }
 
-/// Adds `assignedVariables` (and AWS's `assignedVariablesDetails`) to a `…StateExited`.
+/// Adds `assignedVariables` to a `…StateExited` (`assignedVariablesDetails` is added when
+/// the event is shown, as the other `…Details` are: see `HistoryEvent::to_aws`).
 pub fn with_assigned(mut details: Value, assigned: Option<Value>) -> Value {
     if let (Some(assigned), Value::Object(map)) = (assigned, &mut details) {
         map.insert("assignedVariables".into(), assigned);
-        map.insert(
-            "assignedVariablesDetails".into(),
-            serde_json::json!({"truncated": false}),
-        );
     }
     details
 }
