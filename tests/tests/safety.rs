@@ -333,7 +333,7 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
     }
     authed.expect(authed.request(Method::GET, m), 404).await;
 
-    // The AWS endpoint: every operation Baton serves (all 16 are called below) is 401
+    // The AWS endpoint: every operation Baton serves (all 19 are called below) is 401
     // without the token, 2xx with it.
     let with = format!("Bearer {BEARER}");
     let aws = |operation: &'static str, input: Value| {
@@ -376,6 +376,18 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
     .await;
     aws("DescribeStateMachine", json!({"stateMachineArn": sm})).await;
     aws("ListStateMachines", json!({})).await;
+    aws(
+        "TagResource",
+        json!({"resourceArn": sm, "tags": [{"key": "team", "value": "a"}]}),
+    )
+    .await;
+    let tags = aws("ListTagsForResource", json!({"resourceArn": sm})).await;
+    assert_eq!(tags["tags"], json!([{"key": "team", "value": "a"}]));
+    aws(
+        "UntagResource",
+        json!({"resourceArn": sm, "tagKeys": ["team"]}),
+    )
+    .await;
     for run in ["a1", "a2", "a3"] {
         aws(
             "StartExecution",
