@@ -5,6 +5,7 @@ mod callbacks;
 mod console;
 mod deep;
 mod edges;
+mod events;
 mod executions;
 mod history;
 mod limits;
