@@ -197,6 +197,27 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
         ),
         route(
             Method::POST,
+            "/v1/state-machines/{name}/tags",
+            &format!("{m}/tags"),
+            Some(json!({"team": "payments"})),
+            200,
+        ),
+        route(
+            Method::GET,
+            "/v1/state-machines/{name}/tags",
+            &format!("{m}/tags"),
+            None,
+            200,
+        ),
+        route(
+            Method::DELETE,
+            "/v1/state-machines/{name}/tags/{key}",
+            &format!("{m}/tags/team"),
+            None,
+            204,
+        ),
+        route(
+            Method::POST,
             "/v1/state-machines/{name}/executions",
             &format!("{m}/executions"),
             Some(json!({"name": "run-1", "input": {"n": 1}})),

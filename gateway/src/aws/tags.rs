@@ -10,10 +10,7 @@ use super::shapes::Input;
 use crate::server::SharedState;
 use crate::service::ServiceError;
 use crate::service::names::state_machine_name;
-
-/// AWS's limits: keys 1–128 characters, values 0–256, at most 50 tags.
-const MAX_KEY: usize = 128;
-const MAX_VALUE: usize = 256;
+use crate::service::tags::{check_tag_key, check_tag_value};
 
 /// The `tags` member (`[{"key": …, "value": …}]`), checked; empty when absent.
 pub fn tags_of(input: &Input) -> Result<Vec<(String, String)>, AwsError> {
@@ -30,11 +27,7 @@ pub fn tags_of(input: &Input) -> Result<Vec<(String, String)>, AwsError> {
             )));
         };
         check_key(key, &format!("tags[{i}].key"))?;
-        if value.chars().count() > MAX_VALUE {
-            return Err(AwsError::validation(format!(
-                "tags[{i}].value: a tag value is at most {MAX_VALUE} characters"
-            )));
-        }
+        check_tag_value(value, &format!("tags[{i}].value")).map_err(AwsError::validation)?;
         // The last value given for a key wins, as one request.
         tags.retain(|(k, _)| k != key);
         tags.push((key.to_owned(), value.to_owned()));
@@ -51,18 +44,7 @@ pub fn tags_of(input: &Input) -> Result<Vec<(String, String)>, AwsError> {
 }
 
 fn check_key(key: &str, at: &str) -> Result<(), AwsError> {
-    let n = key.chars().count();
-    if !(1..=MAX_KEY).contains(&n) {
-        return Err(AwsError::validation(format!(
-            "{at}: a tag key is 1 to {MAX_KEY} characters"
-        )));
-    }
-    if key.to_ascii_lowercase().starts_with("aws:") {
-        return Err(AwsError::validation(format!(
-            "{at}: tag keys starting with 'aws:' are reserved"
-        )));
-    }
-    Ok(())
+    check_tag_key(key, at).map_err(AwsError::validation)
 }
 
 fn too_many(resource: &str) -> AwsError {

@@ -11,6 +11,7 @@ mod history;
 mod limits;
 mod machines;
 mod support;
+mod tags;
 
 use serde_json::{Value, json};
 
