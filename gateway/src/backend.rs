@@ -4,7 +4,7 @@ use baton_engine::machine::{Execution, HistoryEvent, QueuedEvent, Timer};
 use baton_engine::store::{
     CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionCounts,
     ExecutionFilter, ExecutionPage, Lease, MemoryStore, Partition, PartitionStats, QueueEntry,
-    QueueRead, RedisStore, Result, Started, StateMachineRecord, Store,
+    QueueRead, RedisStore, Result, Started, StateMachineRecord, Store, TagOutcome,
 };
 
 /// One of the two stores, chosen at start-up.
@@ -61,6 +61,15 @@ impl Store for Backend {
     }
     async fn delete_state_machine(&self, name: &str) -> Result<bool> {
         delegate!(self, s => s.delete_state_machine(name).await)
+    }
+    async fn tag_state_machine(&self, name: &str, tags: &[(String, String)]) -> Result<TagOutcome> {
+        delegate!(self, s => s.tag_state_machine(name, tags).await)
+    }
+    async fn untag_state_machine(&self, name: &str, keys: &[String]) -> Result<bool> {
+        delegate!(self, s => s.untag_state_machine(name, keys).await)
+    }
+    async fn state_machine_tags(&self, name: &str) -> Result<Option<Vec<(String, String)>>> {
+        delegate!(self, s => s.state_machine_tags(name).await)
     }
     async fn release_revisions(&self, released: &[(String, u32)]) -> Result<()> {
         delegate!(self, s => s.release_revisions(released).await)

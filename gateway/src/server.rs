@@ -70,6 +70,10 @@ pub fn app(state: SharedState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_oversized,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
@@ -120,6 +124,41 @@ async fn close_after_413(mut response: Response) -> Response {
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// A body declared larger than the limit is refused with 413 after reading and discarding
+/// what the client sends — up to 4× the limit and for at most a second — so the client
+/// reads the answer instead of a connection reset in the middle of its upload (the
+/// connection is then closed: [`close_after_413`]). Past either bound it is closed unread.
+async fn refuse_oversized(
+    axum::extract::State(state): axum::extract::State<SharedState>,
+    request: Request,
+    next: middleware::Next,
+) -> Response {
+    let limit = state.config.max_body_bytes as u64;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let Some(declared) = declared.filter(|n| *n > limit) else {
+        return next.run(request).await;
+    };
+    if declared <= limit.saturating_mul(4) {
+        let mut body = request.into_body().into_data_stream();
+        let deadline = tokio::time::sleep(std::time::Duration::from_secs(1));
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                chunk = futures::StreamExt::next(&mut body) => match chunk {
+                    Some(Ok(_)) => continue,
+                    _ => break,
+                },
+                _ = &mut deadline => break,
+            }
+        }
+    }
+    StatusCode::PAYLOAD_TOO_LARGE.into_response()
 }
 
 /// JSON answers end with a newline, as a terminal or `curl` user expects (the AWS API's

@@ -19,6 +19,8 @@ mod limits;
 mod machines;
 #[path = "aws_sdk/sigv4.rs"]
 mod sigv4;
+#[path = "aws_sdk/tags.rs"]
+mod tags;
 #[path = "aws_sdk/validate.rs"]
 mod validate;
 #[path = "aws_sdk/wire.rs"]

@@ -197,6 +197,27 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
         ),
         route(
             Method::POST,
+            "/v1/state-machines/{name}/tags",
+            &format!("{m}/tags"),
+            Some(json!({"team": "payments"})),
+            200,
+        ),
+        route(
+            Method::GET,
+            "/v1/state-machines/{name}/tags",
+            &format!("{m}/tags"),
+            None,
+            200,
+        ),
+        route(
+            Method::DELETE,
+            "/v1/state-machines/{name}/tags/{key}",
+            &format!("{m}/tags/team"),
+            None,
+            204,
+        ),
+        route(
+            Method::POST,
             "/v1/state-machines/{name}/executions",
             &format!("{m}/executions"),
             Some(json!({"name": "run-1", "input": {"n": 1}})),
@@ -333,7 +354,7 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
     }
     authed.expect(authed.request(Method::GET, m), 404).await;
 
-    // The AWS endpoint: every operation Baton serves (all 16 are called below) is 401
+    // The AWS endpoint: every operation Baton serves (all 19 are called below) is 401
     // without the token, 2xx with it.
     let with = format!("Bearer {BEARER}");
     let aws = |operation: &'static str, input: Value| {
@@ -376,6 +397,18 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
     .await;
     aws("DescribeStateMachine", json!({"stateMachineArn": sm})).await;
     aws("ListStateMachines", json!({})).await;
+    aws(
+        "TagResource",
+        json!({"resourceArn": sm, "tags": [{"key": "team", "value": "a"}]}),
+    )
+    .await;
+    let tags = aws("ListTagsForResource", json!({"resourceArn": sm})).await;
+    assert_eq!(tags["tags"], json!([{"key": "team", "value": "a"}]));
+    aws(
+        "UntagResource",
+        json!({"resourceArn": sm, "tagKeys": ["team"]}),
+    )
+    .await;
     for run in ["a1", "a2", "a3"] {
         aws(
             "StartExecution",

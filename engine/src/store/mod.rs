@@ -109,6 +109,26 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Deletes the state machine; its revisions stay while executions use them. `Ok(false)`
     /// if absent.
     fn delete_state_machine(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
+    /// Sets tags of a state machine (key → value, replacing a key's value): all or nothing,
+    /// at most [`MAX_TAGS`] in all. Tags belong to the machine, not to a revision, and go
+    /// with it when it is deleted.
+    fn tag_state_machine(
+        &self,
+        name: &str,
+        tags: &[(String, String)],
+    ) -> impl Future<Output = Result<TagOutcome>> + Send;
+    /// Removes tags by key (absent keys are fine). `Ok(false)` when the machine does not
+    /// exist.
+    fn untag_state_machine(
+        &self,
+        name: &str,
+        keys: &[String],
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// A state machine's tags, by key; `None` when it does not exist.
+    fn state_machine_tags(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Vec<(String, String)>>>> + Send;
     /// Executions that used these revisions (one entry per execution) were deleted:
     /// revisions no longer used by an execution or as the latest of their machine go.
     fn release_revisions(

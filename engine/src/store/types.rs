@@ -263,3 +263,16 @@ pub struct PartitionStats {
     /// The earliest timer, if any.
     pub next_timer_ms: Option<i64>,
 }
+
+/// The most tags a state machine may have (AWS's limit).
+pub const MAX_TAGS: usize = 50;
+
+/// What setting tags did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagOutcome {
+    Tagged,
+    /// No such state machine: nothing changed.
+    NoStateMachine,
+    /// The machine would have more than [`MAX_TAGS`]: nothing changed.
+    TooMany,
+}

@@ -65,12 +65,14 @@ pub async fn create(state: &SharedState, input: &Input) -> Result<Value, AwsErro
     let definition = input.required_payload("definition", MAX_DEFINITION_BYTES)?;
     let role = input.required("roleArn")?;
     let kind = MachineKind::parse(input.one_of("type", TYPES)?)?;
+    let tags = super::tags::tags_of(input)?;
     check_name(name)?;
     check_express(definition, kind)?;
     let record = state
         .service
         .create_state_machine(name, definition, Some(role), kind, None)
         .await?;
+    super::tags::tag_new(state, &record.name, &tags).await?;
     Ok(object([
         (
             "stateMachineArn",

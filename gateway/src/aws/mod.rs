@@ -10,6 +10,7 @@
 //! | [`executions`] | StartExecution, StartSyncExecution, DescribeExecution, ListExecutions, StopExecution |
 //! | [`history`] | GetExecutionHistory |
 //! | [`callbacks`] | SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat |
+//! | [`tags`] | TagResource, UntagResource, ListTagsForResource (and CreateStateMachine `tags`) |
 
 pub mod callbacks;
 pub mod errors;
@@ -19,6 +20,7 @@ pub mod history;
 pub mod machines;
 pub mod shapes;
 pub mod sigv4;
+pub mod tags;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -52,6 +54,9 @@ pub const OPERATIONS: &[&str] = &[
     "SendTaskSuccess",
     "SendTaskFailure",
     "SendTaskHeartbeat",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
 ];
 
 /// `POST /`.
@@ -137,6 +142,9 @@ async fn dispatch(state: &SharedState, operation: &str, input: &Input) -> Result
         "SendTaskSuccess" => callbacks::success(state, input).await,
         "SendTaskFailure" => callbacks::failure(state, input).await,
         "SendTaskHeartbeat" => callbacks::heartbeat(state, input).await,
+        "TagResource" => tags::tag(state, input).await,
+        "UntagResource" => tags::untag(state, input).await,
+        "ListTagsForResource" => tags::list(state, input).await,
         other => Err(AwsError::unknown_operation(other)),
     }
 }

@@ -60,6 +60,15 @@ impl Input {
         }
     }
 
+    /// An optional list member.
+    pub fn list(&self, key: &str) -> Result<Option<&Vec<Value>>, AwsError> {
+        match self.member(key) {
+            None => Ok(None),
+            Some(Value::Array(items)) => Ok(Some(items)),
+            Some(other) => Err(Input::wrong_type(key, "a list", other)),
+        }
+    }
+
     /// A required string member of at least one character.
     pub fn required(&self, key: &str) -> Result<&str, AwsError> {
         match self.str(key)? {

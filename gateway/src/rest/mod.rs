@@ -7,6 +7,7 @@
 //! | `GET /v1/state-machines/{name}?revision` | describe, with the definition | 200 |
 //! | `DELETE /v1/state-machines/{name}` | delete (idempotent) | 204 |
 //! | `POST /v1/validate` | check a definition without saving it | 200 `{valid, diagnostics}` |
+//! | `GET /v1/state-machines/{name}/tags` · `POST` (add) · `DELETE …/tags/{key}` | a machine's tags ([`tags`]) | 200 `{tags}`, 204 |
 //! | `POST /v1/state-machines/{name}/executions?wait` | start (idempotent by name and input) | 201, 200 existing; with `wait`: 200 ended, 202 still running |
 //! | `GET /v1/state-machines/{name}/executions?status&namePrefix&startedAfter&startedBefore&limit&cursor` | list, newest first, filtered (a name prefix scans a bounded number of entries per page: a short or empty page can still have a `next`) | 200 |
 //! | `GET /v1/state-machines/{name}/executions/{execution}` | describe | 200 |
@@ -32,6 +33,7 @@ pub mod machines;
 pub mod openapi;
 pub mod progress;
 pub mod system;
+pub mod tags;
 pub mod views;
 
 use std::sync::OnceLock;
@@ -90,6 +92,8 @@ fn api_router() -> OpenApiRouter<SharedState> {
             machines::delete_state_machine
         ))
         .routes(routes!(machines::validate))
+        .routes(routes!(tags::get_tags, tags::add_tags))
+        .routes(routes!(tags::delete_tag))
         .routes(routes!(
             executions::start_execution,
             executions::list_executions

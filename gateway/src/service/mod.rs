@@ -7,6 +7,7 @@ mod errors;
 mod executions;
 mod machines;
 pub mod names;
+pub mod tags;
 
 use std::sync::Arc;
 

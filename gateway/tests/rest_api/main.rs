@@ -5,11 +5,13 @@ mod callbacks;
 mod console;
 mod deep;
 mod edges;
+mod events;
 mod executions;
 mod history;
 mod limits;
 mod machines;
 mod support;
+mod tags;
 
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::store::StateMachineRecord;
+use crate::store::{MAX_TAGS, StateMachineRecord, TagOutcome};
 
 /// What `create` did.
 pub(super) enum Created {
@@ -19,6 +19,8 @@ pub(super) struct Machines {
     last: HashMap<String, u32>,
     /// Executions (not yet deleted) per revision.
     uses: HashMap<(String, u32), u64>,
+    /// Tags per machine name (removed with the machine).
+    tags: HashMap<String, BTreeMap<String, String>>,
 }
 
 impl Machines {
@@ -69,8 +71,51 @@ impl Machines {
         let Some(removed) = self.latest.remove(name) else {
             return false;
         };
+        self.tags.remove(name);
         self.collect(name, removed.revision);
         true
+    }
+
+    pub fn tag(&mut self, name: &str, tags: &[(String, String)]) -> TagOutcome {
+        if !self.latest.contains_key(name) {
+            return TagOutcome::NoStateMachine;
+        }
+        let current = self.tags.entry(name.to_owned()).or_default();
+        let new = tags
+            .iter()
+            .filter(|(k, _)| !current.contains_key(k))
+            .map(|(k, _)| k)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        if current.len() + new > MAX_TAGS {
+            return TagOutcome::TooMany;
+        }
+        for (k, v) in tags {
+            current.insert(k.clone(), v.clone());
+        }
+        TagOutcome::Tagged
+    }
+
+    pub fn untag(&mut self, name: &str, keys: &[String]) -> bool {
+        if !self.latest.contains_key(name) {
+            return false;
+        }
+        if let Some(current) = self.tags.get_mut(name) {
+            for k in keys {
+                current.remove(k);
+            }
+        }
+        true
+    }
+
+    pub fn tags(&self, name: &str) -> Option<Vec<(String, String)>> {
+        self.latest.get(name)?;
+        Some(
+            self.tags
+                .get(name)
+                .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        )
     }
 
     /// An execution of `name:revision` was created.

@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use super::{
     CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionCounts,
     ExecutionFilter, ExecutionPage, Lease, Partition, PartitionStats, QueueEntry, QueueRead,
-    Result, Started, StateMachineRecord, Store, StoreError, partition_of,
+    Result, Started, StateMachineRecord, Store, StoreError, TagOutcome, partition_of,
 };
 use crate::clock::now_ms;
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Timer};
@@ -142,6 +142,18 @@ impl Store for MemoryStore {
 
     async fn delete_state_machine(&self, name: &str) -> Result<bool> {
         Ok(lock(&self.inner.machines).delete(name))
+    }
+
+    async fn tag_state_machine(&self, name: &str, tags: &[(String, String)]) -> Result<TagOutcome> {
+        Ok(lock(&self.inner.machines).tag(name, tags))
+    }
+
+    async fn untag_state_machine(&self, name: &str, keys: &[String]) -> Result<bool> {
+        Ok(lock(&self.inner.machines).untag(name, keys))
+    }
+
+    async fn state_machine_tags(&self, name: &str) -> Result<Option<Vec<(String, String)>>> {
+        Ok(lock(&self.inner.machines).tags(name))
     }
 
     async fn release_revisions(&self, released: &[(String, u32)]) -> Result<()> {

@@ -2,7 +2,7 @@
 //! executions per revision that keep a revision while it is used.
 
 use super::{RedisStore, SCRIPTS, decode, encode};
-use crate::store::{Result, StateMachineRecord, StoreError};
+use crate::store::{MAX_TAGS, Result, StateMachineRecord, StoreError, TagOutcome};
 
 /// Attempts before giving up on a revision number that others keep taking.
 const ATTEMPTS: usize = 10;
@@ -14,6 +14,61 @@ impl RedisStore {
 
     fn revision_key(&self, name: &str, revision: u32) -> String {
         format!("{}:{{sm}}:v:{name}:{revision}", self.inner.prefix)
+    }
+
+    fn tags_key(&self, name: &str) -> String {
+        format!("{}:{{sm}}:t:{name}", self.inner.prefix)
+    }
+
+    /// Runs `tags.lua` (`mode` and its arguments); `None` when the machine does not exist.
+    async fn tags_script(&self, name: &str, args: Vec<String>) -> Result<Option<redis::Value>> {
+        let mut call = SCRIPTS.tags.prepare_invoke();
+        call.key(self.machine_key(name)).key(self.tags_key(name));
+        for arg in args {
+            call.arg(arg);
+        }
+        let reply: redis::Value = call.invoke_async(&mut self.con()).await?;
+        Ok(match reply {
+            redis::Value::Int(-1) => None,
+            other => Some(other),
+        })
+    }
+
+    pub(super) async fn tag_machine(
+        &self,
+        name: &str,
+        tags: &[(String, String)],
+    ) -> Result<TagOutcome> {
+        let mut args = vec!["set".to_owned(), MAX_TAGS.to_string()];
+        for (k, v) in tags {
+            args.push(k.clone());
+            args.push(v.clone());
+        }
+        Ok(match self.tags_script(name, args).await? {
+            None => TagOutcome::NoStateMachine,
+            Some(redis::Value::Int(-2)) => TagOutcome::TooMany,
+            Some(_) => TagOutcome::Tagged,
+        })
+    }
+
+    pub(super) async fn untag_machine(&self, name: &str, keys: &[String]) -> Result<bool> {
+        let mut args = vec!["unset".to_owned()];
+        args.extend(keys.iter().cloned());
+        Ok(self.tags_script(name, args).await?.is_some())
+    }
+
+    pub(super) async fn machine_tags(&self, name: &str) -> Result<Option<Vec<(String, String)>>> {
+        let Some(reply) = self.tags_script(name, vec!["get".to_owned()]).await? else {
+            return Ok(None);
+        };
+        let flat: Vec<String> = redis::from_redis_value(reply)
+            .map_err(|e| StoreError::Other(format!("tags of {name}: {e}")))?;
+        let mut tags: Vec<(String, String)> = flat
+            .chunks_exact(2)
+            .map(|kv| (kv[0].clone(), kv[1].clone()))
+            .collect();
+        tags.sort();
+        Ok(Some(tags))
     }
 
     fn sm_key(&self, what: &str) -> String {
@@ -138,6 +193,7 @@ impl RedisStore {
                 .key(self.sm_key("names"))
                 .key(self.sm_key("uses"))
                 .key(self.revision_key(name, latest.revision))
+                .key(self.tags_key(name))
                 .arg(name)
                 .arg(latest.revision);
             match call.invoke_async::<i64>(&mut self.con()).await? {

@@ -80,7 +80,7 @@ use serde::de::DeserializeOwned;
 use super::{
     CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionCounts,
     ExecutionFilter, ExecutionPage, Lease, Partition, PartitionStats, QueueEntry, QueueRead,
-    Result, Started, StateMachineRecord, Store, StoreError,
+    Result, Started, StateMachineRecord, Store, StoreError, TagOutcome,
 };
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
 
@@ -109,6 +109,7 @@ struct Scripts {
     create_state_machine: Script,
     update_state_machine: Script,
     delete_state_machine: Script,
+    tags: Script,
     use_revision: Script,
     set_partitions: Script,
     fence_partition: Script,
@@ -132,6 +133,7 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     create_state_machine: Script::new(include_str!("lua/create_state_machine.lua")),
     update_state_machine: Script::new(include_str!("lua/update_state_machine.lua")),
     delete_state_machine: Script::new(include_str!("lua/delete_state_machine.lua")),
+    tags: Script::new(include_str!("lua/tags.lua")),
     use_revision: Script::new(include_str!("lua/use_revision.lua")),
     set_partitions: Script::new(include_str!("lua/set_partitions.lua")),
     fence_partition: Script::new(include_str!("lua/fence_partition.lua")),
@@ -440,6 +442,18 @@ impl Store for RedisStore {
 
     async fn delete_state_machine(&self, name: &str) -> Result<bool> {
         self.delete_machine(name).await
+    }
+
+    async fn tag_state_machine(&self, name: &str, tags: &[(String, String)]) -> Result<TagOutcome> {
+        self.tag_machine(name, tags).await
+    }
+
+    async fn untag_state_machine(&self, name: &str, keys: &[String]) -> Result<bool> {
+        self.untag_machine(name, keys).await
+    }
+
+    async fn state_machine_tags(&self, name: &str) -> Result<Option<Vec<(String, String)>>> {
+        self.machine_tags(name).await
     }
 
     async fn release_revisions(&self, released: &[(String, u32)]) -> Result<()> {

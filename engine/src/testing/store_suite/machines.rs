@@ -181,3 +181,99 @@ pub async fn state_machine_update_race<S: Store>(store: &S) {
         assert_eq!(stored, Some(latest));
     }
 }
+
+/// Tags belong to the machine (not a revision): set all or nothing up to the limit,
+/// removed by key, gone with the machine, none on a machine created again.
+pub async fn state_machine_tags<S: Store>(store: &S) {
+    let pairs = |items: &[(&str, &str)]| -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    assert_eq!(store.state_machine_tags("tagged").await.unwrap(), None);
+    assert_eq!(
+        store
+            .tag_state_machine("tagged", &pairs(&[("a", "1")]))
+            .await
+            .unwrap(),
+        TagOutcome::NoStateMachine
+    );
+    assert!(
+        !store
+            .untag_state_machine("tagged", &["a".into()])
+            .await
+            .unwrap()
+    );
+    store
+        .create_state_machine(machine("tagged", 1, r#"{"StartAt":"A"}"#))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store.state_machine_tags("tagged").await.unwrap(),
+        Some(vec![])
+    );
+    assert_eq!(
+        store
+            .tag_state_machine("tagged", &pairs(&[("team", "payments"), ("env", "dev")]))
+            .await
+            .unwrap(),
+        TagOutcome::Tagged
+    );
+    // A key set again takes the new value; a new revision keeps the tags.
+    store
+        .tag_state_machine("tagged", &pairs(&[("env", "prod")]))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .update_state_machine(machine("tagged", 2, r#"{"StartAt":"B"}"#))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.state_machine_tags("tagged").await.unwrap(),
+        Some(pairs(&[("env", "prod"), ("team", "payments")]))
+    );
+    // Up to the limit, counting keys already there once; over it, nothing changes.
+    let many: Vec<(String, String)> = (0..crate::store::MAX_TAGS - 2)
+        .map(|i| (format!("k{i:02}"), "v".to_owned()))
+        .collect();
+    assert_eq!(
+        store.tag_state_machine("tagged", &many).await.unwrap(),
+        TagOutcome::Tagged
+    );
+    let one_more = pairs(&[("env", "again"), ("extra", "x")]);
+    assert_eq!(
+        store.tag_state_machine("tagged", &one_more).await.unwrap(),
+        TagOutcome::TooMany
+    );
+    let tags = store.state_machine_tags("tagged").await.unwrap().unwrap();
+    assert_eq!(tags.len(), crate::store::MAX_TAGS);
+    assert!(
+        tags.contains(&("env".to_owned(), "prod".to_owned())),
+        "nothing changed"
+    );
+    assert!(
+        store
+            .untag_state_machine("tagged", &["env".into(), "absent".into()])
+            .await
+            .unwrap()
+    );
+    let tags = store.state_machine_tags("tagged").await.unwrap().unwrap();
+    assert_eq!(tags.len(), crate::store::MAX_TAGS - 1);
+    assert!(!tags.iter().any(|(k, _)| k == "env"));
+    // Deleted with the machine: a machine created again under the name has none.
+    assert!(store.delete_state_machine("tagged").await.unwrap());
+    assert_eq!(store.state_machine_tags("tagged").await.unwrap(), None);
+    store
+        .create_state_machine(machine("tagged", 3, r#"{"StartAt":"C"}"#))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store.state_machine_tags("tagged").await.unwrap(),
+        Some(vec![])
+    );
+}

@@ -31,7 +31,7 @@ use crate::machine::{
 use crate::store::record::{RecordWrite, assemble};
 use crate::store::{
     CallbackError, CallbackMessage, CommitError, CommitRequest, Lease, Partition, QueueEntry,
-    QueueRead, Started, StateMachineRecord, Store, StoreError, partition_of,
+    QueueRead, Started, StateMachineRecord, Store, StoreError, TagOutcome, partition_of,
 };
 
 /// `store_suite!(factory)` generates one `#[tokio::test]` per suite function, each
@@ -70,6 +70,7 @@ macro_rules! store_suite {
             execution_counts_follow_changes,
             state_machines,
             state_machine_update_race,
+            state_machine_tags,
             worker_heartbeats,
             partitions_are_independent,
             record_parts_follow_changes,

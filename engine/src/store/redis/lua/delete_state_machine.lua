@@ -6,6 +6,7 @@
 -- KEYS[2]  <prefix>:{sm}:names           names (zset)
 -- KEYS[3]  <prefix>:{sm}:uses            executions per `<name>|<rev>` (hash)
 -- KEYS[4]  <prefix>:{sm}:v:<name>:<rev>  the latest revision
+-- KEYS[5]  <prefix>:{sm}:t:<name>        its tags (deleted with it)
 --
 -- ARGV[1]  name
 -- ARGV[2]  the latest revision, as read before
@@ -15,7 +16,7 @@
 local rev = redis.call('HGET', KEYS[1], 'rev')
 if not rev then return 0 end
 if rev ~= ARGV[2] then return -1 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[5])
 redis.call('ZREM', KEYS[2], ARGV[1])
 local field = ARGV[1] .. '|' .. rev
 if tonumber(redis.call('HGET', KEYS[3], field) or '0') <= 0 then
