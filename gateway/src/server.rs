@@ -37,19 +37,10 @@ pub fn app(state: SharedState) -> Router {
     let timeout = state.config.request_timeout;
     // Each API surface behind its own credential check (`auth` has the table); callbacks
     // and the operations routes are outside both.
-    // REST answers are compressed for clients that ask (a 1,000-event history page is
-    // ~196 KB as JSON, ~12 KB gzipped); the newline goes on before compression. The event
-    // stream is left uncompressed (tower-http's default predicate skips it).
-    let rest_api = rest::routes()
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_rest_credentials,
-        ))
-        .layer(middleware::map_response(json_ends_with_newline))
-        .layer(CompressionLayer::new());
-    let callbacks = rest::callback_routes()
-        .layer(middleware::map_response(json_ends_with_newline))
-        .layer(CompressionLayer::new());
+    let rest_api = rest::routes().route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        auth::require_rest_credentials,
+    ));
     let aws_api =
         Router::new()
             .route("/", post(aws::handle))
@@ -60,13 +51,13 @@ pub fn app(state: SharedState) -> Router {
     Router::new()
         .merge(rest_api)
         .merge(aws_api)
-        .merge(callbacks)
+        .merge(rest::callback_routes())
         .route("/livez", get(rest::system::livez))
         .route("/readyz", get(rest::system::readyz))
         .route("/healthz", get(rest::system::healthz))
         .route("/metrics", get(rest::system::metrics))
         .route("/openapi.json", get(rest::openapi))
-        .merge(ui::routes().layer(CompressionLayer::new()))
+        .merge(ui::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
@@ -85,6 +76,10 @@ pub fn app(state: SharedState) -> Router {
         ))
         .layer(middleware::map_response(close_after_413))
         .layer(middleware::map_response(json_ends_with_newline))
+        // Answers are compressed for clients that ask (a 1,000-event history page is ~196 KB
+        // as JSON, ~12 KB gzipped), after the newline; the event stream and the console's
+        // pre-compressed files are left as they are.
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }
@@ -168,7 +163,7 @@ async fn json_ends_with_newline(response: Response) -> Response {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    // A compressed answer had its newline added before compression.
+    // An encoded body is not JSON text to append to.
     if !is_json || headers.contains_key(header::CONTENT_ENCODING) {
         return response;
     }

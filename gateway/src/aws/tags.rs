@@ -58,10 +58,6 @@ fn not_found(arn: &str) -> AwsError {
     AwsError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
 }
 
-fn store_error(e: baton_engine::store::StoreError) -> AwsError {
-    ServiceError::from(e).into()
-}
-
 /// Sets the tags of a machine just created (nothing to check: it exists, and the count was
 /// checked).
 pub async fn tag_new(
@@ -77,7 +73,7 @@ pub async fn tag_new(
         .store
         .tag_state_machine(name, tags)
         .await
-        .map_err(store_error)?;
+        .map_err(ServiceError::from)?;
     Ok(())
 }
 
@@ -93,7 +89,7 @@ pub async fn tag(state: &SharedState, input: &Input) -> Result<Value, AwsError> 
         .store
         .tag_state_machine(&name, &tags)
         .await
-        .map_err(store_error)?
+        .map_err(ServiceError::from)?
     {
         TagOutcome::Tagged => Ok(json!({})),
         TagOutcome::NoStateMachine => Err(not_found(arn)),
@@ -122,7 +118,7 @@ pub async fn untag(state: &SharedState, input: &Input) -> Result<Value, AwsError
         .store
         .untag_state_machine(&name, &keys)
         .await
-        .map_err(store_error)?
+        .map_err(ServiceError::from)?
     {
         Ok(json!({}))
     } else {
@@ -138,7 +134,7 @@ pub async fn list(state: &SharedState, input: &Input) -> Result<Value, AwsError>
         .store
         .state_machine_tags(&name)
         .await
-        .map_err(store_error)?
+        .map_err(ServiceError::from)?
         .ok_or_else(|| not_found(arn))?;
     let tags: Vec<Value> = tags
         .into_iter()

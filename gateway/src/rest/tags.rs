@@ -53,17 +53,13 @@ fn missing(name: &str) -> ApiError {
     ServiceError::StateMachineDoesNotExist(name.to_owned()).into()
 }
 
-fn store(e: baton_engine::store::StoreError) -> ApiError {
-    ServiceError::from(e).into()
-}
-
 async fn current(state: &SharedState, name: &str) -> Result<Json<Tags>, ApiError> {
     let tags = state
         .service
         .store
         .state_machine_tags(name)
         .await
-        .map_err(store)?
+        .map_err(ServiceError::from)?
         .ok_or_else(|| missing(name))?;
     Ok(Json(Tags {
         tags: tags.into_iter().collect(),
@@ -122,7 +118,7 @@ pub async fn add_tags(
         .store
         .tag_state_machine(name, &tags)
         .await
-        .map_err(store)?
+        .map_err(ServiceError::from)?
     {
         TagOutcome::Tagged => current(&state, name).await,
         TagOutcome::NoStateMachine => Err(missing(name)),
@@ -157,7 +153,7 @@ pub async fn delete_tag(
         .store
         .untag_state_machine(name, &[key])
         .await
-        .map_err(store)?
+        .map_err(ServiceError::from)?
     {
         Ok(StatusCode::NO_CONTENT)
     } else {

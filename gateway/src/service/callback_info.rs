@@ -52,10 +52,31 @@ impl<S: Store> Service<S> {
             .load_execution(token.execution_id())
             .await?
             .ok_or(ServiceError::TaskDoesNotExist)?;
+        // The open task's input, entry time and first and last events, read before the
+        // record moves into the answer.
         let waiting = exec
             .frames
             .values()
-            .find(|f| matches!(&f.step, Step::Task(t) if t.token.as_deref() == Some(token_text)));
+            .find(|f| matches!(&f.step, Step::Task(t) if t.token.as_deref() == Some(token_text)))
+            .map(|f| {
+                (
+                    f.input.clone(),
+                    f.entered_ms,
+                    f.entered.max(1),
+                    f.last_event,
+                )
+            });
+        let events = match waiting {
+            Some((_, _, from, last)) => {
+                let span = (last + 1).saturating_sub(from).clamp(1, 1000) as usize;
+                self.store.history(&exec.id, from, span, false).await?
+            }
+            None => {
+                self.store
+                    .history(&exec.id, exec.events, SCAN, true)
+                    .await?
+            }
+        };
         let mut info = CallbackInfo {
             state: token.state().to_owned(),
             attempt: token.attempt(),
@@ -63,15 +84,12 @@ impl<S: Store> Service<S> {
             input: None,
             parameters: None,
             since_ms: None,
-            execution: exec.clone(),
+            execution: exec,
         };
-        if let Some(frame) = waiting {
+        if let Some((input, entered_ms, _, _)) = waiting {
             info.token_state = TokenState::Waiting;
-            info.input = Some(frame.input.clone());
-            info.since_ms = (frame.entered_ms > 0).then_some(frame.entered_ms);
-            let from = frame.entered.max(1);
-            let span = (frame.last_event + 1).saturating_sub(from).clamp(1, 1000) as usize;
-            let events = self.store.history(&exec.id, from, span, false).await?;
+            info.input = Some(input);
+            info.since_ms = (entered_ms > 0).then_some(entered_ms);
             info.parameters = events
                 .iter()
                 .rev()
@@ -85,12 +103,10 @@ impl<S: Store> Service<S> {
         }
         // Answered or timed out says more than the end that followed (a second approver
         // learns the request was answered); an end with neither is the reason.
-        let recent = self
-            .store
-            .history(&exec.id, exec.events, SCAN, true)
-            .await?;
-        info.token_state = match closed_how(&recent, token.state()) {
-            TokenState::Closed if exec.status != Status::Running => TokenState::ExecutionEnded,
+        info.token_state = match closed_how(&events, token.state()) {
+            TokenState::Closed if info.execution.status != Status::Running => {
+                TokenState::ExecutionEnded
+            }
             how => how,
         };
         Ok(info)
