@@ -115,6 +115,19 @@ pub struct Execution {
     /// When a finished execution is deleted (its stop time plus the retention period).
     #[serde(rename = "xp", default, skip_serializing_if = "Option::is_none")]
     pub expires_ms: Option<i64>,
+    /// The published version (and the alias) it was started through; `None` when started
+    /// on the machine's latest revision.
+    #[serde(rename = "pin", default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<Pinned>,
+}
+
+/// The version an execution runs, and the alias that chose it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pinned {
+    #[serde(rename = "v")]
+    pub version: u32,
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
 }
 
 /// Where a child frame reports its result.
@@ -289,6 +302,7 @@ impl Execution {
             next_timer: 1,
             kind: ExecutionKind::Standard,
             expires_ms: None,
+            pinned: None,
         }
     }
 
@@ -315,6 +329,7 @@ impl Execution {
             next_timer,
             kind,
             expires_ms,
+            pinned,
         } = self;
         Execution {
             id: id.clone(),
@@ -336,6 +351,7 @@ impl Execution {
             next_timer: *next_timer,
             kind: *kind,
             expires_ms: *expires_ms,
+            pinned: pinned.clone(),
         }
     }
 

@@ -48,7 +48,9 @@ mod variables;
 
 pub use context::Context;
 pub use event::{EXECUTION_TIMER, Event, Outcome, QueuedEvent};
-pub use execution::{Children, Execution, ExecutionKind, Frame, Parent, Status, Step, TaskStep};
+pub use execution::{
+    Children, Execution, ExecutionKind, Frame, Parent, Pinned, Status, Step, TaskStep,
+};
 pub use frames::{ChildrenId, Frames, Results};
 pub use history::{HistoryEvent, details_member, error_details};
 pub use settings::{DEFAULT_RETENTION_MS, PlainTokens, Settings, TokenMinter};

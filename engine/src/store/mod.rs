@@ -29,6 +29,7 @@ pub mod memory;
 pub mod record;
 pub mod redis;
 mod types;
+mod versions;
 
 use std::future::Future;
 
@@ -40,6 +41,7 @@ pub use listing::{
 pub use memory::MemoryStore;
 pub use redis::{RedisStore, RedisTarget};
 pub use types::*;
+pub use versions::*;
 
 /// The partition of an execution id (FNV-1a; stable across processes and versions).
 pub fn partition_of(execution_id: &str, partitions: u32) -> Partition {
@@ -135,6 +137,54 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         released: &[(String, u32)],
     ) -> impl Future<Output = Result<()>> + Send;
+
+    // ----- versions and aliases ([`versions`]) -----
+
+    /// Publishes the latest revision as the next version number of the name, unless it
+    /// already has a version (then that one) or `request.revision` is not the latest.
+    fn publish_version(
+        &self,
+        name: &str,
+        request: PublishRequest,
+    ) -> impl Future<Output = Result<PublishOutcome>> + Send;
+    /// A version of the machine as it exists now.
+    fn get_version(
+        &self,
+        name: &str,
+        version: u32,
+    ) -> impl Future<Output = Result<Option<VersionRecord>>> + Send;
+    /// Every version, newest first; `None` when the machine does not exist.
+    fn list_versions(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Vec<VersionRecord>>>> + Send;
+    /// Deletes a version unless an alias routes to it; its revision goes when nothing
+    /// else uses it.
+    fn delete_version(
+        &self,
+        name: &str,
+        version: u32,
+    ) -> impl Future<Output = Result<VersionDeleted>> + Send;
+    /// Creates or replaces an alias; every route's version must exist.
+    fn put_alias(
+        &self,
+        machine: &str,
+        alias: AliasRecord,
+        write: AliasWrite,
+    ) -> impl Future<Output = Result<AliasOutcome>> + Send;
+    fn get_alias(
+        &self,
+        machine: &str,
+        alias: &str,
+    ) -> impl Future<Output = Result<Option<AliasRecord>>> + Send;
+    /// Every alias, newest first; `None` when the machine does not exist.
+    fn list_aliases(
+        &self,
+        machine: &str,
+    ) -> impl Future<Output = Result<Option<Vec<AliasRecord>>>> + Send;
+    /// `Ok(false)` when there was no such alias.
+    fn delete_alias(&self, machine: &str, alias: &str)
+    -> impl Future<Output = Result<bool>> + Send;
 
     // ----- executions -----
 

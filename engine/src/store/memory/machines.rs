@@ -1,9 +1,9 @@
 //! State machines in memory: latest revisions, every revision still in use, and how many
-//! executions use each.
+//! executions (and versions) use each; tags, versions and aliases.
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::store::{MAX_TAGS, StateMachineRecord, TagOutcome};
+use crate::store::{AliasRecord, MAX_TAGS, StateMachineRecord, TagOutcome, VersionRecord};
 
 /// What `create` did.
 pub(super) enum Created {
@@ -21,6 +21,13 @@ pub(super) struct Machines {
     uses: HashMap<(String, u32), u64>,
     /// Tags per machine name (removed with the machine).
     tags: HashMap<String, BTreeMap<String, String>>,
+    /// Published versions per machine name (removed with the machine); each counts as a
+    /// use of its revision.
+    pub(super) versions: HashMap<String, BTreeMap<u32, VersionRecord>>,
+    /// The last version number ever given per name (kept after deletion).
+    pub(super) last_version: HashMap<String, u32>,
+    /// Aliases per machine name (removed with the machine).
+    pub(super) aliases: HashMap<String, BTreeMap<String, AliasRecord>>,
 }
 
 impl Machines {
@@ -72,6 +79,10 @@ impl Machines {
             return false;
         };
         self.tags.remove(name);
+        self.aliases.remove(name);
+        for version in self.versions.remove(name).unwrap_or_default().into_values() {
+            self.released(name, version.revision);
+        }
         self.collect(name, removed.revision);
         true
     }
@@ -118,12 +129,12 @@ impl Machines {
         )
     }
 
-    /// An execution of `name:revision` was created.
+    /// An execution (or a version) of `name:revision` was created.
     pub fn used(&mut self, name: &str, revision: u32) {
         *self.uses.entry((name.to_owned(), revision)).or_insert(0) += 1;
     }
 
-    /// An execution of `name:revision` was deleted.
+    /// An execution (or a version) of `name:revision` was deleted.
     pub fn released(&mut self, name: &str, revision: u32) {
         if let Some(n) = self.uses.get_mut(&(name.to_owned(), revision)) {
             *n = n.saturating_sub(1);

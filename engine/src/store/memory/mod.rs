@@ -6,6 +6,7 @@
 mod listing;
 mod machines;
 mod partition;
+mod versions;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,9 +16,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 use super::{
-    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionCounts,
-    ExecutionFilter, ExecutionPage, Lease, Partition, PartitionStats, QueueEntry, QueueRead,
-    Result, Started, StateMachineRecord, Store, StoreError, TagOutcome, partition_of,
+    AliasOutcome, AliasRecord, AliasWrite, CallbackError, CallbackMessage, CommitError,
+    CommitRequest, DeadLetter, ExecutionCounts, ExecutionFilter, ExecutionPage, Lease, Partition,
+    PartitionStats, PublishOutcome, PublishRequest, QueueEntry, QueueRead, Result, Started,
+    StateMachineRecord, Store, StoreError, TagOutcome, VersionDeleted, VersionRecord, partition_of,
 };
 use crate::clock::now_ms;
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Timer};
@@ -162,6 +164,43 @@ impl Store for MemoryStore {
             machines.released(name, *revision);
         }
         Ok(())
+    }
+
+    async fn publish_version(&self, name: &str, request: PublishRequest) -> Result<PublishOutcome> {
+        Ok(lock(&self.inner.machines).publish(name, request))
+    }
+
+    async fn get_version(&self, name: &str, version: u32) -> Result<Option<VersionRecord>> {
+        Ok(lock(&self.inner.machines).version(name, version).cloned())
+    }
+
+    async fn list_versions(&self, name: &str) -> Result<Option<Vec<VersionRecord>>> {
+        Ok(lock(&self.inner.machines).versions_of(name))
+    }
+
+    async fn delete_version(&self, name: &str, version: u32) -> Result<VersionDeleted> {
+        Ok(lock(&self.inner.machines).delete_version(name, version))
+    }
+
+    async fn put_alias(
+        &self,
+        machine: &str,
+        alias: AliasRecord,
+        write: AliasWrite,
+    ) -> Result<AliasOutcome> {
+        Ok(lock(&self.inner.machines).put_alias(machine, alias, write))
+    }
+
+    async fn get_alias(&self, machine: &str, alias: &str) -> Result<Option<AliasRecord>> {
+        Ok(lock(&self.inner.machines).alias(machine, alias).cloned())
+    }
+
+    async fn list_aliases(&self, machine: &str) -> Result<Option<Vec<AliasRecord>>> {
+        Ok(lock(&self.inner.machines).aliases_of(machine))
+    }
+
+    async fn delete_alias(&self, machine: &str, alias: &str) -> Result<bool> {
+        Ok(lock(&self.inner.machines).delete_alias(machine, alias))
     }
 
     async fn start_execution(

@@ -8,11 +8,11 @@ use crate::store::{MAX_TAGS, Result, StateMachineRecord, StoreError, TagOutcome}
 const ATTEMPTS: usize = 10;
 
 impl RedisStore {
-    fn machine_key(&self, name: &str) -> String {
+    pub(super) fn machine_key(&self, name: &str) -> String {
         format!("{}:{{sm}}:m:{name}", self.inner.prefix)
     }
 
-    fn revision_key(&self, name: &str, revision: u32) -> String {
+    pub(super) fn revision_key(&self, name: &str, revision: u32) -> String {
         format!("{}:{{sm}}:v:{name}:{revision}", self.inner.prefix)
     }
 
@@ -71,7 +71,7 @@ impl RedisStore {
         Ok(Some(tags))
     }
 
-    fn sm_key(&self, what: &str) -> String {
+    pub(super) fn sm_key(&self, what: &str) -> String {
         format!("{}:{{sm}}:{what}", self.inner.prefix)
     }
 
@@ -188,14 +188,23 @@ impl RedisStore {
             let Some(latest) = self.get_machine(name).await? else {
                 return Ok(false);
             };
+            let versions = self.versions(name).await?.unwrap_or_default();
             let mut call = SCRIPTS.delete_state_machine.prepare_invoke();
             call.key(self.machine_key(name))
                 .key(self.sm_key("names"))
                 .key(self.sm_key("uses"))
                 .key(self.revision_key(name, latest.revision))
                 .key(self.tags_key(name))
+                .key(self.versions_key(name))
+                .key(self.versions_by_revision_key(name))
+                .key(self.aliases_key(name))
                 .arg(name)
                 .arg(latest.revision);
+            for v in &versions {
+                call.key(self.revision_key(name, v.revision))
+                    .arg(v.version)
+                    .arg(v.revision);
+            }
             match call.invoke_async::<i64>(&mut self.con()).await? {
                 1 => return Ok(true),
                 0 => return Ok(false),

@@ -69,6 +69,7 @@ mod listing;
 mod machines;
 mod maintenance;
 mod queue;
+mod versions;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -78,9 +79,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionCounts,
-    ExecutionFilter, ExecutionPage, Lease, Partition, PartitionStats, QueueEntry, QueueRead,
-    Result, Started, StateMachineRecord, Store, StoreError, TagOutcome,
+    AliasOutcome, AliasRecord, AliasWrite, CallbackError, CallbackMessage, CommitError,
+    CommitRequest, DeadLetter, ExecutionCounts, ExecutionFilter, ExecutionPage, Lease, Partition,
+    PartitionStats, PublishOutcome, PublishRequest, QueueEntry, QueueRead, Result, Started,
+    StateMachineRecord, Store, StoreError, TagOutcome, VersionDeleted, VersionRecord,
 };
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, Timer};
 
@@ -458,6 +460,43 @@ impl Store for RedisStore {
 
     async fn release_revisions(&self, released: &[(String, u32)]) -> Result<()> {
         self.release_uses(released).await
+    }
+
+    async fn publish_version(&self, name: &str, request: PublishRequest) -> Result<PublishOutcome> {
+        self.publish(name, request).await
+    }
+
+    async fn get_version(&self, name: &str, version: u32) -> Result<Option<VersionRecord>> {
+        self.version(name, version).await
+    }
+
+    async fn list_versions(&self, name: &str) -> Result<Option<Vec<VersionRecord>>> {
+        self.versions(name).await
+    }
+
+    async fn delete_version(&self, name: &str, version: u32) -> Result<VersionDeleted> {
+        self.remove_version(name, version).await
+    }
+
+    async fn put_alias(
+        &self,
+        machine: &str,
+        alias: AliasRecord,
+        write: AliasWrite,
+    ) -> Result<AliasOutcome> {
+        self.write_alias(machine, alias, write).await
+    }
+
+    async fn get_alias(&self, machine: &str, alias: &str) -> Result<Option<AliasRecord>> {
+        self.alias(machine, alias).await
+    }
+
+    async fn list_aliases(&self, machine: &str) -> Result<Option<Vec<AliasRecord>>> {
+        self.aliases(machine).await
+    }
+
+    async fn delete_alias(&self, machine: &str, alias: &str) -> Result<bool> {
+        self.remove_alias(machine, alias).await
     }
 
     async fn start_execution(

@@ -19,6 +19,7 @@ mod listing;
 mod machines;
 mod queue;
 mod tokens;
+mod versions;
 
 use std::time::{Duration, Instant};
 
@@ -78,6 +79,10 @@ macro_rules! store_suite {
             finished_executions_expire,
             pending_entries_after_an_id,
             deep_values_read_back,
+            versions_publish_list_delete,
+            versions_and_executions_share_revisions,
+            versions_and_aliases_are_bounded,
+            aliases_route_to_versions,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -310,3 +315,4 @@ pub use listing::*;
 pub use machines::*;
 pub use queue::*;
 pub use tokens::*;
+pub use versions::*;
