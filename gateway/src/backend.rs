@@ -2,6 +2,10 @@
 
 use baton_engine::machine::{Execution, HistoryEvent, QueuedEvent, Timer};
 use baton_engine::store::{
+    AliasOutcome, AliasRecord, AliasWrite, PublishOutcome, PublishRequest, VersionDeleted,
+    VersionRecord,
+};
+use baton_engine::store::{
     CallbackError, CallbackMessage, CommitError, CommitRequest, DeadLetter, ExecutionCounts,
     ExecutionFilter, ExecutionPage, Lease, MemoryStore, Partition, PartitionStats, QueueEntry,
     QueueRead, RedisStore, Result, Started, StateMachineRecord, Store, TagOutcome,
@@ -73,6 +77,35 @@ impl Store for Backend {
     }
     async fn release_revisions(&self, released: &[(String, u32)]) -> Result<()> {
         delegate!(self, s => s.release_revisions(released).await)
+    }
+    async fn publish_version(&self, name: &str, request: PublishRequest) -> Result<PublishOutcome> {
+        delegate!(self, s => s.publish_version(name, request).await)
+    }
+    async fn get_version(&self, name: &str, version: u32) -> Result<Option<VersionRecord>> {
+        delegate!(self, s => s.get_version(name, version).await)
+    }
+    async fn list_versions(&self, name: &str) -> Result<Option<Vec<VersionRecord>>> {
+        delegate!(self, s => s.list_versions(name).await)
+    }
+    async fn delete_version(&self, name: &str, version: u32) -> Result<VersionDeleted> {
+        delegate!(self, s => s.delete_version(name, version).await)
+    }
+    async fn put_alias(
+        &self,
+        machine: &str,
+        alias: AliasRecord,
+        write: AliasWrite,
+    ) -> Result<AliasOutcome> {
+        delegate!(self, s => s.put_alias(machine, alias, write).await)
+    }
+    async fn get_alias(&self, machine: &str, alias: &str) -> Result<Option<AliasRecord>> {
+        delegate!(self, s => s.get_alias(machine, alias).await)
+    }
+    async fn list_aliases(&self, machine: &str) -> Result<Option<Vec<AliasRecord>>> {
+        delegate!(self, s => s.list_aliases(machine).await)
+    }
+    async fn delete_alias(&self, machine: &str, alias: &str) -> Result<bool> {
+        delegate!(self, s => s.delete_alias(machine, alias).await)
     }
     async fn start_execution(
         &self,

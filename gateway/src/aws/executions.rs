@@ -10,7 +10,8 @@ use baton_engine::worker::now_ms;
 use super::errors::AwsError;
 use super::shapes::{Input, epoch, execution_arn, execution_item, json_text, object};
 use crate::server::SharedState;
-use crate::service::names::{execution_id, state_machine_name};
+use crate::service::names::execution_id;
+use crate::service::qualified::{Target, machine_target};
 use crate::service::{MAX_PAYLOAD_BYTES, MachineKind, ServiceError, StartOptions};
 
 const STATUSES: &[&str] = &[
@@ -22,19 +23,21 @@ const STATUSES: &[&str] = &[
     "PENDING_REDRIVE",
 ];
 
-fn start_options(input: &Input, sync: bool) -> Result<StartOptions, AwsError> {
+fn start_options(input: &Input, sync: bool, target: Target) -> Result<StartOptions, AwsError> {
     Ok(StartOptions {
         name: input.str("name")?.map(str::to_owned),
         input: input
             .payload("input", MAX_PAYLOAD_BYTES)?
             .map(str::to_owned),
         sync,
+        target,
     })
 }
 
+/// Starts on the machine's latest revision, a version or an alias (by the ARN).
 pub async fn start(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
-    let machine = state_machine_name(input.required("stateMachineArn")?)?;
-    let options = start_options(input, false)?;
+    let (machine, target) = machine_target(input.required("stateMachineArn")?)?;
+    let options = start_options(input, false, target)?;
     let exec = state.service.start_execution(&machine, options).await?;
     Ok(json!({
         "executionArn": execution_arn(&state.service.settings, &exec),
@@ -46,7 +49,7 @@ pub async fn start(state: &SharedState, input: &Input) -> Result<Value, AwsError
 /// outcome; HTTP 200 even when the execution failed.
 pub async fn start_sync(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
     let arn = input.required("stateMachineArn")?;
-    let machine = state_machine_name(arn)?;
+    let (machine, target) = machine_target(arn)?;
     let record = state.service.describe_state_machine(&machine).await?;
     if MachineKind::parse(Some(&record.kind))? != MachineKind::Express {
         return Err(AwsError::new(
@@ -56,7 +59,7 @@ pub async fn start_sync(state: &SharedState, input: &Input) -> Result<Value, Aws
             ),
         ));
     }
-    let options = start_options(input, true)?;
+    let options = start_options(input, true, target)?;
     let started = state.service.start_execution(&machine, options).await?;
     let timeout = state.config.sync_timeout;
     let mut exec = state.service.wait_for_end(&started.id, timeout).await?;
@@ -168,7 +171,7 @@ pub async fn list(state: &SharedState, input: &Input) -> Result<Value, AwsError>
         }
         (None, None) => return Err(AwsError::missing("stateMachineArn")),
     };
-    let machine = state_machine_name(arn)?;
+    let (machine, target) = machine_target(arn)?;
     let filter = input.one_of("statusFilter", STATUSES)?;
     let limit = input.max_results(100, 1000)?;
     let cursor = input.str("nextToken")?;
@@ -189,7 +192,7 @@ pub async fn list(state: &SharedState, input: &Input) -> Result<Value, AwsError>
     let status = ExecutionFilter::status(filter.and_then(Status::parse));
     let page = state
         .service
-        .list_executions(&machine, &status, cursor, limit)
+        .list_executions_of(&machine, &target, &status, cursor, limit)
         .await?;
     let settings = &state.service.settings;
     let items: Vec<Value> = page

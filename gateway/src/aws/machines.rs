@@ -13,6 +13,7 @@ use super::express::express_problems;
 use super::shapes::{Input, epoch, object};
 use crate::server::SharedState;
 use crate::service::names::{check_name, execution_id, state_machine_name};
+use crate::service::qualified::{Target, machine_target};
 use crate::service::{MachineKind, ServiceError};
 
 const TYPES: &[&str] = &["STANDARD", "EXPRESS"];
@@ -66,6 +67,7 @@ pub async fn create(state: &SharedState, input: &Input) -> Result<Value, AwsErro
     let role = input.required("roleArn")?;
     let kind = MachineKind::parse(input.one_of("type", TYPES)?)?;
     let tags = super::tags::tags_of(input)?;
+    let publish = publish_of(input)?;
     check_name(name)?;
     check_express(definition, kind)?;
     let record = state
@@ -73,6 +75,7 @@ pub async fn create(state: &SharedState, input: &Input) -> Result<Value, AwsErro
         .create_state_machine(name, definition, Some(role), kind, None)
         .await?;
     super::tags::tag_new(state, &record.name, &tags).await?;
+    let version = published(state, &record, publish).await?;
     Ok(object([
         (
             "stateMachineArn",
@@ -83,6 +86,7 @@ pub async fn create(state: &SharedState, input: &Input) -> Result<Value, AwsErro
                 .into(),
         ),
         ("creationDate", epoch(record.created_ms)),
+        ("stateMachineVersionArn", version),
     ]))
 }
 
@@ -100,18 +104,64 @@ pub async fn update(state: &SharedState, input: &Input) -> Result<Value, AwsErro
         let current = state.service.describe_state_machine(&name).await?;
         check_express(definition, MachineKind::parse(Some(&current.kind))?)?;
     }
+    let publish = publish_of(input)?;
     let record = state
         .service
         .update_state_machine(&name, definition, role, None)
         .await?;
+    let version = published(state, &record, publish).await?;
     Ok(object([
         ("updateDate", epoch(record.updated_ms)),
         ("revisionId", record.revision.to_string().into()),
+        ("stateMachineVersionArn", version),
     ]))
 }
 
+/// `publish` and `versionDescription` of CreateStateMachine and UpdateStateMachine: the
+/// description when a version is to be published.
+fn publish_of(input: &Input) -> Result<Option<Option<String>>, AwsError> {
+    let description = super::versions::version_description(input, "versionDescription")?;
+    match (input.bool("publish")?.unwrap_or(false), description) {
+        (true, description) => Ok(Some(description)),
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(AwsError::validation(
+            "versionDescription is only allowed when publish is true",
+        )),
+    }
+}
+
+/// Publishes `record` (just stored) when asked; its version ARN, or null.
+async fn published(
+    state: &SharedState,
+    record: &StateMachineRecord,
+    publish: Option<Option<String>>,
+) -> Result<Value, AwsError> {
+    let Some(description) = publish else {
+        return Ok(Value::Null);
+    };
+    let revision = record.revision.to_string();
+    let v = (state.service)
+        .publish_version(&record.name, Some(&revision), description.as_deref())
+        .await?;
+    Ok(state.service.version_arn(&record.name, v.version).into())
+}
+
+/// The machine (its latest revision) or, for a version ARN, that version.
 pub async fn describe(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
-    let name = state_machine_name(input.required("stateMachineArn")?)?;
+    let arn = input.required("stateMachineArn")?;
+    let name = match machine_target(arn)? {
+        (name, Target::Latest) => name,
+        (name, Target::Version(n)) => {
+            let (version, record) = state.service.describe_version(&name, n).await?;
+            return Ok(super::versions::described_version(state, &version, &record));
+        }
+        (_, Target::Alias(_)) => {
+            return Err(ServiceError::InvalidArn(format!(
+                "{arn} (an alias: DescribeStateMachineAlias describes it)"
+            ))
+            .into());
+        }
+    };
     let record = state.service.describe_state_machine(&name).await?;
     let mut out = object(described(state, &record));
     if let Value::Object(members) = &mut out {

@@ -11,7 +11,10 @@
 //! | [`history`] | GetExecutionHistory |
 //! | [`callbacks`] | SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat |
 //! | [`tags`] | TagResource, UntagResource, ListTagsForResource (and CreateStateMachine `tags`) |
+//! | [`versions`] | PublishStateMachineVersion, ListStateMachineVersions, DeleteStateMachineVersion (and `publish` on create and update, DescribeStateMachine on a version ARN) |
+//! | [`aliases`] | CreateStateMachineAlias, DescribeStateMachineAlias, UpdateStateMachineAlias, DeleteStateMachineAlias, ListStateMachineAliases |
 
+pub mod aliases;
 pub mod callbacks;
 pub mod errors;
 pub mod executions;
@@ -21,6 +24,7 @@ pub mod machines;
 pub mod shapes;
 pub mod sigv4;
 pub mod tags;
+pub mod versions;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -57,6 +61,14 @@ pub const OPERATIONS: &[&str] = &[
     "TagResource",
     "UntagResource",
     "ListTagsForResource",
+    "PublishStateMachineVersion",
+    "ListStateMachineVersions",
+    "DeleteStateMachineVersion",
+    "CreateStateMachineAlias",
+    "DescribeStateMachineAlias",
+    "UpdateStateMachineAlias",
+    "DeleteStateMachineAlias",
+    "ListStateMachineAliases",
 ];
 
 /// `POST /`.
@@ -145,6 +157,14 @@ async fn dispatch(state: &SharedState, operation: &str, input: &Input) -> Result
         "TagResource" => tags::tag(state, input).await,
         "UntagResource" => tags::untag(state, input).await,
         "ListTagsForResource" => tags::list(state, input).await,
+        "PublishStateMachineVersion" => versions::publish(state, input).await,
+        "ListStateMachineVersions" => versions::list(state, input).await,
+        "DeleteStateMachineVersion" => versions::delete(state, input).await,
+        "CreateStateMachineAlias" => aliases::create(state, input).await,
+        "DescribeStateMachineAlias" => aliases::describe(state, input).await,
+        "UpdateStateMachineAlias" => aliases::update(state, input).await,
+        "DeleteStateMachineAlias" => aliases::delete(state, input).await,
+        "ListStateMachineAliases" => aliases::list(state, input).await,
         other => Err(AwsError::unknown_operation(other)),
     }
 }

@@ -204,7 +204,23 @@ pub fn execution_item(settings: &Settings, exec: &Execution) -> Value {
         ("startDate", epoch(exec.start_ms)),
         ("stopDate", exec.stop_ms.map_or(Value::Null, epoch)),
         ("redriveCount", 0.into()),
+        ("stateMachineVersionArn", pinned_arn(settings, exec, false)),
+        ("stateMachineAliasArn", pinned_arn(settings, exec, true)),
     ])
+}
+
+/// The version ARN (or with `alias`, the alias ARN) an execution was started through;
+/// null when it was not.
+pub fn pinned_arn(settings: &Settings, exec: &Execution, alias: bool) -> Value {
+    let Some(pin) = &exec.pinned else {
+        return Value::Null;
+    };
+    let machine = settings.state_machine_arn(&exec.state_machine);
+    match (alias, &pin.alias) {
+        (false, _) => format!("{machine}:{}", pin.version).into(),
+        (true, Some(name)) => format!("{machine}:{name}").into(),
+        (true, None) => Value::Null,
+    }
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 //!
 //! | Status | Codes |
 //! |---|---|
-//! | 400 | `BadRequest` (malformed JSON, query or path), `InvalidDefinition` (+ `diagnostics`), `InvalidName`, `InvalidArn`, `InvalidExecutionInput`, `InvalidOutput`, `InvalidToken`, `ValidationException` |
+//! | 400 | `BadRequest` (malformed JSON, query or path), `InvalidDefinition` (+ `diagnostics`), `InvalidName`, `InvalidArn`, `InvalidExecutionInput`, `InvalidOutput`, `InvalidToken`, `ValidationException`, `ServiceQuotaExceededException` (1,000 versions or 100 aliases per machine) |
 //! | 401 | `Unauthorized` (API routes when the server runs with `--auth-token` or `--aws-credentials`; see [`crate::auth`]) |
-//! | 404 | `NotFound` (no such route), `StateMachineDoesNotExist`, `ExecutionDoesNotExist`, `TaskDoesNotExist` |
+//! | 404 | `NotFound` (no such route), `StateMachineDoesNotExist`, `ExecutionDoesNotExist`, `TaskDoesNotExist`, `ResourceNotFound` (a version or alias) |
 //! | 405 | `MethodNotAllowed` (the `Allow` header lists the methods) |
 //! | 408 | `RequestTimeout` |
 //! | 409 | `StateMachineAlreadyExists`, `ExecutionAlreadyExists`, `TaskTimedOut` (the task is closed), `ConflictException` |
@@ -151,7 +151,8 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::StateMachineDoesNotExist(_)
         | ServiceError::ExecutionDoesNotExist(_)
-        | ServiceError::TaskDoesNotExist => StatusCode::NOT_FOUND,
+        | ServiceError::TaskDoesNotExist
+        | ServiceError::ResourceNotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::StateMachineAlreadyExists(_)
         | ServiceError::ExecutionAlreadyExists(_)
         | ServiceError::TaskTimedOut
@@ -162,7 +163,8 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         | ServiceError::InvalidExecutionInput(_)
         | ServiceError::InvalidOutput(_)
         | ServiceError::InvalidToken(_)
-        | ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
+        | ServiceError::Validation(_)
+        | ServiceError::QuotaExceeded(_) => StatusCode::BAD_REQUEST,
         ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -198,6 +198,7 @@ pub async fn start_execution(
         name: body.name.map(|n| n.0),
         input: Some(body.input.to_string()),
         sync: false,
+        target: Default::default(),
     };
     let (exec, created) = state.service.start_execution_new(sm, options).await?;
     let Some(wait) = wait else {

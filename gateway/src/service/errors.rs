@@ -38,6 +38,10 @@ pub enum ServiceError {
     Validation(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("Resource not found: '{0}'")]
+    ResourceNotFound(String),
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// The store cannot serve for now (unreachable, out of memory, read-only): retry.
     #[error("Service Unavailable: {0}; nothing was changed, try again later")]
     Unavailable(String),
@@ -63,6 +67,8 @@ impl ServiceError {
             ServiceError::TaskTimedOut => "TaskTimedOut",
             ServiceError::Validation(_) => "ValidationException",
             ServiceError::Conflict(_) => "ConflictException",
+            ServiceError::ResourceNotFound(_) => "ResourceNotFound",
+            ServiceError::QuotaExceeded(_) => "ServiceQuotaExceededException",
             ServiceError::Unavailable(_) => "ServiceUnavailable",
             ServiceError::Internal(_) => "InternalError",
         }

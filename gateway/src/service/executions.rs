@@ -12,6 +12,7 @@ use baton_engine::worker::{KeyRingMinter, now_ms};
 
 use super::machines::MachineKind;
 use super::names::check_name;
+use super::qualified::Target;
 use super::{Result, Service, ServiceError};
 
 /// The payload limit for inputs and outputs (AWS: 256 KiB).
@@ -26,6 +27,8 @@ pub struct StartOptions {
     pub input: Option<String>,
     /// `StartSyncExecution` (an EXPRESS state machine run to its end).
     pub sync: bool,
+    /// The latest revision, a version, or an alias.
+    pub target: Target,
 }
 
 impl<S: Store> Service<S> {
@@ -63,7 +66,7 @@ impl<S: Store> Service<S> {
         state_machine: &str,
         options: &StartOptions,
     ) -> Result<Option<(Execution, bool)>> {
-        let record = self.describe_state_machine(state_machine).await?;
+        let (record, pinned) = self.start_target(state_machine, &options.target).await?;
         let name = options
             .name
             .clone()
@@ -99,6 +102,7 @@ impl<S: Store> Service<S> {
             (MachineKind::Express, false) => ExecutionKind::Express,
             (MachineKind::Express, true) => ExecutionKind::ExpressSync,
         };
+        exec.pinned = pinned;
         match self
             .store
             .start_execution(exec.clone(), tx.history, tx.timers_set)

@@ -1,13 +1,17 @@
 //! What both APIs (REST and AWS) do, in one place: state machines, executions, history and
 //! callbacks over a [`Store`]. The API modules only translate requests and errors.
 
+mod aliases;
 mod callback_info;
 mod callbacks;
 mod errors;
 mod executions;
+mod listing;
 mod machines;
 pub mod names;
+pub mod qualified;
 pub mod tags;
+pub mod versions;
 
 use std::sync::Arc;
 
