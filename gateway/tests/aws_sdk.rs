@@ -5,6 +5,8 @@
 #[path = "aws_sdk/common.rs"]
 mod common;
 
+#[path = "aws_sdk/aliases.rs"]
+mod aliases;
 #[path = "aws_sdk/callbacks.rs"]
 mod callbacks;
 #[path = "aws_sdk/executions.rs"]
@@ -23,5 +25,7 @@ mod sigv4;
 mod tags;
 #[path = "aws_sdk/validate.rs"]
 mod validate;
+#[path = "aws_sdk/versions.rs"]
+mod versions;
 #[path = "aws_sdk/wire.rs"]
 mod wire;

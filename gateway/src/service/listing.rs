@@ -70,14 +70,17 @@ impl<S: Store> Service<S> {
                 )
                 .await?;
             budget = budget.saturating_sub(page.executions.len().max(1));
-            for exec in page.executions {
+            let read = page.executions.len();
+            for (i, exec) in page.executions.into_iter().enumerate() {
                 cursor = Some(cursor_of(&exec));
                 if started_through(&exec, target) {
                     found.push(exec);
                     if found.len() == limit {
+                        // Nothing after the last one of the last page.
+                        let last = i + 1 == read && page.next.is_none();
                         return Ok(ExecutionPage {
                             executions: found,
-                            next: cursor,
+                            next: if last { None } else { cursor },
                         });
                     }
                 }
