@@ -140,7 +140,7 @@ async fn published(
         return Ok(Value::Null);
     };
     let revision = record.revision.to_string();
-    let v = (state.service)
+    let (v, _) = (state.service)
         .publish_version(&record.name, Some(&revision), description.as_deref())
         .await?;
     Ok(state.service.version_arn(&record.name, v.version).into())

@@ -36,7 +36,7 @@ pub async fn publish(state: &SharedState, input: &Input) -> Result<Value, AwsErr
     let name = state_machine_name(input.required("stateMachineArn")?)?;
     let revision = input.str("revisionId")?;
     let description = version_description(input, "description")?;
-    let v = (state.service)
+    let (v, _) = (state.service)
         .publish_version(&name, revision, description.as_deref())
         .await?;
     Ok(json!({

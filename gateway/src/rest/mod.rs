@@ -8,8 +8,10 @@
 //! | `DELETE /v1/state-machines/{name}` | delete (idempotent) | 204 |
 //! | `POST /v1/validate` | check a definition without saving it | 200 `{valid, diagnostics}` |
 //! | `GET /v1/state-machines/{name}/tags` · `POST` (add) · `DELETE …/tags/{key}` | a machine's tags ([`tags`]) | 200 `{tags}`, 204 |
-//! | `POST /v1/state-machines/{name}/executions?wait` | start (idempotent by name and input) | 201, 200 existing; with `wait`: 200 ended, 202 still running |
-//! | `GET /v1/state-machines/{name}/executions?status&namePrefix&startedAfter&startedBefore&limit&cursor` | list, newest first, filtered (a name prefix scans a bounded number of entries per page: a short or empty page can still have a `next`) | 200 |
+//! | `POST /v1/state-machines/{name}/versions` · `GET` (list) · `GET`/`DELETE …/versions/{n}` | publish the latest revision as a version, list, describe, delete ([`versions`]) | 201 (200 when it had one), 200, 204 |
+//! | `POST /v1/state-machines/{name}/aliases` · `GET` (list) · `GET`/`PUT`/`DELETE …/aliases/{alias}` | aliases routing starts to one or two versions by weight ([`aliases`]) | 201, 200, 204 |
+//! | `POST /v1/state-machines/{name}/executions?wait` | start (idempotent by name and input), on the latest revision, `{"version": n}` or `{"alias": "prod"}` | 201, 200 existing; with `wait`: 200 ended, 202 still running |
+//! | `GET /v1/state-machines/{name}/executions?status&namePrefix&startedAfter&startedBefore&version&alias&limit&cursor` | list, newest first, filtered (a name prefix scans a bounded number of entries per page: a short or empty page can still have a `next`) | 200 |
 //! | `GET /v1/state-machines/{name}/executions/{execution}` | describe | 200 |
 //! | `POST /v1/state-machines/{name}/executions/{execution}/stop` | stop (ends `ABORTED`) | 200 |
 //! | `GET /v1/state-machines/{name}/executions/{execution}/history?order&limit&cursor` | history events | 200 |
@@ -21,6 +23,7 @@
 //!
 //! Errors and their statuses: [`errors`]. Bodies: [`body`].
 
+pub mod aliases;
 pub mod body;
 pub mod callback_info;
 pub mod callbacks;
@@ -34,6 +37,7 @@ pub mod openapi;
 pub mod progress;
 pub mod system;
 pub mod tags;
+pub mod versions;
 pub mod views;
 
 use std::sync::OnceLock;
@@ -94,6 +98,14 @@ fn api_router() -> OpenApiRouter<SharedState> {
         .routes(routes!(machines::validate))
         .routes(routes!(tags::get_tags, tags::add_tags))
         .routes(routes!(tags::delete_tag))
+        .routes(routes!(versions::publish_version, versions::list_versions))
+        .routes(routes!(versions::get_version, versions::delete_version))
+        .routes(routes!(aliases::create_alias, aliases::list_aliases))
+        .routes(routes!(
+            aliases::get_alias,
+            aliases::update_alias,
+            aliases::delete_alias
+        ))
         .routes(routes!(
             executions::start_execution,
             executions::list_executions

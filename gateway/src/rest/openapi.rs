@@ -27,6 +27,7 @@ use super::errors::ErrorBody;
     ),
     tags(
         (name = "state machines", description = "Definitions and their revisions"),
+        (name = "versions", description = "Published versions (immutable snapshots of a revision) and aliases routing starts to them"),
         (name = "executions", description = "Starting, watching and stopping executions"),
         (name = "callbacks", description = "Answers to tasks waiting for a task token"),
         (name = "operations", description = "Health, metrics and this document"),

@@ -156,6 +156,14 @@ pub struct ExecutionSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = DateTime, nullable = false)]
     pub stopped_at: Option<String>,
+    /// The version it was started on (directly or through an alias).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 1)]
+    pub version: Option<u32>,
+    /// The alias it was started through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub alias: Option<String>,
 }
 
 /// An execution, with its input and (once ended) its output or error.
@@ -211,6 +219,8 @@ pub fn summary(state: &SharedState, e: &Execution) -> ExecutionSummary {
         status: e.status.into(),
         started_at: rfc3339(e.start_ms),
         stopped_at: e.stop_ms.map(rfc3339),
+        version: e.pinned.as_ref().map(|p| p.version),
+        alias: e.pinned.as_ref().and_then(|p| p.alias.clone()),
     }
 }
 

@@ -46,14 +46,14 @@ impl<S: Store> Service<S> {
         format!("{}:{alias}", self.settings.state_machine_arn(name))
     }
 
-    /// Publishes the latest revision (or returns the version it already has). `revision`
-    /// is AWS's `revisionId`: publish only when the latest is that one.
+    /// Publishes the latest revision (or returns the version it already has: `false`).
+    /// `revision` is AWS's `revisionId`: publish only when the latest is that one.
     pub async fn publish_version(
         &self,
         name: &str,
         revision: Option<&str>,
         description: Option<&str>,
-    ) -> Result<VersionRecord> {
+    ) -> Result<(VersionRecord, bool)> {
         let request = PublishRequest {
             revision: revision.map(revision_id),
             description: description.map(str::to_owned),
@@ -62,9 +62,9 @@ impl<S: Store> Service<S> {
         match self.store.publish_version(name, request).await? {
             PublishOutcome::Published(v) => {
                 metrics::counter!("baton_versions_published_total").increment(1);
-                Ok(v)
+                Ok((v, true))
             }
-            PublishOutcome::Existing(v) => Ok(v),
+            PublishOutcome::Existing(v) => Ok((v, false)),
             PublishOutcome::NoStateMachine => Err(ServiceError::StateMachineDoesNotExist(
                 self.settings.state_machine_arn(name),
             )),

@@ -12,6 +12,7 @@ mod limits;
 mod machines;
 mod support;
 mod tags;
+mod versions;
 
 use serde_json::{Value, json};
 
