@@ -122,7 +122,7 @@ impl RedisStore {
         let mut all = (texts.iter())
             .map(|t| decode::<VersionRecord>("version", t))
             .collect::<Result<Vec<_>>>()?;
-        all.sort_by(|a, b| b.version.cmp(&a.version));
+        all.sort_by_key(|v| std::cmp::Reverse(v.version));
         Ok(Some(all))
     }
 
