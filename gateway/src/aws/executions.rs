@@ -12,7 +12,7 @@ use super::shapes::{Input, epoch, execution_arn, execution_item, json_text, obje
 use crate::server::SharedState;
 use crate::service::names::execution_id;
 use crate::service::qualified::{Target, machine_target};
-use crate::service::{MAX_PAYLOAD_BYTES, MachineKind, ServiceError, StartOptions};
+use crate::service::{MAX_PAYLOAD_BYTES, MachineKind, PinFilter, ServiceError, StartOptions};
 
 const STATUSES: &[&str] = &[
     "RUNNING",
@@ -192,7 +192,7 @@ pub async fn list(state: &SharedState, input: &Input) -> Result<Value, AwsError>
     let status = ExecutionFilter::status(filter.and_then(Status::parse));
     let page = state
         .service
-        .list_executions_of(&machine, &target, &status, cursor, limit)
+        .list_executions_of(&machine, &PinFilter::from(&target), &status, cursor, limit)
         .await?;
     let settings = &state.service.settings;
     let items: Vec<Value> = page

@@ -12,6 +12,7 @@ use baton_engine::store::{AliasRecord, Route};
 
 use super::body::{JsonBody, Path, Query};
 use super::errors::{ApiError, ErrorBody};
+use super::numbers::{present, whole_u32};
 use super::{ResourceName, checked, page_limit, rfc3339};
 use crate::server::SharedState;
 use crate::service::ServiceError;
@@ -20,9 +21,11 @@ use crate::service::ServiceError;
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteView {
-    #[schema(minimum = 1, example = 3)]
+    #[serde(deserialize_with = "whole_u32")]
+    #[schema(minimum = 1, maximum = 2147483647, example = 3)]
     pub version: u32,
     /// Percent of the starts; the weights of an alias add up to 100.
+    #[serde(deserialize_with = "whole_u32")]
     #[schema(minimum = 0, maximum = 100, example = 90)]
     pub weight: u32,
 }
@@ -38,7 +41,7 @@ pub struct CreateAlias {
         max_length = 80
     )]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     #[schema(max_length = 256, nullable = false)]
     pub description: Option<String>,
     /// One or two versions of this state machine.
@@ -50,10 +53,10 @@ pub struct CreateAlias {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAlias {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     #[schema(max_length = 256, nullable = false)]
     pub description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     #[schema(min_items = 1, max_items = 2, nullable = false)]
     pub routes: Option<Vec<RouteView>>,
 }
@@ -90,12 +93,13 @@ pub struct AliasList {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Only the aliases that route to this version.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 2147483647)]
     pub version: Option<u32>,
     /// Page size, 1–1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// The `next` of the previous page.
+    #[param(pattern = "^[0-9]{1,10}$")]
     pub cursor: Option<String>,
 }
 

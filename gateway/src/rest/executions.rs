@@ -22,32 +22,98 @@ use super::views::{ExecutionList, ExecutionStatus, ExecutionView, execution_view
 use super::{ResourceName, checked, page_limit};
 use crate::server::SharedState;
 use crate::service::qualified::Target;
-use crate::service::{ServiceError, StartOptions};
+use crate::service::{PinFilter, ServiceError, StartOptions};
 
 /// The most seconds `wait` takes (the server's sync timeout may cut it shorter).
 pub const MAX_WAIT_SECONDS: u32 = 3600;
 
 /// What to start. An empty body starts an execution with a random name and input `{}`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// (Its schema, [`start_request_schema`], says that `version` and `alias` exclude each
+/// other.)
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StartRequest {
     /// Unique among the state machine's executions; a random UUID when absent. Starting
     /// again with the same name and input while it runs returns the running execution.
     #[serde(default)]
-    #[schema(nullable = false)]
     pub name: Option<ResourceName>,
     /// The input: any JSON value (default `{}`), at most 256 KiB.
     #[serde(default = "empty_object")]
-    #[schema(value_type = Value, default = json!({}))]
     pub input: Value,
     /// Run this published version (instead of the latest revision).
-    #[serde(default)]
-    #[schema(nullable = false, minimum = 1)]
+    #[serde(default, deserialize_with = "super::numbers::whole_u32_opt")]
     pub version: Option<u32>,
     /// Run the version this alias picks (by its weights). Not with `version`.
-    #[serde(default)]
-    #[schema(nullable = false, example = "prod")]
+    #[serde(default, deserialize_with = "super::numbers::present")]
     pub alias: Option<String>,
+}
+
+impl utoipa::ToSchema for StartRequest {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("StartRequest")
+    }
+}
+
+impl utoipa::PartialSchema for StartRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        start_request_schema()
+    }
+}
+
+/// `StartRequest`: a name and an input, and at most one of `version` and `alias`.
+fn start_request_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ObjectBuilder, OneOfBuilder, SchemaType, Type,
+    };
+    use utoipa::openapi::{Ref, RefOr, Schema};
+    let branch = |extra: Option<(&str, Schema)>| {
+        let mut name = Ref::from_schema_name("ResourceName");
+        name.description = "Unique among the state machine's executions; a random UUID when \
+             absent. Starting again with the same name and input while it runs returns the \
+             running execution."
+            .to_owned();
+        let input = ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .description(Some(
+                "The input: any JSON value (default `{}`), at most 256 KiB.",
+            ))
+            .default(Some(serde_json::json!({})));
+        let mut object = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)))
+            .property("name", name)
+            .property("input", input);
+        if let Some((key, schema)) = extra {
+            object = object.property(key, schema).required(key);
+        }
+        Schema::from(object.build())
+    };
+    let version = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(2_147_483_647))
+        .description(Some(
+            "Run this published version instead of the latest revision.",
+        ))
+        .build();
+    let alias = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(80))
+        .pattern(Some(r"^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$"))
+        .examples(["prod"])
+        .description(Some("Run the version this alias picks, by its weights."))
+        .build();
+    let schema = OneOfBuilder::new()
+        .description(Some(
+            "What to start. An empty body starts an execution with a random name and input \
+             `{}` on the latest revision; `version` or `alias` (not both) starts it on a \
+             published version.",
+        ))
+        .item(branch(None))
+        .item(branch(Some(("version", Schema::from(version)))))
+        .item(branch(Some(("alias", Schema::from(alias)))))
+        .build();
+    RefOr::T(Schema::OneOf(schema))
 }
 
 impl StartRequest {
@@ -134,9 +200,11 @@ pub struct ListParams {
     pub started_before: Option<String>,
     /// Only executions started on this version (directly or through an alias). Like
     /// `namePrefix`, read and skipped: a page may be short, even empty, with a `next`.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 2147483647)]
     pub version: Option<u32>,
-    /// Only executions started through this alias (read and skipped, as `version`).
+    /// Only executions started through this alias (read and skipped, as `version`; with
+    /// `version`, those the alias sent to it).
+    #[param(pattern = r"^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$", max_length = 80)]
     pub alias: Option<String>,
     /// Page size, 1–1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -278,15 +346,13 @@ pub async fn list_executions(
         }
     }
     let filter = params.filter()?;
-    let target = match (params.version, &params.alias) {
-        (None, None) => Target::Latest,
-        (Some(n), None) => Target::Version(n),
-        (None, Some(alias)) => Target::Alias(alias.clone()),
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("give version or alias, not both")),
+    let pin = PinFilter {
+        version: params.version,
+        alias: params.alias.clone(),
     };
     let page = state
         .service
-        .list_executions_of(sm, &target, &filter, params.cursor.as_deref(), limit)
+        .list_executions_of(sm, &pin, &filter, params.cursor.as_deref(), limit)
         .await?;
     Ok(Json(ExecutionList {
         executions: page.executions.iter().map(|e| summary(&state, e)).collect(),

@@ -33,6 +33,7 @@ pub mod events;
 pub mod executions;
 pub mod history;
 pub mod machines;
+pub mod numbers;
 pub mod openapi;
 pub mod progress;
 pub mod system;

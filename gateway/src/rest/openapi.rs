@@ -172,7 +172,7 @@ fn finish(op: &mut Operation, secured: bool) {
     );
     let optional_body = matches!(
         op.operation_id.as_deref(),
-        Some("validate" | "start_execution" | "stop_execution" | "failure")
+        Some("validate" | "start_execution" | "stop_execution" | "failure" | "publish_version")
     );
     if let Some(RefOr::T(body)) = &mut op.request_body {
         set_required(body, !optional_body);

@@ -13,6 +13,7 @@ use baton_engine::store::{StateMachineRecord, VersionRecord};
 
 use super::body::{JsonBody, Path, Query};
 use super::errors::{ApiError, ErrorBody};
+use super::numbers::{MAX_VERSION, present, whole_u32_opt};
 use super::{ResourceName, checked, page_limit, rfc3339};
 use crate::server::SharedState;
 use crate::service::ServiceError;
@@ -22,10 +23,10 @@ use crate::service::ServiceError;
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     /// Publish only when the latest revision is this one (409 otherwise).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_u32_opt")]
     #[schema(minimum = 1, nullable = false)]
     pub revision: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     #[schema(max_length = 256, nullable = false)]
     pub description: Option<String>,
 }
@@ -73,7 +74,19 @@ pub struct ListParams {
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// The `next` of the previous page.
+    #[param(pattern = "^[0-9]{1,10}$")]
     pub cursor: Option<String>,
+}
+
+/// A version number from the path: 1 to [`MAX_VERSION`].
+fn version_param(version: u32) -> Result<u32, ApiError> {
+    if (1..=MAX_VERSION).contains(&version) {
+        Ok(version)
+    } else {
+        Err(ApiError::bad_request(format!(
+            "a version is 1 to {MAX_VERSION}, not {version}"
+        )))
+    }
 }
 
 pub fn version_view(
@@ -169,7 +182,7 @@ pub async fn list_versions(
     get, path = "/v1/state-machines/{name}/versions/{version}", tag = "versions",
     params(
         ("name" = ResourceName, Path, description = "The state machine"),
-        ("version" = u32, Path, description = "The version number", minimum = 1),
+        ("version" = u32, Path, description = "The version number", minimum = 1, maximum = 2147483647),
     ),
     responses(
         (status = 200, description = "The version", body = VersionView),
@@ -182,6 +195,7 @@ pub async fn get_version(
     Path((name, version)): Path<(String, u32)>,
 ) -> Result<Json<VersionView>, ApiError> {
     let name = checked(&name)?;
+    let version = version_param(version)?;
     let (v, record) = state.service.describe_version(name, version).await?;
     Ok(Json(version_view(&state, name, v, Some(record))))
 }
@@ -192,7 +206,7 @@ pub async fn get_version(
     delete, path = "/v1/state-machines/{name}/versions/{version}", tag = "versions",
     params(
         ("name" = ResourceName, Path, description = "The state machine"),
-        ("version" = u32, Path, description = "The version number", minimum = 1),
+        ("version" = u32, Path, description = "The version number", minimum = 1, maximum = 2147483647),
     ),
     responses(
         (status = 204, description = "Deleted (or it did not exist)"),
@@ -205,6 +219,7 @@ pub async fn delete_version(
     Path((name, version)): Path<(String, u32)>,
 ) -> Result<StatusCode, ApiError> {
     let name = checked(&name)?;
+    let version = version_param(version)?;
     state.service.delete_version(name, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,15 +12,38 @@ use baton_engine::store::{ExecutionFilter, ExecutionPage, NAME_SCAN_PER_EXECUTIO
 use super::qualified::Target;
 use super::{Result, Service, ServiceError};
 
-/// Whether `exec` was started through `target` (every execution for `Latest`; for a
-/// version, those started through an alias that chose it too).
-pub fn started_through(exec: &Execution, target: &Target) -> bool {
-    match (target, &exec.pinned) {
-        (Target::Latest, _) => true,
-        (Target::Version(n), Some(pin)) => pin.version == *n,
-        (Target::Alias(a), Some(pin)) => pin.alias.as_deref() == Some(a.as_str()),
-        _ => false,
+/// Which executions of a machine to list: started on a version (directly or through an
+/// alias), through an alias, or both; all when both are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PinFilter {
+    pub version: Option<u32>,
+    pub alias: Option<String>,
+}
+
+impl From<&Target> for PinFilter {
+    fn from(target: &Target) -> PinFilter {
+        match target {
+            Target::Latest => PinFilter::default(),
+            Target::Version(n) => PinFilter {
+                version: Some(*n),
+                alias: None,
+            },
+            Target::Alias(a) => PinFilter {
+                version: None,
+                alias: Some(a.clone()),
+            },
+        }
     }
+}
+
+/// Whether `exec` passes `pin`.
+pub fn started_through(exec: &Execution, pin: &PinFilter) -> bool {
+    let version = pin
+        .version
+        .is_none_or(|n| exec.pinned.as_ref().is_some_and(|p| p.version == n));
+    let alias = (pin.alias.as_deref())
+        .is_none_or(|a| (exec.pinned.as_ref()).is_some_and(|p| p.alias.as_deref() == Some(a)));
+    version && alias
 }
 
 /// The listing cursor of an execution (`<start ms>|<id>`, as the stores make them).
@@ -29,32 +52,28 @@ fn cursor_of(exec: &Execution) -> String {
 }
 
 impl<S: Store> Service<S> {
-    /// [`Service::list_executions`] of the executions started through `target`, which
-    /// must exist (`ResourceNotFound` otherwise).
+    /// [`Service::list_executions`] of the executions that pass `pin`; its version and
+    /// alias must exist (`ResourceNotFound` otherwise).
     pub async fn list_executions_of(
         &self,
         state_machine: &str,
-        target: &Target,
+        pin: &PinFilter,
         filter: &ExecutionFilter,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<ExecutionPage> {
-        match target {
-            Target::Latest => {
-                return self
-                    .list_executions(state_machine, filter, cursor, limit)
-                    .await;
-            }
-            Target::Version(n) => {
-                self.describe_version(state_machine, *n)
-                    .await
-                    .map_err(|_| {
-                        ServiceError::ResourceNotFound(self.version_arn(state_machine, *n))
-                    })?;
-            }
-            Target::Alias(alias) => {
-                self.describe_alias(state_machine, alias).await?;
-            }
+        if *pin == PinFilter::default() {
+            return self
+                .list_executions(state_machine, filter, cursor, limit)
+                .await;
+        }
+        if let Some(n) = pin.version {
+            self.describe_version(state_machine, n)
+                .await
+                .map_err(|_| ServiceError::ResourceNotFound(self.version_arn(state_machine, n)))?;
+        }
+        if let Some(alias) = &pin.alias {
+            self.describe_alias(state_machine, alias).await?;
         }
         let limit = limit.clamp(1, 1000);
         let mut budget = NAME_SCAN_PER_EXECUTION * limit;
@@ -73,7 +92,7 @@ impl<S: Store> Service<S> {
             let read = page.executions.len();
             for (i, exec) in page.executions.into_iter().enumerate() {
                 cursor = Some(cursor_of(&exec));
-                if started_through(&exec, target) {
+                if started_through(&exec, pin) {
                     found.push(exec);
                     if found.len() == limit {
                         // Nothing after the last one of the last page.

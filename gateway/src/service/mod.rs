@@ -23,6 +23,7 @@ use baton_engine::worker::DefinitionCache;
 pub use callback_info::{CallbackInfo, TokenState};
 pub use errors::ServiceError;
 pub use executions::{MAX_PAYLOAD_BYTES, StartOptions};
+pub use listing::PinFilter;
 pub use machines::MachineKind;
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
