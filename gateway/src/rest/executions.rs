@@ -327,7 +327,7 @@ pub async fn start_execution(
     responses(
         (status = 200, description = "A page of executions", body = ExecutionList),
         (status = 400, description = "InvalidName, BadRequest (a parameter out of range, a time that is not RFC 3339, a cursor this API did not return)", body = ErrorBody),
-        (status = 404, description = "StateMachineDoesNotExist", body = ErrorBody),
+        (status = 404, description = "StateMachineDoesNotExist, ResourceNotFound (the version or alias)", body = ErrorBody),
     )
 )]
 pub async fn list_executions(
