@@ -74,7 +74,7 @@ pub struct ListParams {
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// The `next` of the previous page.
-    #[param(pattern = "^[0-9]{1,10}$")]
+    #[param(pattern = "^[0-9]{1,9}$")]
     pub cursor: Option<String>,
 }
 
