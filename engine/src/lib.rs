@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod http;
 pub mod machine;
+pub mod mock;
 pub mod store;
 pub mod worker;
 
