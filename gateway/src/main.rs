@@ -141,7 +141,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             engine.backend.clone(),
             engine.settings.clone(),
             engine.keys.clone(),
-        ),
+        )
+        .with_mocks(engine.mocks.clone()),
         config: GatewayConfig {
             auth_tokens,
             aws_credentials,

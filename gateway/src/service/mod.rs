@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use baton_callbacks::KeyRing;
 use baton_engine::machine::Settings;
+use baton_engine::mock::MockConfig;
 use baton_engine::store::Store;
 use baton_engine::worker::DefinitionCache;
 
@@ -30,6 +31,8 @@ pub struct Service<S: Store> {
     pub settings: Settings,
     pub keys: Arc<KeyRing>,
     pub definitions: DefinitionCache,
+    /// `--mock-config`: the test cases executions may run.
+    pub mocks: Option<Arc<MockConfig>>,
 }
 
 impl<S: Store> Service<S> {
@@ -39,6 +42,13 @@ impl<S: Store> Service<S> {
             settings,
             keys,
             definitions: DefinitionCache::default(),
+            mocks: None,
         }
+    }
+
+    /// With a mock configuration: executions may run its test cases.
+    pub fn with_mocks(mut self, mocks: Option<Arc<MockConfig>>) -> Service<S> {
+        self.mocks = mocks;
+        self
     }
 }
