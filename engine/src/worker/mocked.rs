@@ -31,7 +31,7 @@ use crate::store::Store;
 /// What a mocked notification answers: an `http:invoke` response with an empty body
 /// (nothing was sent).
 fn mocked_submission() -> Value {
-    json!({"Headers": {}, "ResponseBody": {}, "StatusCode": 200, "StatusText": "OK"})
+    json!({"StatusCode": 200, "StatusText": "OK", "Headers": {}, "ResponseBody": {}})
 }
 
 impl<S: Store> Actor<S> {
