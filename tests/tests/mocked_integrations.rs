@@ -231,3 +231,83 @@ async fn mocked_runs_send_nothing_and_match_real_runs() {
         .count();
     assert_eq!(retry_failures, 2, "two mocked 503s, retried");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_test_cases_are_refused_and_start_nothing() {
+    let tasks = task_service().await;
+    let notify = Service::start(|_| (200, json!({}))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("mocks.json");
+    std::fs::write(&config, mock_config().to_string()).expect("write the mock config");
+    let with = Baton::serve_async(&["--mock-config", config.to_str().expect("path")], &[]).await;
+    let without = Baton::serve_async(&[], &[]).await;
+    for (baton, expected) in [
+        (&with, "the mock configuration has no test case 'Nope' for state machine 'orders'"),
+        (&without, "baton was started without a mock configuration (--mock-config) to hold test case 'Nope'"),
+    ] {
+        let rest = Rest::new(&baton.url);
+        rest.put_machine(MACHINE, &definition(&tasks, &notify)).await;
+        let request = rest
+            .request(Method::POST, &format!("/v1/state-machines/{MACHINE}/executions"))
+            .json(&json!({"name": "x", "testCase": "Nope"}));
+        let body = rest.expect(request, 400).await;
+        assert_eq!(body["error"], "InvalidArn", "{body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains(expected), "{message}");
+
+        let sdk = common::sdk_client(&baton.url).await;
+        let arn = format!("arn:aws:states:us-east-1:123456789012:stateMachine:{MACHINE}#Nope");
+        let error = sdk
+            .start_execution()
+            .state_machine_arn(arn)
+            .name("y")
+            .send()
+            .await
+            .expect_err("an unknown test case");
+        let error = error.into_service_error();
+        assert!(error.is_invalid_arn(), "{error:?}");
+        let message = error.meta().message().unwrap_or_default().to_owned();
+        assert!(
+            message.starts_with(&format!(
+                "Invalid Arn: 'arn:aws:states:us-east-1:123456789012:stateMachine:{MACHINE}#Nope': "
+            )),
+            "{message}"
+        );
+        let list = rest
+            .expect(
+                rest.request(Method::GET, &format!("/v1/state-machines/{MACHINE}/executions")),
+                200,
+            )
+            .await;
+        assert_eq!(list["executions"], json!([]), "nothing was started");
+    }
+}
+
+#[test]
+fn an_invalid_mock_config_stops_the_server_with_every_location() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("bad.json");
+    std::fs::write(
+        &config,
+        r#"{"StateMachines": {"orders": {"TestCases": {"T": {"Fetch": "Missing"}}}},
+            "MockedResponses": {"R": {"0": {"Return": 1}, "2": {"Return": 2}}}}"#,
+    )
+    .expect("write");
+    let output = std::process::Command::new(baton_tests::baton::binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--mock-config"])
+        .arg(&config)
+        .env_remove("BATON_MOCK_CONFIG")
+        .output()
+        .expect("run baton");
+    assert!(!output.status.success(), "baton started with a bad config");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let path = config.display();
+    for expected in [
+        format!("{path}: at /MockedResponses/R/2: invocation 1 has no answer"),
+        format!(
+            "{path}: at /StateMachines/orders/TestCases/T/Fetch: the mocked response 'Missing' is not in MockedResponses"
+        ),
+    ] {
+        assert!(stderr.contains(&expected), "{expected} not in {stderr}");
+    }
+}
