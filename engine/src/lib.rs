@@ -10,6 +10,7 @@ pub mod http;
 pub mod machine;
 pub mod mock;
 pub mod store;
+pub mod teststate;
 pub mod worker;
 
 #[cfg(any(test, feature = "test-util"))]

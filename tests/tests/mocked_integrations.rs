@@ -74,7 +74,11 @@ fn mock_config() -> Value {
 async fn task_service() -> Service {
     Service::start(|req: &Received| {
         let key = req.idempotency_key.clone().unwrap_or_default();
-        let attempt: u32 = key.rsplit('/').next().and_then(|a| a.parse().ok()).unwrap_or(0);
+        let attempt: u32 = key
+            .rsplit('/')
+            .next()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0);
         if key.starts_with("orders:real-retry/") && attempt <= 2 {
             (503, json!({"busy": true}))
         } else {
@@ -114,7 +118,10 @@ async fn start(rest: &Rest, name: &str, test_case: Option<&str>) {
         body["testCase"] = case.into();
     }
     let request = rest
-        .request(Method::POST, &format!("/v1/state-machines/{MACHINE}/executions"))
+        .request(
+            Method::POST,
+            &format!("/v1/state-machines/{MACHINE}/executions"),
+        )
         .json(&body);
     rest.expect(request, 201).await;
 }
@@ -149,7 +156,8 @@ async fn mocked_runs_send_nothing_and_match_real_runs() {
     std::fs::write(&config, mock_config().to_string()).expect("write the mock config");
     let baton = Baton::serve_async(&["--mock-config", config.to_str().expect("path")], &[]).await;
     let rest = Rest::new(&baton.url);
-    rest.put_machine(MACHINE, &definition(&tasks, &notify)).await;
+    rest.put_machine(MACHINE, &definition(&tasks, &notify))
+        .await;
 
     // Mocked: the REST API's testCase, and the AWS API's `<ARN>#<test case>`.
     start(&rest, "mock-retry", Some("RetryThenApprove")).await;
@@ -242,13 +250,23 @@ async fn unknown_test_cases_are_refused_and_start_nothing() {
     let with = Baton::serve_async(&["--mock-config", config.to_str().expect("path")], &[]).await;
     let without = Baton::serve_async(&[], &[]).await;
     for (baton, expected) in [
-        (&with, "the mock configuration has no test case 'Nope' for state machine 'orders'"),
-        (&without, "baton was started without a mock configuration (--mock-config) to hold test case 'Nope'"),
+        (
+            &with,
+            "the mock configuration has no test case 'Nope' for state machine 'orders'",
+        ),
+        (
+            &without,
+            "baton was started without a mock configuration (--mock-config) to hold test case 'Nope'",
+        ),
     ] {
         let rest = Rest::new(&baton.url);
-        rest.put_machine(MACHINE, &definition(&tasks, &notify)).await;
+        rest.put_machine(MACHINE, &definition(&tasks, &notify))
+            .await;
         let request = rest
-            .request(Method::POST, &format!("/v1/state-machines/{MACHINE}/executions"))
+            .request(
+                Method::POST,
+                &format!("/v1/state-machines/{MACHINE}/executions"),
+            )
             .json(&json!({"name": "x", "testCase": "Nope"}));
         let body = rest.expect(request, 400).await;
         assert_eq!(body["error"], "InvalidArn", "{body}");
@@ -275,7 +293,10 @@ async fn unknown_test_cases_are_refused_and_start_nothing() {
         );
         let list = rest
             .expect(
-                rest.request(Method::GET, &format!("/v1/state-machines/{MACHINE}/executions")),
+                rest.request(
+                    Method::GET,
+                    &format!("/v1/state-machines/{MACHINE}/executions"),
+                ),
                 200,
             )
             .await;

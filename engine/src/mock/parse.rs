@@ -173,7 +173,10 @@ impl Checker {
     fn response(&mut self, name: &str, value: &Value, at: &str) -> Option<MockedResponse> {
         let obj = self.object(value, at)?;
         if obj.is_empty() {
-            self.error(at, "defines no invocation (expected keys such as \"0\" or \"1-2\")");
+            self.error(
+                at,
+                "defines no invocation (expected keys such as \"0\" or \"1-2\")",
+            );
             return None;
         }
         let before = self.errors.len();
@@ -219,9 +222,7 @@ impl Checker {
                 };
                 self.error(
                     &key_at,
-                    format!(
-                        "{missing} no answer: invocations are numbered from 0 without gaps"
-                    ),
+                    format!("{missing} no answer: invocations are numbered from 0 without gaps"),
                 );
             }
             next = next.max(last.saturating_add(1));

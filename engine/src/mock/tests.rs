@@ -93,7 +93,9 @@ fn bad_ranges_are_located() {
         assert!(found.contains(&expected), "{expected} not in {found:#?}");
     }
     assert!(
-        found.contains(&"at /MockedResponses/R/3-1: the range '3-1' ends before it starts (1 < 3)".to_owned()),
+        found.contains(
+            &"at /MockedResponses/R/3-1: the range '3-1' ends before it starts (1 < 3)".to_owned()
+        ),
         "{found:#?}"
     );
     assert_eq!(found.len(), 5, "{found:#?}");
