@@ -142,7 +142,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             engine.settings.clone(),
             engine.keys.clone(),
         )
-        .with_mocks(engine.mocks.clone()),
+        .with_mocks(engine.mocks.clone())
+        .with_http(engine.http.clone()),
         config: GatewayConfig {
             auth_tokens,
             aws_credentials,
