@@ -332,3 +332,47 @@ fn an_invalid_mock_config_stops_the_server_with_every_location() {
         assert!(stderr.contains(&expected), "{expected} not in {stderr}");
     }
 }
+
+/// The test case is part of the committed execution: a server killed while the execution
+/// waits is replaced, and the new one answers the mocked task from the configuration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replacement_server_goes_on_mocking_after_a_kill() {
+    let redis = baton_engine::testing::redis_server::RedisServer::start().expect("redis-server");
+    let tasks = task_service().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("mocks.json");
+    let mocks = json!({
+        "StateMachines": {"slow": {"TestCases": {"Later": {"Fetch": "Value"}}}},
+        "MockedResponses": {"Value": {"0": {"Return": {"value": 42}}}}
+    });
+    std::fs::write(&config, mocks.to_string()).expect("write the mock config");
+    let url = redis.url();
+    let args = [
+        "--redis",
+        url.as_str(),
+        "--mock-config",
+        config.to_str().expect("path"),
+    ];
+    let mut first = Baton::serve_async(&args, &[]).await;
+    let rest = Rest::new(&first.url);
+    let definition = json!({"StartAt": "Pause", "States": {
+        "Pause": {"Type": "Wait", "Seconds": 2, "Next": "Fetch"},
+        "Fetch": {"Type": "Task", "Resource": tasks.url("/fetch"), "ResultPath": "$.r", "End": true}}});
+    rest.put_machine("slow", &definition).await;
+    let request = rest
+        .request(Method::POST, "/v1/state-machines/slow/executions")
+        .json(&json!({"name": "k1", "input": {"a": 1}, "testCase": "Later"}));
+    rest.expect(request, 201).await;
+    first.kill();
+
+    let second = Baton::serve_async(&args, &[]).await;
+    let rest = Rest::new(&second.url);
+    let view = rest.wait_end("slow", "k1", Duration::from_secs(40)).await;
+    assert_eq!(view["status"], "SUCCEEDED", "{view}");
+    assert_eq!(view["output"], json!({"a": 1, "r": {"value": 42}}));
+    assert_eq!(
+        tasks.received().len(),
+        0,
+        "the mocked task reached the network"
+    );
+}
