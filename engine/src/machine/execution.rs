@@ -115,6 +115,20 @@ pub struct Execution {
     /// When a finished execution is deleted (its stop time plus the retention period).
     #[serde(rename = "xp", default, skip_serializing_if = "Option::is_none")]
     pub expires_ms: Option<i64>,
+    /// Times the execution was redriven (`RedriveExecution`; see `redrive.rs`).
+    #[serde(rename = "rc", default, skip_serializing_if = "is_zero")]
+    pub redrive_count: u32,
+    /// When it was last redriven.
+    #[serde(rename = "rt", default, skip_serializing_if = "Option::is_none")]
+    pub redrive_ms: Option<i64>,
+    /// Client tokens of the latest redrives with their times (AWS's idempotency: the last
+    /// 10, for 15 minutes).
+    #[serde(rename = "rk", default, skip_serializing_if = "Vec::is_empty")]
+    pub redrive_tokens: Vec<(String, i64)>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Where a child frame reports its result.
@@ -169,9 +183,14 @@ pub enum Step {
     /// A task attempt is in flight or waiting for its callback.
     #[serde(rename = "T")]
     Task(Box<TaskStep>),
-    /// A Wait state, until this timer fires.
+    /// A Wait state, until this timer fires. `raw` is the state's raw input (the frame's
+    /// `input` holds its output meanwhile), for a redrive that enters it again.
     #[serde(rename = "W")]
-    Wait { timer: u64 },
+    Wait {
+        timer: u64,
+        #[serde(rename = "ri", default, skip_serializing_if = "Value::is_null")]
+        raw: Value,
+    },
     /// Waiting before retrying the state's work.
     #[serde(rename = "B")]
     Backoff { timer: u64 },
@@ -289,6 +308,9 @@ impl Execution {
             next_timer: 1,
             kind: ExecutionKind::Standard,
             expires_ms: None,
+            redrive_count: 0,
+            redrive_ms: None,
+            redrive_tokens: Vec::new(),
         }
     }
 
@@ -315,6 +337,9 @@ impl Execution {
             next_timer,
             kind,
             expires_ms,
+            redrive_count,
+            redrive_ms,
+            redrive_tokens,
         } = self;
         Execution {
             id: id.clone(),
@@ -336,11 +361,18 @@ impl Execution {
             next_timer: *next_timer,
             kind: *kind,
             expires_ms: *expires_ms,
+            redrive_count: *redrive_count,
+            redrive_ms: *redrive_ms,
+            redrive_tokens: redrive_tokens.clone(),
         }
     }
 
-    /// Frames ready to run, in id order.
+    /// Frames ready to run, in id order. A finished execution has none (the frames an
+    /// unsuccessful one keeps are where a redrive resumes).
     pub fn runnable(&self) -> Option<u32> {
+        if self.status.is_final() {
+            return None;
+        }
         self.frames
             .iter()
             .find(|(_, f)| f.step == Step::Enter)
