@@ -18,6 +18,7 @@ pub mod executions;
 pub mod express;
 pub mod history;
 pub mod machines;
+pub mod redrive;
 pub mod shapes;
 pub mod sigv4;
 pub mod tags;
@@ -138,6 +139,7 @@ async fn dispatch(state: &SharedState, operation: &str, input: &Input) -> Result
         "DescribeExecution" => executions::describe(state, input).await,
         "ListExecutions" => executions::list(state, input).await,
         "StopExecution" => executions::stop(state, input).await,
+        "RedriveExecution" => redrive::redrive(state, input).await,
         "GetExecutionHistory" => history::get(state, input).await,
         "SendTaskSuccess" => callbacks::success(state, input).await,
         "SendTaskFailure" => callbacks::failure(state, input).await,
