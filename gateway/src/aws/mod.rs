@@ -51,6 +51,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeExecution",
     "ListExecutions",
     "StopExecution",
+    "RedriveExecution",
     "GetExecutionHistory",
     "SendTaskSuccess",
     "SendTaskFailure",
