@@ -188,8 +188,8 @@ pub enum Step {
     #[serde(rename = "W")]
     Wait {
         timer: u64,
-        #[serde(rename = "ri", default, skip_serializing_if = "Value::is_null")]
-        raw: Value,
+        #[serde(rename = "ri", default, skip_serializing_if = "Option::is_none")]
+        raw: Option<Box<Value>>,
     },
     /// Waiting before retrying the state's work.
     #[serde(rename = "B")]

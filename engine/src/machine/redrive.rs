@@ -269,7 +269,10 @@ impl Cx<'_> {
                     Step::Children(c)
                 }
                 Step::Wait { raw, .. } => {
-                    frame.input = raw;
+                    // (A Wait entered by an earlier version kept only its output.)
+                    if let Some(raw) = raw {
+                        frame.input = *raw;
+                    }
                     Step::Enter
                 }
                 _ => Step::Enter,

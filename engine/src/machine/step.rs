@@ -365,7 +365,10 @@ impl<'m> Cx<'m> {
         let timer = self.new_timer(due);
         let frame = self.frame(f);
         frame.input = output;
-        frame.step = Step::Wait { timer, raw };
+        frame.step = Step::Wait {
+            timer,
+            raw: Some(Box::new(raw)),
+        };
         Ok(())
     }
 
