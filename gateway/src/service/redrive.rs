@@ -113,6 +113,15 @@ impl<S: Store> Service<S> {
                 path,
             },
         })?;
+        if next.status.is_final() {
+            // Resuming failed at once (a Map's ItemSelector on the items still to start):
+            // nothing is written, the execution stays as it was.
+            return Err(ServiceError::ExecutionNotRedrivable(format!(
+                "Execution '{}' cannot be redriven: resuming it fails at once: {}",
+                self.settings.execution_arn(&exec.id),
+                next.cause.as_deref().unwrap_or("")
+            )));
+        }
         let request = RedriveRequest {
             record: RecordWrite::changes(&mut next),
             expected_seq: exec.seq,

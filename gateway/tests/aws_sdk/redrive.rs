@@ -328,3 +328,69 @@ async fn redrive_errors_are_aws_errors() {
     assert!(e.is_execution_limit_exceeded(), "{e:?}");
     h.stop().await;
 }
+
+/// Every token of `state`, in the order its attempts were scheduled.
+async fn tokens_of(h: &Harness, execution: &str, state: &str) -> Vec<String> {
+    let history = (h.client.get_execution_history())
+        .execution_arn(execution)
+        .max_results(1000)
+        .send()
+        .await
+        .unwrap();
+    (history.events().iter())
+        .filter_map(|e| e.task_scheduled_event_details())
+        .filter_map(|d| serde_json::from_str::<Value>(d.parameters()).ok())
+        .filter(|p| p["state"] == state)
+        .map(|p| p["token"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_callback_gets_a_new_token_and_the_old_one_stays_dead() {
+    let h = Harness::start().await;
+    let definition = r#"{"StartAt": "Ask", "States": {
+        "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"state": "Ask", "token.$": "$$.Task.Token"}, "End": true}}}"#;
+    let sm = h.machine("redrive-callback", definition).await;
+    let arn = h.start_execution(&sm, "c1", "{}").await;
+    let first = crate::callbacks::token_of(&h, &arn, "Ask").await;
+    (h.client.send_task_failure())
+        .task_token(&first)
+        .error("Rejected")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(h.wait_done(&arn).await.status, ExecutionStatus::Failed);
+    redrive(&h, &arn, "t").await;
+    let mut tokens = Vec::new();
+    for _ in 0..500 {
+        tokens = tokens_of(&h, &arn, "Ask").await;
+        if tokens.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(tokens.len(), 2, "a new attempt was scheduled");
+    assert_ne!(tokens[0], tokens[1], "with a new token");
+    let old = (h.client.send_task_success())
+        .task_token(&first)
+        .output("{}")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(
+        old.is_task_does_not_exist() || old.is_task_timed_out(),
+        "{old:?}"
+    );
+    (h.client.send_task_success())
+        .task_token(&tokens[1])
+        .output(r#"{"approved": true}"#)
+        .send()
+        .await
+        .unwrap();
+    let done = h.wait_done(&arn).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded);
+    assert_eq!(done.output(), Some(r#"{"approved":true}"#));
+    h.stop().await;
+}
