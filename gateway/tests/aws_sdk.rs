@@ -17,6 +17,8 @@ mod history;
 mod limits;
 #[path = "aws_sdk/machines.rs"]
 mod machines;
+#[path = "aws_sdk/redrive.rs"]
+mod redrive;
 #[path = "aws_sdk/sigv4.rs"]
 mod sigv4;
 #[path = "aws_sdk/tags.rs"]

@@ -157,6 +157,10 @@ impl<S: Store> Actor<S> {
         let Ok(Some(stored)) = self.shared.store.load_execution(&self.id).await else {
             return;
         };
+        if stored.seq != self.exec.seq {
+            // Written since by someone else (a redrive of the finished execution).
+            return;
+        }
         assert_eq!(
             stored, self.exec,
             "the stored record of {} differs from the one in memory",

@@ -158,6 +158,7 @@ fn described(state: &SharedState, exec: &Execution) -> Value {
         if let Some(cause) = &exec.cause {
             members.insert("cause".into(), cause.clone().into());
         }
+        super::redrive::add_redrive_status(members, exec, &state.service);
     }
     out
 }
@@ -195,9 +196,9 @@ pub async fn list(state: &SharedState, input: &Input) -> Result<Value, AwsError>
         ))
         .into());
     }
-    let nothing = filter == Some("PENDING_REDRIVE")
-        || input.one_of("redriveFilter", &["REDRIVEN", "NOT_REDRIVEN"])? == Some("REDRIVEN");
-    if nothing {
+    // A redrive is written at once: no execution is ever PENDING_REDRIVE.
+    let redriven = input.one_of("redriveFilter", &["REDRIVEN", "NOT_REDRIVEN"])?;
+    if filter == Some("PENDING_REDRIVE") {
         state.service.describe_state_machine(&machine).await?;
         return Ok(json!({"executions": []}));
     }
@@ -210,6 +211,7 @@ pub async fn list(state: &SharedState, input: &Input) -> Result<Value, AwsError>
     let items: Vec<Value> = page
         .executions
         .iter()
+        .filter(|e| super::redrive::passes(redriven, e))
         .map(|e| execution_item(settings, e))
         .collect();
     Ok(object([

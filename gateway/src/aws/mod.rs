@@ -19,6 +19,7 @@ pub mod executions;
 pub mod express;
 pub mod history;
 pub mod machines;
+pub mod redrive;
 pub mod shapes;
 pub mod sigv4;
 pub mod tags;
@@ -52,6 +53,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeExecution",
     "ListExecutions",
     "StopExecution",
+    "RedriveExecution",
     "GetExecutionHistory",
     "SendTaskSuccess",
     "SendTaskFailure",
@@ -141,6 +143,7 @@ async fn dispatch(state: &SharedState, operation: &str, input: &Input) -> Result
         "DescribeExecution" => executions::describe(state, input).await,
         "ListExecutions" => executions::list(state, input).await,
         "StopExecution" => executions::stop(state, input).await,
+        "RedriveExecution" => redrive::redrive(state, input).await,
         "GetExecutionHistory" => history::get(state, input).await,
         "SendTaskSuccess" => callbacks::success(state, input).await,
         "SendTaskFailure" => callbacks::failure(state, input).await,

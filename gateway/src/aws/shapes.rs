@@ -202,7 +202,7 @@ pub fn execution_arn(settings: &Settings, exec: &Execution) -> String {
 
 /// `ExecutionListItem`.
 pub fn execution_item(settings: &Settings, exec: &Execution) -> Value {
-    object([
+    let mut item = object([
         ("executionArn", execution_arn(settings, exec).into()),
         (
             "stateMachineArn",
@@ -212,8 +212,11 @@ pub fn execution_item(settings: &Settings, exec: &Execution) -> Value {
         ("status", exec.status.as_str().into()),
         ("startDate", epoch(exec.start_ms)),
         ("stopDate", exec.stop_ms.map_or(Value::Null, epoch)),
-        ("redriveCount", 0.into()),
-    ])
+    ]);
+    if let Value::Object(members) = &mut item {
+        super::redrive::add_redrive_members(members, exec);
+    }
+    item
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub mod history;
 pub mod machines;
 pub mod openapi;
 pub mod progress;
+pub mod redrive;
 pub mod system;
 pub mod tags;
 pub mod views;
@@ -100,6 +101,7 @@ fn api_router() -> OpenApiRouter<SharedState> {
         ))
         .routes(routes!(executions::describe_execution))
         .routes(routes!(executions::stop_execution))
+        .routes(routes!(redrive::redrive_execution))
         .routes(routes!(history::get_history))
         .routes(routes!(events::execution_events))
         .routes(routes!(dead_letters::list_dead_letters))

@@ -156,6 +156,14 @@ pub struct ExecutionSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = DateTime, nullable = false)]
     pub stopped_at: Option<String>,
+    /// How many times it was redriven (absent: never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub redrive_count: Option<u32>,
+    /// When it was last redriven.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime, nullable = false)]
+    pub redriven_at: Option<String>,
 }
 
 /// An execution, with its input and (once ended) its output or error.
@@ -211,6 +219,8 @@ pub fn summary(state: &SharedState, e: &Execution) -> ExecutionSummary {
         status: e.status.into(),
         started_at: rfc3339(e.start_ms),
         stopped_at: e.stop_ms.map(rfc3339),
+        redrive_count: (e.redrive_count > 0).then_some(e.redrive_count),
+        redriven_at: e.redrive_ms.map(rfc3339),
     }
 }
 

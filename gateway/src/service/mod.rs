@@ -7,6 +7,7 @@ mod errors;
 mod executions;
 mod machines;
 pub mod names;
+mod redrive;
 pub mod tags;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use callback_info::{CallbackInfo, TokenState};
 pub use errors::ServiceError;
 pub use executions::{MAX_PAYLOAD_BYTES, StartOptions};
 pub use machines::MachineKind;
+pub use redrive::RedriveRevision;
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 

@@ -18,6 +18,7 @@ mod lifecycle;
 mod listing;
 mod machines;
 mod queue;
+mod redrive;
 mod tokens;
 
 use std::time::{Duration, Instant};
@@ -78,6 +79,7 @@ macro_rules! store_suite {
             finished_executions_expire,
             pending_entries_after_an_id,
             deep_values_read_back,
+            redrive_brings_a_finished_execution_back,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -309,4 +311,5 @@ pub use lifecycle::*;
 pub use listing::*;
 pub use machines::*;
 pub use queue::*;
+pub use redrive::*;
 pub use tokens::*;
