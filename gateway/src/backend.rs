@@ -139,6 +139,12 @@ impl Store for Backend {
     async fn count_executions(&self, sm: &str) -> Result<ExecutionCounts> {
         delegate!(self, s => s.count_executions(sm).await)
     }
+    async fn redrive_execution(
+        &self,
+        request: baton_engine::store::RedriveRequest,
+    ) -> Result<baton_engine::store::Redriven> {
+        delegate!(self, s => s.redrive_execution(request).await)
+    }
     async fn send_event(&self, id: &str, event: QueuedEvent) -> Result<()> {
         delegate!(self, s => s.send_event(id, event).await)
     }

@@ -19,10 +19,14 @@ mod history;
 mod limits;
 #[path = "aws_sdk/machines.rs"]
 mod machines;
+#[path = "aws_sdk/redrive.rs"]
+mod redrive;
 #[path = "aws_sdk/sigv4.rs"]
 mod sigv4;
 #[path = "aws_sdk/tags.rs"]
 mod tags;
+#[path = "aws_sdk/test_state.rs"]
+mod test_state;
 #[path = "aws_sdk/validate.rs"]
 mod validate;
 #[path = "aws_sdk/versions.rs"]

@@ -63,7 +63,10 @@ impl<'a> Context<'a> {
             "StartTime": format_timestamp_ms(self.exec.start_ms),
         });
         if self.exec.kind != super::ExecutionKind::ExpressSync {
-            execution["RedriveCount"] = json!(0);
+            execution["RedriveCount"] = json!(self.exec.redrive_count);
+            if let Some(at) = self.exec.redrive_ms {
+                execution["RedriveTime"] = json!(format_timestamp_ms(at));
+            }
         }
         let mut ctx = json!({
             "Execution": execution,

@@ -119,6 +119,21 @@ pub struct Execution {
     /// on the machine's latest revision.
     #[serde(rename = "pin", default, skip_serializing_if = "Option::is_none")]
     pub pinned: Option<Pinned>,
+    /// The mock configuration's test case the execution runs (`StartExecution` on
+    /// `<state machine ARN>#<test case>`): the worker answers the states it mocks from it
+    /// (see `crate::mock`). The pure core never reads it.
+    #[serde(rename = "tc", default, skip_serializing_if = "Option::is_none")]
+    pub test_case: Option<String>,
+    /// Times the execution was redriven (`RedriveExecution`; see `redrive.rs`).
+    #[serde(rename = "rc", default, skip_serializing_if = "is_zero")]
+    pub redrive_count: u32,
+    /// When it was last redriven.
+    #[serde(rename = "rt", default, skip_serializing_if = "Option::is_none")]
+    pub redrive_ms: Option<i64>,
+    /// Client tokens of the latest redrives with their times (AWS's idempotency: the last
+    /// 10, for 15 minutes).
+    #[serde(rename = "rk", default, skip_serializing_if = "Vec::is_empty")]
+    pub redrive_tokens: Vec<(String, i64)>,
 }
 
 /// The version an execution runs, and the alias that chose it.
@@ -128,6 +143,10 @@ pub struct Pinned {
     pub version: u32,
     #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Where a child frame reports its result.
@@ -182,9 +201,14 @@ pub enum Step {
     /// A task attempt is in flight or waiting for its callback.
     #[serde(rename = "T")]
     Task(Box<TaskStep>),
-    /// A Wait state, until this timer fires.
+    /// A Wait state, until this timer fires. `raw` is the state's raw input (the frame's
+    /// `input` holds its output meanwhile), for a redrive that enters it again.
     #[serde(rename = "W")]
-    Wait { timer: u64 },
+    Wait {
+        timer: u64,
+        #[serde(rename = "ri", default, skip_serializing_if = "Option::is_none")]
+        raw: Option<Box<Value>>,
+    },
     /// Waiting before retrying the state's work.
     #[serde(rename = "B")]
     Backoff { timer: u64 },
@@ -303,6 +327,10 @@ impl Execution {
             kind: ExecutionKind::Standard,
             expires_ms: None,
             pinned: None,
+            test_case: None,
+            redrive_count: 0,
+            redrive_ms: None,
+            redrive_tokens: Vec::new(),
         }
     }
 
@@ -330,6 +358,10 @@ impl Execution {
             kind,
             expires_ms,
             pinned,
+            test_case,
+            redrive_count,
+            redrive_ms,
+            redrive_tokens,
         } = self;
         Execution {
             id: id.clone(),
@@ -352,11 +384,19 @@ impl Execution {
             kind: *kind,
             expires_ms: *expires_ms,
             pinned: pinned.clone(),
+            test_case: test_case.clone(),
+            redrive_count: *redrive_count,
+            redrive_ms: *redrive_ms,
+            redrive_tokens: redrive_tokens.clone(),
         }
     }
 
-    /// Frames ready to run, in id order.
+    /// Frames ready to run, in id order. A finished execution has none (the frames an
+    /// unsuccessful one keeps are where a redrive resumes).
     pub fn runnable(&self) -> Option<u32> {
+        if self.status.is_final() {
+            return None;
+        }
         self.frames
             .iter()
             .find(|(_, f)| f.step == Step::Enter)

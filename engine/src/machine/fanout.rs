@@ -144,7 +144,12 @@ impl<'m> Cx<'m> {
     }
 
     /// Starts Map iterations up to the concurrency limit.
-    fn launch_items(&mut self, f: u32, state: &'m State, map: &'m Map) -> Result<(), Failure> {
+    pub(super) fn launch_items(
+        &mut self,
+        f: u32,
+        state: &'m State,
+        map: &'m Map,
+    ) -> Result<(), Failure> {
         loop {
             let Some(Step::Children(c)) = self.exec.frames.get(&f).map(|fr| &fr.step) else {
                 return Ok(());

@@ -27,6 +27,8 @@ pub fn details_member(kind: &str) -> Option<&'static str> {
         "ExecutionFailed" => "executionFailedEventDetails",
         "ExecutionAborted" => "executionAbortedEventDetails",
         "ExecutionTimedOut" => "executionTimedOutEventDetails",
+        "ExecutionRedriven" => "executionRedrivenEventDetails",
+        "MapRunRedriven" => "mapRunRedrivenEventDetails",
         "TaskScheduled" => "taskScheduledEventDetails",
         "TaskStarted" => "taskStartedEventDetails",
         "TaskSubmitted" => "taskSubmittedEventDetails",

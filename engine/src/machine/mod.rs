@@ -40,6 +40,7 @@ mod execution;
 mod fanout;
 mod frames;
 mod history;
+pub mod redrive;
 mod settings;
 mod step;
 mod task;
@@ -61,6 +62,8 @@ pub use transition::{
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_redrive;
 #[cfg(test)]
 mod tests_variable_scopes;
 #[cfg(test)]

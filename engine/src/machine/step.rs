@@ -95,6 +95,8 @@ pub fn apply(m: &Machine<'_>, exec: &mut Execution, event: Event, input: Input) 
         now: input.now_ms,
         random: input.random,
         history_full: false,
+        graveyard: Vec::new(),
+        entered_input: None,
     };
     if cx.exec.status.is_final() {
         return cx.tx;
@@ -147,6 +149,12 @@ pub(super) struct Cx<'m> {
     pub random: f64,
     /// An event was dropped because the history is full; the execution fails.
     pub history_full: bool,
+    /// Frames this transition removed on a failure path (not those that ended well), as
+    /// they were: where a redrive resumes if the execution ends (see `redrive.rs`).
+    pub graveyard: Vec<(u32, Frame)>,
+    /// The raw input (as JSON text) of the state this transition entered, by frame: the
+    /// state may have taken it from its frame before failing.
+    pub entered_input: Option<(u32, String)>,
 }
 
 impl<'m> Cx<'m> {
@@ -243,6 +251,9 @@ impl<'m> Cx<'m> {
             return;
         };
         let input = compact_json(&frame.input);
+        if self.exec.kind == super::ExecutionKind::Standard {
+            self.entered_input = Some((f, input.clone()));
+        }
         let id = self.emit(
             f,
             format!("{}StateEntered", state.type_name()),
@@ -354,7 +365,10 @@ impl<'m> Cx<'m> {
         let timer = self.new_timer(due);
         let frame = self.frame(f);
         frame.input = output;
-        frame.step = Step::Wait { timer };
+        frame.step = Step::Wait {
+            timer,
+            raw: Some(Box::new(raw)),
+        };
         Ok(())
     }
 
@@ -444,7 +458,7 @@ impl<'m> Cx<'m> {
                 frame.retries.clear();
             }
             None => {
-                let Some(frame) = self.remove_frame(f) else {
+                let Some(frame) = self.remove_frame_as(f, false) else {
                     return;
                 };
                 match frame.parent {
@@ -581,6 +595,7 @@ impl<'m> Cx<'m> {
         self.exec.cause = failure.cause;
         self.emit_after(prev, kind.into(), details);
         self.end_execution();
+        self.keep_for_redrive();
     }
 
     fn end_execution(&mut self) {
@@ -594,6 +609,11 @@ impl<'m> Cx<'m> {
 
     /// Removes frame `f` and its descendants, releasing their timers and tokens.
     pub fn remove_frame(&mut self, f: u32) -> Option<Frame> {
+        self.remove_frame_as(f, true)
+    }
+
+    /// [`Cx::remove_frame`]; `failed`: on a failure path, so a redrive may resume it.
+    fn remove_frame_as(&mut self, f: u32, failed: bool) -> Option<Frame> {
         let children: Vec<u32> = self
             .exec
             .frames
@@ -602,11 +622,16 @@ impl<'m> Cx<'m> {
             .map(|(id, _)| *id)
             .collect();
         for child in children {
-            self.remove_frame(child);
+            self.remove_frame_as(child, failed);
         }
         let frame = self.exec.frames.remove(&f)?;
+        if failed && self.exec.kind == super::ExecutionKind::Standard {
+            self.graveyard.push((f, frame.clone()));
+        }
         match &frame.step {
-            Step::Wait { timer } | Step::Backoff { timer } => self.tx.timers_cleared.push(*timer),
+            Step::Wait { timer, .. } | Step::Backoff { timer } => {
+                self.tx.timers_cleared.push(*timer)
+            }
             Step::Task(task) => {
                 self.tx
                     .timers_cleared
@@ -669,7 +694,7 @@ impl<'m> Cx<'m> {
             return;
         }
         let found = self.exec.frames.iter().find(|(_, fr)| match &fr.step {
-            Step::Wait { timer: t } | Step::Backoff { timer: t } => *t == timer,
+            Step::Wait { timer: t, .. } | Step::Backoff { timer: t } => *t == timer,
             Step::Task(task) => {
                 task.timeout_timer == Some(timer) || task.heartbeat_timer == Some(timer)
             }
@@ -680,7 +705,7 @@ impl<'m> Cx<'m> {
             return;
         };
         match &frame.step {
-            Step::Wait { timer: t } if *t == timer => {
+            Step::Wait { timer: t, .. } if *t == timer => {
                 let output = self.take_input(f);
                 self.frame(f).step = Step::Enter;
                 if let Err(failure) = self.exit(f, state, output) {

@@ -21,6 +21,7 @@
 //! | `commit` | lease holder | check lease, `seq` and tokens; write the record's changes ([`record`]); append history; set/clear timers; open/close tokens; ack queue entries; active/parked; when final, move the index entry and schedule expiry |
 //! | `deliver_callback` | gateway | check the token is open; mark it answered and queue the callback (success/failure), or push its heartbeat timer |
 //! | `send_event` | gateway | queue an event (stop) for an execution |
+//! | `redrive_execution` | gateway | check `seq`; write the redriven record + history + timers; out of the expiry index; index entry and count back to RUNNING; mark active; queue `Wake` |
 //! | `fire_timers` | lease holder | move due timers into the queue as `Timer` events |
 //! | `expire` | lease holder | delete finished executions whose retention ran out |
 
@@ -28,6 +29,7 @@ pub mod listing;
 pub mod memory;
 pub mod record;
 pub mod redis;
+mod redrive;
 mod types;
 mod versions;
 
@@ -40,6 +42,7 @@ pub use listing::{
 };
 pub use memory::MemoryStore;
 pub use redis::{RedisStore, RedisTarget};
+pub use redrive::{RedriveRequest, Redriven};
 pub use types::*;
 pub use versions::*;
 
@@ -242,6 +245,17 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         state_machine: &str,
     ) -> impl Future<Output = Result<ExecutionCounts>> + Send;
+    /// Redrives a finished execution (`machine::redrive`) in one atomic step, fenced by
+    /// the record's version like a commit: when the stored record is still at
+    /// `expected_seq`, writes its changes and history, sets its timers, takes it out of
+    /// the expiry index, moves its listing entry and status count back to `RUNNING`, marks
+    /// it active and queues a `Wake` (the partition's worker is woken as for a start).
+    /// When it moves to another revision, that revision is counted as used (and the old
+    /// one released) like a start's.
+    fn redrive_execution(
+        &self,
+        request: RedriveRequest,
+    ) -> impl Future<Output = Result<Redriven>> + Send;
     /// Queues an event for an execution (a stop).
     fn send_event(&self, id: &str, event: QueuedEvent) -> impl Future<Output = Result<()>> + Send;
     /// Delivers a callback for the task `<state>/<attempt>` of execution `id`.

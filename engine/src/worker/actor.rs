@@ -39,6 +39,13 @@ pub enum Msg {
         notify: bool,
         result: Result<Value, Failure>,
     },
+    /// A mocked callback's answer (see `mocked.rs`); `(frame, attempt)` is in `running`
+    /// until it is applied.
+    Mocked {
+        frame: u32,
+        attempt: u32,
+        event: Event,
+    },
 }
 
 /// What an actor tells its partition.
@@ -289,6 +296,10 @@ impl<S: Store> Actor<S> {
             Msg::Queued(entry) => match entry.event.into_event() {
                 None => {
                     self.pending_acks.push(entry.id);
+                    if self.exec.status.is_final() {
+                        // A wake-up for a finished execution: it was redriven.
+                        self.reload_redriven().await?;
+                    }
                     Ok(())
                 }
                 Some(event) => {
@@ -328,7 +339,46 @@ impl<S: Store> Actor<S> {
                 };
                 self.transition(event, Vec::new()).await.map(drop)
             }
+            Msg::Mocked {
+                frame,
+                attempt,
+                event,
+            } => {
+                self.running.remove(&(frame, attempt));
+                self.transition(event, Vec::new()).await.map(drop)
+            }
         }
+    }
+
+    /// Reads a redriven execution again, and its definition when it moved to another
+    /// revision (retrying while the store fails).
+    async fn reload_redriven(&mut self) -> Result<(), Stop> {
+        let revision = self.exec.revision;
+        self.reload().await?;
+        while self.exec.revision != revision {
+            let got = (self.shared.definitions)
+                .get(
+                    &self.shared.store,
+                    &self.exec.state_machine,
+                    self.exec.revision,
+                )
+                .await;
+            match got {
+                Ok(definition) => {
+                    self.settings = definition.settings(&self.shared.settings);
+                    self.definition = definition;
+                    break;
+                }
+                Err(error) => {
+                    store_error(&self.id, "definition", &error, &self.backoff);
+                    if !self.backoff.sleep(&self.partition.cancel).await {
+                        return Err(Stop::Cancelled);
+                    }
+                }
+            }
+        }
+        self.backoff.reset();
+        Ok(())
     }
 
     /// Sends every request the record has in flight that this actor has not sent.
@@ -350,6 +400,7 @@ impl<S: Store> Actor<S> {
         for effect in resend {
             self.spawn_effect(effect);
         }
+        self.deliver_mocked_callbacks();
     }
 }
 

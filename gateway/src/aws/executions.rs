@@ -23,21 +23,37 @@ const STATUSES: &[&str] = &[
     "PENDING_REDRIVE",
 ];
 
-fn start_options(input: &Input, sync: bool, target: Target) -> Result<StartOptions, AwsError> {
+fn start_options(
+    input: &Input,
+    sync: bool,
+    test_case: Option<&str>,
+    target: Target,
+) -> Result<StartOptions, AwsError> {
     Ok(StartOptions {
         name: input.str("name")?.map(str::to_owned),
         input: input
             .payload("input", MAX_PAYLOAD_BYTES)?
             .map(str::to_owned),
         sync,
+        test_case: test_case.map(str::to_owned),
         target,
     })
 }
 
+/// `<state machine ARN>#<test case>` (Step Functions Local's way to run a test case of the
+/// mock configuration): the ARN and the test case.
+fn split_test_case(arn: &str) -> (&str, Option<&str>) {
+    match arn.split_once('#') {
+        Some((arn, case)) => (arn, Some(case)),
+        None => (arn, None),
+    }
+}
+
 /// Starts on the machine's latest revision, a version or an alias (by the ARN).
 pub async fn start(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
-    let (machine, target) = machine_target(input.required("stateMachineArn")?)?;
-    let options = start_options(input, false, target)?;
+    let (arn, test_case) = split_test_case(input.required("stateMachineArn")?);
+    let (machine, target) = machine_target(arn)?;
+    let options = start_options(input, false, test_case, target)?;
     let exec = state.service.start_execution(&machine, options).await?;
     Ok(json!({
         "executionArn": execution_arn(&state.service.settings, &exec),
@@ -48,7 +64,7 @@ pub async fn start(state: &SharedState, input: &Input) -> Result<Value, AwsError
 /// Runs an EXPRESS execution to its end (or the configured sync timeout) and returns its
 /// outcome; HTTP 200 even when the execution failed.
 pub async fn start_sync(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
-    let arn = input.required("stateMachineArn")?;
+    let (arn, test_case) = split_test_case(input.required("stateMachineArn")?);
     let (machine, target) = machine_target(arn)?;
     let record = state.service.describe_state_machine(&machine).await?;
     if MachineKind::parse(Some(&record.kind))? != MachineKind::Express {
@@ -59,7 +75,7 @@ pub async fn start_sync(state: &SharedState, input: &Input) -> Result<Value, Aws
             ),
         ));
     }
-    let options = start_options(input, true, target)?;
+    let options = start_options(input, true, test_case, target)?;
     let started = state.service.start_execution(&machine, options).await?;
     let timeout = state.config.sync_timeout;
     let mut exec = state.service.wait_for_end(&started.id, timeout).await?;
@@ -146,6 +162,7 @@ fn described(state: &SharedState, exec: &Execution) -> Value {
         if let Some(cause) = &exec.cause {
             members.insert("cause".into(), cause.clone().into());
         }
+        super::redrive::add_redrive_status(members, exec, &state.service);
     }
     out
 }
@@ -183,9 +200,9 @@ pub async fn list(state: &SharedState, input: &Input) -> Result<Value, AwsError>
         ))
         .into());
     }
-    let nothing = filter == Some("PENDING_REDRIVE")
-        || input.one_of("redriveFilter", &["REDRIVEN", "NOT_REDRIVEN"])? == Some("REDRIVEN");
-    if nothing {
+    // A redrive is written at once: no execution is ever PENDING_REDRIVE.
+    let redriven = input.one_of("redriveFilter", &["REDRIVEN", "NOT_REDRIVEN"])?;
+    if filter == Some("PENDING_REDRIVE") {
         state.service.describe_state_machine(&machine).await?;
         return Ok(json!({"executions": []}));
     }
@@ -198,6 +215,7 @@ pub async fn list(state: &SharedState, input: &Input) -> Result<Value, AwsError>
     let items: Vec<Value> = page
         .executions
         .iter()
+        .filter(|e| super::redrive::passes(redriven, e))
         .map(|e| execution_item(settings, e))
         .collect();
     Ok(object([

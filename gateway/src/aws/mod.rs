@@ -13,6 +13,7 @@
 //! | [`tags`] | TagResource, UntagResource, ListTagsForResource (and CreateStateMachine `tags`) |
 //! | [`versions`] | PublishStateMachineVersion, ListStateMachineVersions, DeleteStateMachineVersion (and `publish` on create and update, DescribeStateMachine on a version ARN) |
 //! | [`aliases`] | CreateStateMachineAlias, DescribeStateMachineAlias, UpdateStateMachineAlias, DeleteStateMachineAlias, ListStateMachineAliases |
+//! | [`test_state`] | TestState |
 
 pub mod aliases;
 pub mod callbacks;
@@ -21,9 +22,11 @@ pub mod executions;
 pub mod express;
 pub mod history;
 pub mod machines;
+pub mod redrive;
 pub mod shapes;
 pub mod sigv4;
 pub mod tags;
+pub mod test_state;
 pub mod versions;
 
 use axum::body::Bytes;
@@ -54,6 +57,7 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeExecution",
     "ListExecutions",
     "StopExecution",
+    "RedriveExecution",
     "GetExecutionHistory",
     "SendTaskSuccess",
     "SendTaskFailure",
@@ -69,6 +73,7 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateStateMachineAlias",
     "DeleteStateMachineAlias",
     "ListStateMachineAliases",
+    "TestState",
 ];
 
 /// `POST /`.
@@ -150,6 +155,7 @@ async fn dispatch(state: &SharedState, operation: &str, input: &Input) -> Result
         "DescribeExecution" => executions::describe(state, input).await,
         "ListExecutions" => executions::list(state, input).await,
         "StopExecution" => executions::stop(state, input).await,
+        "RedriveExecution" => redrive::redrive(state, input).await,
         "GetExecutionHistory" => history::get(state, input).await,
         "SendTaskSuccess" => callbacks::success(state, input).await,
         "SendTaskFailure" => callbacks::failure(state, input).await,
@@ -165,6 +171,7 @@ async fn dispatch(state: &SharedState, operation: &str, input: &Input) -> Result
         "UpdateStateMachineAlias" => aliases::update(state, input).await,
         "DeleteStateMachineAlias" => aliases::delete(state, input).await,
         "ListStateMachineAliases" => aliases::list(state, input).await,
+        "TestState" => test_state::test_state(state, input).await,
         other => Err(AwsError::unknown_operation(other)),
     }
 }

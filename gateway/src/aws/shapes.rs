@@ -60,6 +60,15 @@ impl Input {
         }
     }
 
+    /// An optional structure member.
+    pub fn structure(&self, key: &str) -> Result<Option<&Map<String, Value>>, AwsError> {
+        match self.member(key) {
+            None => Ok(None),
+            Some(Value::Object(members)) => Ok(Some(members)),
+            Some(other) => Err(Input::wrong_type(key, "a structure", other)),
+        }
+    }
+
     /// An optional list member.
     pub fn list(&self, key: &str) -> Result<Option<&Vec<Value>>, AwsError> {
         match self.member(key) {
@@ -193,7 +202,7 @@ pub fn execution_arn(settings: &Settings, exec: &Execution) -> String {
 
 /// `ExecutionListItem`.
 pub fn execution_item(settings: &Settings, exec: &Execution) -> Value {
-    object([
+    let mut item = object([
         ("executionArn", execution_arn(settings, exec).into()),
         (
             "stateMachineArn",
@@ -203,10 +212,13 @@ pub fn execution_item(settings: &Settings, exec: &Execution) -> Value {
         ("status", exec.status.as_str().into()),
         ("startDate", epoch(exec.start_ms)),
         ("stopDate", exec.stop_ms.map_or(Value::Null, epoch)),
-        ("redriveCount", 0.into()),
         ("stateMachineVersionArn", pinned_arn(settings, exec, false)),
         ("stateMachineAliasArn", pinned_arn(settings, exec, true)),
-    ])
+    ]);
+    if let Value::Object(members) = &mut item {
+        super::redrive::add_redrive_members(members, exec);
+    }
+    item
 }
 
 /// The version ARN (or with `alias`, the alias ARN) an execution was started through;

@@ -9,7 +9,7 @@
 //! | 404 | `NotFound` (no such route), `StateMachineDoesNotExist`, `ExecutionDoesNotExist`, `TaskDoesNotExist`, `ResourceNotFound` (a version or alias) |
 //! | 405 | `MethodNotAllowed` (the `Allow` header lists the methods) |
 //! | 408 | `RequestTimeout` |
-//! | 409 | `StateMachineAlreadyExists`, `ExecutionAlreadyExists`, `TaskTimedOut` (the task is closed), `ConflictException` |
+//! | 409 | `StateMachineAlreadyExists`, `ExecutionAlreadyExists`, `TaskTimedOut` (the task is closed), `ConflictException`, `ExecutionNotRedrivable`, `ExecutionLimitExceeded` (redriven 1,000 times), `RedriveStateMissing` (+ `diagnostics`: where the state must be in the revision given) |
 //! | 413 | `PayloadTooLarge` (a body over [`crate::config::MAX_REQUEST_BYTES`]) |
 //! | 500 | `InternalError` |
 //! | 503 | `ServiceUnavailable`: the store refuses or cannot serve for now (unreachable, out of memory, read-only); nothing was changed, retry |
@@ -37,7 +37,8 @@ pub struct ErrorBody {
     pub error: String,
     /// What went wrong, for people.
     pub message: String,
-    /// `InvalidDefinition` only: every problem of the definition, located.
+    /// `InvalidDefinition`: every problem of the definition, located; `RedriveStateMissing`:
+    /// where the state the execution resumes in must be, in the revision given.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub diagnostics: Option<Vec<DiagnosticView>>,
@@ -156,6 +157,9 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::StateMachineAlreadyExists(_)
         | ServiceError::ExecutionAlreadyExists(_)
         | ServiceError::TaskTimedOut
+        | ServiceError::ExecutionNotRedrivable(_)
+        | ServiceError::ExecutionLimitExceeded(_)
+        | ServiceError::RedriveStateMissing { .. }
         | ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::InvalidDefinition { .. }
         | ServiceError::InvalidName(_)
@@ -177,6 +181,19 @@ impl From<ServiceError> for ApiError {
                 message,
                 diagnostics,
             } => ApiError::invalid_definition(message.clone(), diagnostics),
+            ServiceError::RedriveStateMissing { pointer, .. } => {
+                let mut error = ApiError::new(status_of(&e), e.code(), e.to_string());
+                error.body.diagnostics = Some(vec![DiagnosticView {
+                    severity: DiagnosticSeverity::Error,
+                    code: "REDRIVE_STATE_MISSING".into(),
+                    message: e.to_string(),
+                    location: pointer.clone(),
+                    line: None,
+                    column: None,
+                    suggestion: None,
+                }]);
+                error
+            }
             _ => ApiError::new(status_of(&e), e.code(), e.to_string()),
         }
     }

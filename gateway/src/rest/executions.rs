@@ -46,6 +46,15 @@ pub struct StartRequest {
     /// Run the version this alias picks (by its weights). Not with `version`.
     #[serde(default, deserialize_with = "super::numbers::present")]
     pub alias: Option<String>,
+    /// Run a test case of the mock configuration (`baton serve --mock-config`): the states
+    /// it mocks are answered from it, the others run for real (the AWS API's
+    /// `<state machine ARN>#<test case>`).
+    #[serde(
+        default,
+        rename = "testCase",
+        deserialize_with = "super::numbers::present"
+    )]
+    pub test_case: Option<String>,
 }
 
 impl utoipa::ToSchema for StartRequest {
@@ -78,11 +87,19 @@ fn start_request_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
                 "The input: any JSON value (default `{}`), at most 256 KiB.",
             ))
             .default(Some(serde_json::json!({})));
+        let test_case = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "Run a test case of the mock configuration (`baton serve --mock-config`): the \
+             states it mocks are answered from it, the others run for real (the AWS API's \
+             `<state machine ARN>#<test case>`).",
+            ));
         let mut object = ObjectBuilder::new()
             .schema_type(Type::Object)
             .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)))
             .property("name", name)
-            .property("input", input);
+            .property("input", input)
+            .property("testCase", test_case);
         if let Some((key, schema)) = extra {
             object = object.property(key, schema).required(key);
         }
@@ -139,6 +156,7 @@ impl Default for StartRequest {
             input: empty_object(),
             version: None,
             alias: None,
+            test_case: None,
         }
     }
 }
@@ -297,6 +315,7 @@ pub async fn start_execution(
         input: Some(body.input.to_string()),
         sync: false,
         target,
+        test_case: body.test_case,
     };
     let (exec, created) = state.service.start_execution_new(sm, options).await?;
     let Some(wait) = wait else {

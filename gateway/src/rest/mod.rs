@@ -36,6 +36,7 @@ pub mod machines;
 pub mod numbers;
 pub mod openapi;
 pub mod progress;
+pub mod redrive;
 pub mod system;
 pub mod tags;
 pub mod versions;
@@ -113,6 +114,7 @@ fn api_router() -> OpenApiRouter<SharedState> {
         ))
         .routes(routes!(executions::describe_execution))
         .routes(routes!(executions::stop_execution))
+        .routes(routes!(redrive::redrive_execution))
         .routes(routes!(history::get_history))
         .routes(routes!(events::execution_events))
         .routes(routes!(dead_letters::list_dead_letters))

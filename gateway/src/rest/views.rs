@@ -164,6 +164,14 @@ pub struct ExecutionSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub alias: Option<String>,
+    /// How many times it was redriven (absent: never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub redrive_count: Option<u32>,
+    /// When it was last redriven.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime, nullable = false)]
+    pub redriven_at: Option<String>,
 }
 
 /// An execution, with its input and (once ended) its output or error.
@@ -221,6 +229,8 @@ pub fn summary(state: &SharedState, e: &Execution) -> ExecutionSummary {
         stopped_at: e.stop_ms.map(rfc3339),
         version: e.pinned.as_ref().map(|p| p.version),
         alias: e.pinned.as_ref().and_then(|p| p.alias.clone()),
+        redrive_count: (e.redrive_count > 0).then_some(e.redrive_count),
+        redriven_at: e.redrive_ms.map(rfc3339),
     }
 }
 

@@ -35,6 +35,18 @@ pub enum ServiceError {
     #[error("Task Timed Out: the task token has expired or the task has already been closed")]
     TaskTimedOut,
     #[error("{0}")]
+    ExecutionNotRedrivable(String),
+    #[error("{0}")]
+    ExecutionLimitExceeded(String),
+    /// A redrive onto a revision where a state the execution resumes in is missing (or
+    /// no longer the same kind of state): `pointer` locates it in that definition.
+    #[error("{message}")]
+    RedriveStateMissing {
+        message: String,
+        pointer: String,
+        path: String,
+    },
+    #[error("{0}")]
     Validation(String),
     #[error("{0}")]
     Conflict(String),
@@ -65,6 +77,9 @@ impl ServiceError {
             ServiceError::InvalidToken(_) => "InvalidToken",
             ServiceError::TaskDoesNotExist => "TaskDoesNotExist",
             ServiceError::TaskTimedOut => "TaskTimedOut",
+            ServiceError::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
+            ServiceError::ExecutionLimitExceeded(_) => "ExecutionLimitExceeded",
+            ServiceError::RedriveStateMissing { .. } => "RedriveStateMissing",
             ServiceError::Validation(_) => "ValidationException",
             ServiceError::Conflict(_) => "ConflictException",
             ServiceError::ResourceNotFound(_) => "ResourceNotFound",

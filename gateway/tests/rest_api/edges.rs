@@ -160,6 +160,7 @@ async fn openapi_document_lists_every_route() {
         "GET /v1/state-machines/{name}/executions",
         "GET /v1/state-machines/{name}/executions/{execution}",
         "POST /v1/state-machines/{name}/executions/{execution}/stop",
+        "POST /v1/state-machines/{name}/executions/{execution}/redrive",
         "GET /v1/state-machines/{name}/executions/{execution}/history",
         "GET /v1/state-machines/{name}/executions/{execution}/events",
         "GET /v1/callbacks/{token}",

@@ -6,6 +6,7 @@
 mod listing;
 mod machines;
 mod partition;
+mod redrive;
 mod versions;
 
 use std::collections::HashMap;
@@ -290,6 +291,34 @@ impl Store for MemoryStore {
 
     async fn count_executions(&self, state_machine: &str) -> Result<ExecutionCounts> {
         Ok(self.count(state_machine, now_ms()))
+    }
+
+    async fn redrive_execution(&self, request: super::RedriveRequest) -> Result<super::Redriven> {
+        let part = self.of(request.id());
+        let id = request.id().to_owned();
+        let (sm, revision, previous) = (
+            request.record.head.state_machine.clone(),
+            request.record.head.revision,
+            request.previous_revision,
+        );
+        {
+            let mut data = lock(&part.data);
+            let mut machines = lock(&self.inner.machines);
+            if revision != previous && machines.revision(&sm, revision).is_none() {
+                return Ok(super::Redriven::RevisionGone);
+            }
+            let done = data.redrive(request);
+            if done != super::Redriven::Done {
+                return Ok(done);
+            }
+            if revision != previous {
+                machines.used(&sm, revision);
+                machines.released(&sm, previous);
+            }
+            self.push(&mut data, &id, redrive::WAKE);
+        }
+        part.wake.notify_waiters();
+        Ok(super::Redriven::Done)
     }
 
     async fn send_event(&self, id: &str, event: QueuedEvent) -> Result<()> {

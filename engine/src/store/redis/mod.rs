@@ -69,6 +69,7 @@ mod listing;
 mod machines;
 mod maintenance;
 mod queue;
+mod redrive;
 mod versions;
 
 use std::sync::{Arc, LazyLock};
@@ -115,6 +116,7 @@ struct Scripts {
     use_revision: Script,
     set_partitions: Script,
     fence_partition: Script,
+    redrive_execution: Script,
 }
 
 static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
@@ -139,6 +141,7 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     use_revision: Script::new(include_str!("lua/use_revision.lua")),
     set_partitions: Script::new(include_str!("lua/set_partitions.lua")),
     fence_partition: Script::new(include_str!("lua/fence_partition.lua")),
+    redrive_execution: Script::new(include_str!("lua/redrive_execution.lua")),
 });
 
 /// Where a [`RedisStore`] connects.
@@ -506,6 +509,10 @@ impl Store for RedisStore {
         timers: Vec<Timer>,
     ) -> Result<Started> {
         self.start(record, history, timers).await
+    }
+
+    async fn redrive_execution(&self, request: super::RedriveRequest) -> Result<super::Redriven> {
+        self.redrive(request).await
     }
 
     async fn load_execution(&self, id: &str) -> Result<Option<Execution>> {

@@ -18,6 +18,7 @@ mod lifecycle;
 mod listing;
 mod machines;
 mod queue;
+mod redrive;
 mod tokens;
 mod versions;
 
@@ -83,6 +84,7 @@ macro_rules! store_suite {
             versions_and_executions_share_revisions,
             versions_and_aliases_are_bounded,
             aliases_route_to_versions,
+            redrive_brings_a_finished_execution_back,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -314,5 +316,6 @@ pub use lifecycle::*;
 pub use listing::*;
 pub use machines::*;
 pub use queue::*;
+pub use redrive::*;
 pub use tokens::*;
 pub use versions::*;

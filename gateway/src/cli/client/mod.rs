@@ -31,6 +31,7 @@ mod input;
 mod machines;
 mod output;
 mod progress;
+mod redrive;
 mod sse;
 mod views;
 mod watch;
@@ -115,6 +116,10 @@ pub enum ClientCommand {
     /// Stops a running execution (it ends ABORTED).
     #[command(after_help = EXIT_CODES)]
     Stop(executions::StopArgs),
+    /// Redrives a FAILED, TIMED_OUT or ABORTED execution: it goes on from the states that
+    /// did not succeed (`--revision N|latest`: on another revision of its state machine).
+    #[command(after_help = EXIT_CODES)]
+    Redrive(redrive::RedriveArgs),
     /// Follows an execution until it ends: states as they are entered and left, what it
     /// waits for, then its outcome; the exit code tells how it ended.
     #[command(after_help = EXIT_CODES)]
@@ -133,6 +138,7 @@ impl ClientCommand {
             ClientCommand::Describe(a) => &a.connect,
             ClientCommand::History(a) => &a.connect,
             ClientCommand::Stop(a) => &a.connect,
+            ClientCommand::Redrive(a) => &a.connect,
             ClientCommand::Watch(a) => &a.connect,
             ClientCommand::Callback(a) => &a.connect,
         }
@@ -163,6 +169,7 @@ async fn dispatch(client: &Client, json: bool, command: ClientCommand) -> Result
         ClientCommand::Describe(a) => executions::describe(client, json, a).await,
         ClientCommand::History(a) => history::history(client, json, a).await,
         ClientCommand::Stop(a) => executions::stop(client, json, a).await,
+        ClientCommand::Redrive(a) => redrive::redrive(client, json, a).await,
         ClientCommand::Watch(a) => watch::watch(client, json, &a.machine, &a.execution).await,
         ClientCommand::Callback(a) => callbacks::run(client, json, a.command).await,
     }
