@@ -222,3 +222,34 @@ fn eval_node(node: &Node, env: &JEnv<'_>) -> Result<Value, Failure> {
         Node::Expr { field, expr, reads } => evaluate(expr, field, *reads, env),
     }
 }
+
+impl JTemplate {
+    /// Evaluates the template and checks its value with `ok`; a value of another type is
+    /// `States.QueryEvaluationError` ("returned an unexpected result type. Expected
+    /// '<expected>' …").
+    pub fn eval_as(
+        &self,
+        env: &JEnv<'_>,
+        field: &str,
+        expected: &str,
+        ok: impl Fn(&Value) -> bool,
+    ) -> Result<Value, Failure> {
+        let value = self.eval(env)?;
+        if ok(&value) {
+            return Ok(value);
+        }
+        Err(match &self.root {
+            Node::Expr { field, expr, .. } => {
+                super::eval::unexpected_type(expr, field, expected, &value)
+            }
+            _ => Failure::new(
+                crate::error::ErrorName::QueryEvaluationError,
+                format!(
+                    "The field '{field}' must be of type '{expected}', but was '{}' for value: {}",
+                    crate::parse::fields::type_name(&value),
+                    crate::template::compact_json(&value)
+                ),
+            ),
+        })
+    }
+}
