@@ -8,6 +8,7 @@ pub mod choice;
 pub mod diagnostics;
 pub mod error;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod model;
 pub mod parse;
 pub mod path;
