@@ -91,8 +91,7 @@ pub fn evaluate(
     reads: Reads,
     env: &JEnv<'_>,
 ) -> Result<Value, Failure> {
-    let states = env.states(reads);
-    match super::adapter::evaluate(expr, env, &states) {
+    match super::adapter::evaluate(expr, env, reads) {
         Ok(Evaluated::Value(value)) => Ok(value),
         Ok(Evaluated::Undefined) => Err(query_error(
             expr,
@@ -107,7 +106,7 @@ pub fn evaluate(
         Err(e) => Err(query_error(
             expr,
             field,
-            format!("threw an error during evaluation. {e}"),
+            format!("threw an error during evaluation. {}", aws_message(&e)),
         )),
     }
 }
@@ -129,4 +128,13 @@ impl std::fmt::Debug for JEnv<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JEnv").finish_non_exhaustive()
     }
+}
+
+/// `CODE: message` as jsonata-js words it: T1006's message names no function there.
+fn aws_message(e: &crate::jsonata::JsonataError) -> String {
+    const T1006: &str = "Attempted to invoke a non-function";
+    if e.code == "T1006" && e.message.starts_with(T1006) {
+        return format!("T1006: {T1006}");
+    }
+    e.to_string()
 }

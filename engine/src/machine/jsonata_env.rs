@@ -5,8 +5,5 @@ use baton_definitions::jsonata::JsonataEnv;
 
 /// `now_ms` and the event's uniform random number in `[0, 1)`.
 pub(super) fn new(now_ms: i64, random: f64) -> JsonataEnv {
-    JsonataEnv {
-        now_millis: now_ms,
-        seed: (random * u64::MAX as f64) as u64,
-    }
+    JsonataEnv::new(now_ms, (random * u64::MAX as f64) as u64)
 }

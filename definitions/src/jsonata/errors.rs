@@ -1,0 +1,43 @@
+//! jsonata-core's errors as jsonata-js's: a code and the message without it.
+//!
+//! jsonata-core puts the code in front of the message (`"T2002: The left side …"`); a few of
+//! its errors carry none, and get the code jsonata-js uses for the same failure.
+
+use jsonata_core::evaluator::EvaluatorError;
+use jsonata_core::parser::ParserError;
+
+use super::JsonataError;
+
+/// Split `"X1234: message"` into code and message.
+fn split_coded(text: &str) -> Option<(String, String)> {
+    let code = jsonata_core::evaluator::error_code_prefix(text)?;
+    let rest = text[code.len() + 1..].trim_start();
+    Some((code.to_string(), rest.to_string()))
+}
+
+pub(super) fn from_parser(error: &ParserError) -> JsonataError {
+    let text = error.to_string();
+    if let Some((code, message)) = split_coded(&text) {
+        return JsonataError::new(code, message);
+    }
+    match error {
+        ParserError::UnclosedComment => JsonataError::new("S0106", "Comment has no closing tag"),
+        ParserError::InvalidNumber(n) => {
+            JsonataError::new("S0102", format!("Number out of range: {n}"))
+        }
+        _ => JsonataError::new("S0201", format!("Syntax error: {text}")),
+    }
+}
+
+pub(super) fn from_evaluator(error: &EvaluatorError) -> JsonataError {
+    let text = error.message();
+    if let Some((code, message)) = split_coded(text) {
+        return JsonataError::new(code, message);
+    }
+    match error {
+        EvaluatorError::ReferenceError(_) => {
+            JsonataError::new("T1006", "Attempted to invoke a non-function")
+        }
+        _ => JsonataError::new("D1001", text.to_string()),
+    }
+}

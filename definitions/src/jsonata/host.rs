@@ -1,0 +1,106 @@
+//! One evaluation: bind the variables, install the host functions (AWS's, and the
+//! deterministic replacements of `$now`, `$millis`, `$random`, `$shuffle`; `$eval` refused),
+//! run jsonata-core's evaluator within the limits, convert the result.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
+use jsonata_core::value::JValue;
+use serde_json::Value;
+
+use super::aws::{self, Rng};
+use super::refs::NOW_VAR;
+use super::{Evaluated, Jsonata, JsonataEnv, JsonataError, convert, errors};
+
+pub(super) fn evaluate(
+    expr: &Jsonata,
+    input: Option<&Value>,
+    vars: &dyn Fn(&str) -> Option<Value>,
+    env: &mut JsonataEnv,
+) -> Result<Evaluated, JsonataError> {
+    let mut context = Context::new();
+    for name in expr.mentioned.iter() {
+        if let Some(value) = vars(name) {
+            context.bind(name.clone(), convert::from_json(&value)?);
+        }
+    }
+    context.bind(NOW_VAR.to_string(), JValue::Number(env.now_millis as f64));
+    let data = match input {
+        Some(v) => convert::from_json(v)?,
+        None => JValue::Undefined,
+    };
+    let limits = env.limits;
+    let options = EvaluatorOptions {
+        timeout_ms: Some(limits.timeout_ms),
+        cancel: None,
+        max_stack_depth: Some(limits.max_depth),
+        max_sequence_length: Some(limits.max_sequence),
+    };
+    let mut evaluator = Evaluator::with_options(context, options);
+    let rng = Rng(Rc::new(Cell::new(env.random_state)));
+    install(&mut evaluator, &rng, limits.max_sequence, env.now_millis)?;
+
+    let result = evaluator.evaluate(&expr.ast, &data);
+    env.random_state = rng.0.get();
+    let value = result.map_err(|e| errors::from_evaluator(&e))?;
+    if convert::is_function(&value) {
+        return Ok(Evaluated::Function);
+    }
+    Ok(match convert::to_json(&value)? {
+        Some(v) => Evaluated::Value(v),
+        None => Evaluated::Undefined,
+    })
+}
+
+fn install(
+    ev: &mut Evaluator,
+    rng: &Rng,
+    max_sequence: usize,
+    now_millis: i64,
+) -> Result<(), JsonataError> {
+    let internal = |e: EvaluatorError| JsonataError::new("D1001", e.message().to_string());
+    ev.register_fn("partition", aws::partition)
+        .map_err(internal)?;
+    ev.register_fn("range", move |args: &[JValue]| {
+        aws::range(args, max_sequence)
+    })
+    .map_err(internal)?;
+    ev.register_fn("hash", aws::hash).map_err(internal)?;
+    ev.register_fn("parse", aws::parse).map_err(internal)?;
+    let r = rng.clone();
+    ev.register_fn("uuid", move |args: &[JValue]| aws::uuid(args, &r))
+        .map_err(internal)?;
+    let r = rng.clone();
+    ev.register_fn_override("random", move |args: &[JValue]| aws::random(args, &r))
+        .map_err(internal)?;
+    let r = rng.clone();
+    ev.register_fn_override("shuffle", move |args: &[JValue]| aws::shuffle(args, &r))
+        .map_err(internal)?;
+    // Direct calls of $now(…)/$millis() were rewritten at parse time (refs::prepare); these
+    // serve the functions passed as values (`$map([1], $millis)`).
+    ev.register_fn_override("millis", move |args: &[JValue]| {
+        if !args.is_empty() {
+            return Err(aws::signature_error("millis", 1));
+        }
+        Ok(JValue::Number(now_millis as f64))
+    })
+    .map_err(internal)?;
+    ev.register_fn_override("now", move |args: &[JValue]| {
+        if !args.is_empty() {
+            return Err(aws::signature_error("now", 1));
+        }
+        let time = chrono::DateTime::from_timestamp_millis(now_millis).unwrap_or_default();
+        Ok(JValue::string(
+            time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ))
+    })
+    .map_err(internal)?;
+    ev.register_fn_override("eval", |_: &[JValue]| {
+        Err(EvaluatorError::TypeError(
+            "T1006: Attempted to invoke a non-function".to_string(),
+        ))
+    })
+    .map_err(internal)?;
+    Ok(())
+}
