@@ -52,8 +52,8 @@ fn transitions(state: &State, loc: &Loc) -> Vec<(String, Loc)> {
             out.push((next.clone(), loc.at("Choices").at(i).at("Next")));
         }
         let jsonata_rules = state.io.jsonata.iter().flat_map(|j| j.rules.iter());
-        for (i, rule) in jsonata_rules.enumerate() {
-            out.push((rule.next.clone(), loc.at("Choices").at(i).at("Next")));
+        for rule in jsonata_rules {
+            out.push((rule.next.clone(), loc.at("Choices").at(rule.index).at("Next")));
         }
         if let Some(default) = &choice.default {
             out.push((default.clone(), loc.at("Default")));

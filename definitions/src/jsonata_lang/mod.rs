@@ -63,6 +63,8 @@ pub struct JsonataState {
 /// A JSONata Choice rule.
 #[derive(Debug, Clone)]
 pub struct JRule {
+    /// Its index in `Choices` (rules with errors are not kept), for locations.
+    pub index: usize,
     /// `Condition`: `true`/`false` or an expression giving a boolean.
     pub condition: JTemplate,
     pub next: String,

@@ -332,6 +332,7 @@ pub fn choice(obj: &Obj<'_>, j: &mut JsonataState, d: &mut Diagnostics) -> Optio
         let output = field(&rule, "Output", d);
         if let (Some(condition), Some(next)) = (condition, next) {
             j.rules.push(JRule {
+                index: i,
                 condition,
                 next: next.to_owned(),
                 assign,
