@@ -33,7 +33,10 @@ enum Outcome {
     Value(String),
     Undefined,
     Function,
-    Error { code: String, message: String },
+    Error {
+        code: String,
+        message: String,
+    },
     Panic(String),
 }
 
@@ -120,15 +123,24 @@ fn run_ours(case: &Case) -> Outcome {
 }
 
 fn known_differences() -> BTreeMap<String, String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/jsonata/known_differences.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/jsonata/known_differences.json");
     let list: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(path).expect("read known_differences.json"))
             .expect("known_differences.json is a JSON array");
     list.into_iter()
         .map(|d| {
-            let id = d["id"].as_str().expect("a known difference has an id").to_string();
-            let reason = d["reason"].as_str().expect("a known difference has a reason");
-            assert!(!reason.trim().is_empty(), "known difference {id} gives no reason");
+            let id = d["id"]
+                .as_str()
+                .expect("a known difference has an id")
+                .to_string();
+            let reason = d["reason"]
+                .as_str()
+                .expect("a known difference has a reason");
+            assert!(
+                !reason.trim().is_empty(),
+                "known difference {id} gives no reason"
+            );
             (id, reason.to_string())
         })
         .collect()
@@ -163,7 +175,10 @@ fn baton_jsonata_matches_jsonata_js_2_0_6() {
             case.expr,
             theirs,
             ours,
-            known.get(&case.id).map(|r| format!("\n    reason: {r}")).unwrap_or_default()
+            known
+                .get(&case.id)
+                .map(|r| format!("\n    reason: {r}"))
+                .unwrap_or_default()
         );
         if listed && !matches!(ours, Outcome::Panic(_)) {
             explained += 1;
@@ -186,6 +201,12 @@ fn baton_jsonata_matches_jsonata_js_2_0_6() {
         stale.len()
     );
     assert!(cases.len() >= 2_000, "the corpus has at least 2,000 cases");
-    assert!(unexplained.is_empty(), "unexplained differences: {unexplained:#?}");
-    assert!(stale.is_empty(), "known differences that no longer differ: {stale:#?}");
+    assert!(
+        unexplained.is_empty(),
+        "unexplained differences: {unexplained:#?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "known differences that no longer differ: {stale:#?}"
+    );
 }

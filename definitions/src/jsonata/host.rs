@@ -41,8 +41,18 @@ pub(super) fn evaluate(
     let rng = Rng(Rc::new(Cell::new(env.random_state)));
     install(&mut evaluator, &rng, limits.max_sequence, env.now_millis)?;
 
-    let result = evaluator.evaluate(&expr.ast, &data);
+    // jsonata-core is not expected to panic; if it does (an overflow in a debug build), the
+    // evaluation fails instead of the caller. Nothing of the evaluator survives the call.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        evaluator.evaluate(&expr.ast, &data)
+    }));
     env.random_state = rng.0.get();
+    let result = result.map_err(|_| {
+        JsonataError::new(
+            "D1001",
+            "The expression could not be evaluated (internal error)",
+        )
+    })?;
     let value = result.map_err(|e| errors::from_evaluator(&e))?;
     if convert::is_function(&value) {
         return Ok(Evaluated::Function);

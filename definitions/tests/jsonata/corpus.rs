@@ -41,13 +41,13 @@ pub fn curated(text: &str) -> Vec<Case> {
             input = None;
             bindings = Map::new();
         } else if let Some(json) = line.strip_prefix("input: ") {
-            input = Some(serde_json::from_str(json).unwrap_or_else(|e| {
-                panic!("curated.txt line {}: bad input JSON: {e}", n + 1)
-            }));
+            input = Some(
+                serde_json::from_str(json)
+                    .unwrap_or_else(|e| panic!("curated.txt line {}: bad input JSON: {e}", n + 1)),
+            );
         } else if let Some(json) = line.strip_prefix("bindings: ") {
-            bindings = serde_json::from_str(json).unwrap_or_else(|e| {
-                panic!("curated.txt line {}: bad bindings JSON: {e}", n + 1)
-            });
+            bindings = serde_json::from_str(json)
+                .unwrap_or_else(|e| panic!("curated.txt line {}: bad bindings JSON: {e}", n + 1));
         } else {
             cases.push(Case {
                 id: format!("{section}/{line}"),

@@ -65,8 +65,23 @@ struct Gen {
 impl Gen {
     fn num(&mut self, d: usize) -> String {
         let leaf = [
-            "n", "f", "neg", "0", "1", "2", "-1", "3.5", "0.1", "1e3", "people[0].age", "arr[0]",
-            "arr[-1]", "$count(arr)", "$length(s)", "small", "big",
+            "n",
+            "f",
+            "neg",
+            "0",
+            "1",
+            "2",
+            "-1",
+            "3.5",
+            "0.1",
+            "1e3",
+            "people[0].age",
+            "arr[0]",
+            "arr[-1]",
+            "$count(arr)",
+            "$length(s)",
+            "small",
+            "big",
         ];
         if d == 0 || self.rng.below(4) == 0 {
             return self.rng.pick(&leaf).to_string();
@@ -77,23 +92,59 @@ impl Gen {
                 format!("({} {op} {})", self.num(d - 1), self.num(d - 1))
             }
             4 => format!("$sum({})", self.arr(d - 1)),
-            5 => format!("${}({})", self.rng.pick(&["max", "min", "average"]), self.arr(d - 1)),
-            6 => format!("${}({})", self.rng.pick(&["abs", "floor", "ceil", "sqrt"]), self.num(d - 1)),
-            7 => format!("$round({}, {})", self.num(d - 1), self.rng.pick(&["0", "1", "2", "-1"])),
-            8 => format!("$power({}, {})", self.num(d - 1), self.rng.pick(&["2", "0.5", "-1", "3"])),
+            5 => format!(
+                "${}({})",
+                self.rng.pick(&["max", "min", "average"]),
+                self.arr(d - 1)
+            ),
+            6 => format!(
+                "${}({})",
+                self.rng.pick(&["abs", "floor", "ceil", "sqrt"]),
+                self.num(d - 1)
+            ),
+            7 => format!(
+                "$round({}, {})",
+                self.num(d - 1),
+                self.rng.pick(&["0", "1", "2", "-1"])
+            ),
+            8 => format!(
+                "$power({}, {})",
+                self.num(d - 1),
+                self.rng.pick(&["2", "0.5", "-1", "3"])
+            ),
             9 => format!("$length({})", self.str(d - 1)),
             10 => format!("$count({})", self.arr(d - 1)),
             11 => format!("$number({})", self.any(d - 1)),
-            12 => format!("({} ? {} : {})", self.bool(d - 1), self.num(d - 1), self.num(d - 1)),
+            12 => format!(
+                "({} ? {} : {})",
+                self.bool(d - 1),
+                self.num(d - 1),
+                self.num(d - 1)
+            ),
             13 => format!("-{}", self.num(d - 1)),
-            14 => format!("$reduce({}, function($a, $b) {{ $a + $b }}, 0)", self.arr(d - 1)),
-            _ => format!("{}[{}]", self.arr(d - 1), self.rng.pick(&["0", "1", "-1", "5"])),
+            14 => format!(
+                "$reduce({}, function($a, $b) {{ $a + $b }}, 0)",
+                self.arr(d - 1)
+            ),
+            _ => format!(
+                "{}[{}]",
+                self.arr(d - 1),
+                self.rng.pick(&["0", "1", "-1", "5"])
+            ),
         }
     }
 
     fn str(&mut self, d: usize) -> String {
         let leaf = [
-            "s", "e", "'abc'", "\"x y\"", "''", "people[0].name", "strs[1]", "obj.b", "'Oslo'",
+            "s",
+            "e",
+            "'abc'",
+            "\"x y\"",
+            "''",
+            "people[0].name",
+            "strs[1]",
+            "obj.b",
+            "'Oslo'",
             "'a-b-c'",
         ];
         if d == 0 || self.rng.below(4) == 0 {
@@ -101,26 +152,88 @@ impl Gen {
         }
         match self.rng.below(18) {
             0..=2 => format!("({} & {})", self.str(d - 1), self.any(d - 1)),
-            3 => format!("${}({})", self.rng.pick(&["uppercase", "lowercase", "trim"]), self.str(d - 1)),
+            3 => format!(
+                "${}({})",
+                self.rng.pick(&["uppercase", "lowercase", "trim"]),
+                self.str(d - 1)
+            ),
             4 => format!("$substring({}, {})", self.str(d - 1), self.num(d - 1)),
-            5 => format!("$substring({}, {}, {})", self.str(d - 1), self.rng.pick(&["0", "1", "-3"]), self.rng.pick(&["2", "0", "10"])),
-            6 => format!("$pad({}, {}, {})", self.str(d - 1), self.rng.pick(&["5", "-6", "0"]), self.rng.pick(&["'*'", "'ab'", "' '"])),
+            5 => format!(
+                "$substring({}, {}, {})",
+                self.str(d - 1),
+                self.rng.pick(&["0", "1", "-3"]),
+                self.rng.pick(&["2", "0", "10"])
+            ),
+            6 => format!(
+                "$pad({}, {}, {})",
+                self.str(d - 1),
+                self.rng.pick(&["5", "-6", "0"]),
+                self.rng.pick(&["'*'", "'ab'", "' '"])
+            ),
             7 => format!("$string({})", self.any(d - 1)),
-            8 => format!("$join({}, {})", self.arr(d - 1), self.rng.pick(&["','", "''", "' - '"])),
-            9 => format!("$replace({}, {}, {})", self.str(d - 1), self.rng.pick(&["'a'", "'l'", "/[aeiou]/", "/(o)/"]), self.rng.pick(&["'_'", "'$1$1'", "''"])),
-            10 => format!("${}({}, {})", self.rng.pick(&["substringBefore", "substringAfter"]), self.str(d - 1), self.rng.pick(&["'o'", "' '", "'-'"])),
-            11 => format!("$formatNumber({}, {})", self.num(d - 1), self.rng.pick(&["'#,##0.00'", "'0.000'", "'#'", "'0%'"])),
-            12 => format!("$formatBase({}, {})", self.num(d - 1), self.rng.pick(&["2", "16", "36"])),
-            13 => format!("$formatInteger({}, {})", self.num(d - 1), self.rng.pick(&["'w'", "'I'", "'000'", "'#,##0'", "'Ww'"])),
+            8 => format!(
+                "$join({}, {})",
+                self.arr(d - 1),
+                self.rng.pick(&["','", "''", "' - '"])
+            ),
+            9 => format!(
+                "$replace({}, {}, {})",
+                self.str(d - 1),
+                self.rng.pick(&["'a'", "'l'", "/[aeiou]/", "/(o)/"]),
+                self.rng.pick(&["'_'", "'$1$1'", "''"])
+            ),
+            10 => format!(
+                "${}({}, {})",
+                self.rng.pick(&["substringBefore", "substringAfter"]),
+                self.str(d - 1),
+                self.rng.pick(&["'o'", "' '", "'-'"])
+            ),
+            11 => format!(
+                "$formatNumber({}, {})",
+                self.num(d - 1),
+                self.rng.pick(&["'#,##0.00'", "'0.000'", "'#'", "'0%'"])
+            ),
+            12 => format!(
+                "$formatBase({}, {})",
+                self.num(d - 1),
+                self.rng.pick(&["2", "16", "36"])
+            ),
+            13 => format!(
+                "$formatInteger({}, {})",
+                self.num(d - 1),
+                self.rng.pick(&["'w'", "'I'", "'000'", "'#,##0'", "'Ww'"])
+            ),
             14 => format!("$base64encode({})", self.str(d - 1)),
-            15 => format!("$fromMillis({}, {})", self.rng.pick(&["0", "1700000000123", "n * 86400000", "-1"]), self.rng.pick(&["'[Y0001]-[M01]-[D01]'", "'[H01]:[m01]:[s01].[f001]'", "'[FNn], [D1o] [MNn] [Y]'", "'[Y,2]-[M,2]'"])),
+            15 => format!(
+                "$fromMillis({}, {})",
+                self.rng.pick(&["0", "1700000000123", "n * 86400000", "-1"]),
+                self.rng.pick(&[
+                    "'[Y0001]-[M01]-[D01]'",
+                    "'[H01]:[m01]:[s01].[f001]'",
+                    "'[FNn], [D1o] [MNn] [Y]'",
+                    "'[Y,2]-[M,2]'"
+                ])
+            ),
             16 => format!("$type({})", self.any(d - 1)),
-            _ => format!("({} ? {} : {})", self.bool(d - 1), self.str(d - 1), self.str(d - 1)),
+            _ => format!(
+                "({} ? {} : {})",
+                self.bool(d - 1),
+                self.str(d - 1),
+                self.str(d - 1)
+            ),
         }
     }
 
     fn bool(&mut self, d: usize) -> String {
-        let leaf = ["t", "true", "false", "z = null", "n > 3", "$exists(obj.a)", "e = ''"];
+        let leaf = [
+            "t",
+            "true",
+            "false",
+            "z = null",
+            "n > 3",
+            "$exists(obj.a)",
+            "e = ''",
+        ];
         if d == 0 || self.rng.below(4) == 0 {
             return self.rng.pick(&leaf).to_string();
         }
@@ -137,7 +250,11 @@ impl Gen {
             5 => format!("({} or {})", self.bool(d - 1), self.bool(d - 1)),
             6 => format!("$not({})", self.any(d - 1)),
             7 => format!("$boolean({})", self.any(d - 1)),
-            8 => format!("$contains({}, {})", self.str(d - 1), self.rng.pick(&["'o'", "/l+/", "''"])),
+            8 => format!(
+                "$contains({}, {})",
+                self.str(d - 1),
+                self.rng.pick(&["'o'", "/l+/", "''"])
+            ),
             9 => format!("$exists({})", self.any(d - 1)),
             10 => format!("({} in {})", self.any(d - 1), self.arr(d - 1)),
             _ => format!("({} = {})", self.str(d - 1), self.str(d - 1)),
@@ -146,8 +263,20 @@ impl Gen {
 
     fn arr(&mut self, d: usize) -> String {
         let leaf = [
-            "arr", "strs", "nested", "people.name", "people.age", "people.tags", "people[age > 30].name",
-            "[1, 2, 3]", "[]", "[n, f]", "[1..4]", "obj.c", "people.addr.city", "$keys(obj)",
+            "arr",
+            "strs",
+            "nested",
+            "people.name",
+            "people.age",
+            "people.tags",
+            "people[age > 30].name",
+            "[1, 2, 3]",
+            "[]",
+            "[n, f]",
+            "[1..4]",
+            "obj.c",
+            "people.addr.city",
+            "$keys(obj)",
         ];
         if d == 0 || self.rng.below(4) == 0 {
             return self.rng.pick(&leaf).to_string();
@@ -157,39 +286,100 @@ impl Gen {
             1 => format!("$reverse({})", self.arr(d - 1)),
             2 => format!("$distinct({})", self.arr(d - 1)),
             3 => format!("$append({}, {})", self.arr(d - 1), self.any(d - 1)),
-            4 => format!("$map({}, function($v, $i) {{ {} }})", self.arr(d - 1), self.rng.pick(&["$v * 2", "$i", "[$v, $i]", "$string($v)", "$v.name"])),
-            5 => format!("$filter({}, function($v) {{ {} }})", self.arr(d - 1), self.rng.pick(&["$v > 2", "$type($v) = 'string'", "$exists($v)", "$v.age > 26"])),
+            4 => format!(
+                "$map({}, function($v, $i) {{ {} }})",
+                self.arr(d - 1),
+                self.rng
+                    .pick(&["$v * 2", "$i", "[$v, $i]", "$string($v)", "$v.name"])
+            ),
+            5 => format!(
+                "$filter({}, function($v) {{ {} }})",
+                self.arr(d - 1),
+                self.rng.pick(&[
+                    "$v > 2",
+                    "$type($v) = 'string'",
+                    "$exists($v)",
+                    "$v.age > 26"
+                ])
+            ),
             6 => format!("$zip({}, {})", self.arr(d - 1), self.arr(d - 1)),
-            7 => format!("$split({}, {})", self.str(d - 1), self.rng.pick(&["''", "' '", "','", "/[lo]/"])),
-            8 => format!("{}[{}]", self.arr(d - 1), self.rng.pick(&["$ > 2", "0", "-1", "[0, 2]", "$ = 'a'", "age > 26", "true"])),
-            9 => format!("{}^({})", self.arr(d - 1), self.rng.pick(&["$", ">$", "<$", "age", ">name"])),
+            7 => format!(
+                "$split({}, {})",
+                self.str(d - 1),
+                self.rng.pick(&["''", "' '", "','", "/[lo]/"])
+            ),
+            8 => format!(
+                "{}[{}]",
+                self.arr(d - 1),
+                self.rng
+                    .pick(&["$ > 2", "0", "-1", "[0, 2]", "$ = 'a'", "age > 26", "true"])
+            ),
+            9 => format!(
+                "{}^({})",
+                self.arr(d - 1),
+                self.rng.pick(&["$", ">$", "<$", "age", ">name"])
+            ),
             10 => format!("[{}, {}]", self.any(d - 1), self.any(d - 1)),
-            11 => format!("[{}..{}]", self.rng.pick(&["0", "1", "n", "-2"]), self.rng.pick(&["3", "n", "0", "f"])),
-            12 => format!("{}.({})", self.arr(d - 1), self.rng.pick(&["$ * 10", "$string()", "$", "[$]", "{'v': $}"])),
-            13 => format!("$match({}, {})", self.str(d - 1), self.rng.pick(&["/l+/", "/[A-Z]\\w*/", "/(\\w)(\\w)/"])),
+            11 => format!(
+                "[{}..{}]",
+                self.rng.pick(&["0", "1", "n", "-2"]),
+                self.rng.pick(&["3", "n", "0", "f"])
+            ),
+            12 => format!(
+                "{}.({})",
+                self.arr(d - 1),
+                self.rng
+                    .pick(&["$ * 10", "$string()", "$", "[$]", "{'v': $}"])
+            ),
+            13 => format!(
+                "$match({}, {})",
+                self.str(d - 1),
+                self.rng.pick(&["/l+/", "/[A-Z]\\w*/", "/(\\w)(\\w)/"])
+            ),
             14 => format!("$spread({})", self.obj(d - 1)),
             15 => format!("{}[]", self.arr(d - 1)),
             16 => format!("$sort({}, function($a, $b) {{ $a > $b }})", self.arr(d - 1)),
             17 => format!("{}#$i[$i < 2]", self.arr(d - 1)),
-            18 => format!("$each({}, function($v, $k) {{ $k & '=' & $string($v) }})", self.obj(d - 1)),
+            18 => format!(
+                "$each({}, function($v, $k) {{ $k & '=' & $string($v) }})",
+                self.obj(d - 1)
+            ),
             _ => format!("{}.*", self.obj(d - 1)),
         }
     }
 
     fn obj(&mut self, d: usize) -> String {
-        let leaf = ["obj", "people[0]", "people[0].addr", "{}", "{'k': 1}", "obj.d"];
+        let leaf = [
+            "obj",
+            "people[0]",
+            "people[0].addr",
+            "{}",
+            "{'k': 1}",
+            "obj.d",
+        ];
         if d == 0 || self.rng.below(4) == 0 {
             return self.rng.pick(&leaf).to_string();
         }
         match self.rng.below(9) {
             0 | 1 => format!("{{'a': {}, 'b': {}}}", self.any(d - 1), self.any(d - 1)),
             2 => format!("$merge([{}, {}])", self.obj(d - 1), self.obj(d - 1)),
-            3 => format!("people{{{}: {}}}", self.rng.pick(&["addr.city", "name", "$string(age > 30)"]), self.rng.pick(&["name", "age", "$sum(age)", "$count(name)"])),
+            3 => format!(
+                "people{{{}: {}}}",
+                self.rng.pick(&["addr.city", "name", "$string(age > 30)"]),
+                self.rng.pick(&["name", "age", "$sum(age)", "$count(name)"])
+            ),
             4 => format!("{}{{$string($): $}}", self.arr(d - 1)),
-            5 => format!("$sift({}, function($v) {{ $type($v) = 'number' }})", self.obj(d - 1)),
+            5 => format!(
+                "$sift({}, function($v) {{ $type($v) = 'number' }})",
+                self.obj(d - 1)
+            ),
             6 => format!("{} ~> |$|{{'added': true}}|", self.obj(d - 1)),
             7 => format!("{} ~> |$|{{}}, ['a']|", self.obj(d - 1)),
-            _ => format!("$lookup({}, {})", self.arr(d - 1), self.rng.pick(&["'name'", "'a'", "'x'"])),
+            _ => format!(
+                "$lookup({}, {})",
+                self.arr(d - 1),
+                self.rng.pick(&["'name'", "'a'", "'x'"])
+            ),
         }
     }
 
@@ -200,7 +390,10 @@ impl Gen {
             2 => self.bool(d),
             3 => self.arr(d),
             4 => self.obj(d),
-            _ => self.rng.pick(&["z", "nothing", "people.nothing", "obj.d.e", "$", "$$.n"]).to_string(),
+            _ => self
+                .rng
+                .pick(&["z", "nothing", "people.nothing", "obj.d.e", "$", "$$.n"])
+                .to_string(),
         }
     }
 }
