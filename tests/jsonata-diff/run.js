@@ -51,6 +51,11 @@ async function run(c) {
     if (isFunction(result)) return { id: c.id, function: true };
     const text = JSON.stringify(result);
     if (text === undefined) return { id: c.id, undefined: true };
+    // JavaScript strings are UTF-16: a lone surrogate (from splitting an emoji) is not
+    // valid JSON text for the Rust side; report it as such.
+    if (/\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/i.test(text)) {
+      return { id: c.id, error: { code: 'LONE_SURROGATE', message: text } };
+    }
     return { id: c.id, value: JSON.parse(text) };
   } catch (e) {
     if (e && e.code) {
