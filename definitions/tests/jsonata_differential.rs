@@ -146,6 +146,56 @@ fn known_differences() -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Rewrites known_differences.json with the current differences: listed reasons are kept,
+/// new entries get a reason from [`classify`] to be reviewed by hand
+/// (`BATON_JSONATA_WRITE_KNOWN=1 cargo test -p baton-definitions --test jsonata_differential`).
+fn write_known(
+    cases: &[Case],
+    reference: &BTreeMap<String, Outcome>,
+    known: &BTreeMap<String, String>,
+) {
+    let mut list = Vec::new();
+    for case in cases {
+        let ours = run_ours(case);
+        let theirs = &reference[&case.id];
+        if &ours == theirs {
+            continue;
+        }
+        let reason = known
+            .get(&case.id)
+            .cloned()
+            .unwrap_or_else(|| classify(case, theirs, &ours));
+        list.push(serde_json::json!({"id": case.id, "reason": reason}));
+    }
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/jsonata/known_differences.json");
+    let text = serde_json::to_string_pretty(&list).expect("json") + "\n";
+    std::fs::write(path, text).expect("write known_differences.json");
+}
+
+fn classify(case: &Case, theirs: &Outcome, ours: &Outcome) -> String {
+    match (theirs, ours) {
+        (_, Outcome::Error { code, .. }) if case.expr.contains("$eval") && code == "T1006" => {
+            "AWS refuses $eval; Baton makes it an undefined function (T1006)".to_string()
+        }
+        (Outcome::Error { code: a, .. }, Outcome::Error { code: b, .. }) if a == b => {
+            let detail = match a.as_str() {
+                "T0410" | "T0411" | "T0412" => {
+                    "jsonata-core's message names the argument's expected type, not the function"
+                }
+                "T2009" => "jsonata-core's message leaves out the two values",
+                "T2010" => "jsonata-core's message names the operand types, not the operator",
+                c if c.starts_with('S') => {
+                    "jsonata-core's syntax-error message words the token differently"
+                }
+                _ => "jsonata-core words the message differently",
+            };
+            format!("error message: same code {a}; {detail}")
+        }
+        _ => "UNREVIEWED".to_string(),
+    }
+}
+
 #[test]
 fn baton_jsonata_matches_jsonata_js_2_0_6() {
     let cases = cases();
@@ -192,6 +242,9 @@ fn baton_jsonata_matches_jsonata_js_2_0_6() {
         .map(|c| &c.id)
         .collect();
     let stale: Vec<&String> = known.keys().filter(|id| !differing.contains(id)).collect();
+    if std::env::var_os("BATON_JSONATA_WRITE_KNOWN").is_some() {
+        write_known(&cases, &reference, &known);
+    }
     println!(
         "JSONata differential: total {}, identical {}, known differences {}, unexplained {}, stale known entries {}",
         cases.len(),

@@ -17,7 +17,8 @@ fn split_coded(text: &str) -> Option<(String, String)> {
 
 pub(super) fn from_parser(error: &ParserError) -> JsonataError {
     let text = error.to_string();
-    if let Some((code, message)) = split_coded(&text) {
+    let coded = text.strip_prefix("Invalid syntax: ").unwrap_or(&text);
+    if let Some((code, message)) = split_coded(coded) {
         return JsonataError::new(code, message);
     }
     match error {
