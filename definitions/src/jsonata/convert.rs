@@ -16,7 +16,7 @@ use super::JsonataError;
 
 /// Deepest nesting converted either way. Deeper values give an error instead of
 /// exhausting the stack.
-pub const MAX_VALUE_DEPTH: usize = 1_000;
+pub const MAX_VALUE_DEPTH: usize = 384;
 
 fn too_deep() -> JsonataError {
     JsonataError::new(

@@ -48,6 +48,10 @@ pub(super) fn from_evaluator(error: &EvaluatorError) -> JsonataError {
 /// details (jsonata-js quotes operator tokens and values with `JSON.stringify`).
 fn js_wording(code: &str, message: &str) -> Option<String> {
     match code {
+        // jsonata-core appends the name: "Attempted to invoke a non-function: $f".
+        "T1006" if message.starts_with("Attempted to invoke a non-function") => {
+            Some("Attempted to invoke a non-function".to_string())
+        }
         // "The left side of the + operator must evaluate to a number"
         "T2001" | "T2002" => {
             let (side, rest) = message

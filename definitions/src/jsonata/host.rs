@@ -89,17 +89,11 @@ fn install(
         .map_err(internal)?;
     // Direct calls of $now(…)/$millis() were rewritten at parse time (refs::prepare); these
     // serve the functions passed as values (`$map([1], $millis)`).
-    ev.register_fn_override("millis", move |args: &[JValue]| {
-        if !args.is_empty() {
-            return Err(aws::signature_error("millis", 1));
-        }
+    ev.register_fn_override("millis", move |_: &[JValue]| {
         Ok(JValue::Number(now_millis as f64))
     })
     .map_err(internal)?;
-    ev.register_fn_override("now", move |args: &[JValue]| {
-        if !args.is_empty() {
-            return Err(aws::signature_error("now", 1));
-        }
+    ev.register_fn_override("now", move |_: &[JValue]| {
         let time = chrono::DateTime::from_timestamp_millis(now_millis).unwrap_or_default();
         Ok(JValue::string(
             time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
