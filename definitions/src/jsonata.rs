@@ -145,6 +145,7 @@ impl Jsonata {
     /// jsonata-js's code (`S0201`, `S0203`, …).
     pub fn parse(source: &str) -> Result<Jsonata, JsonataError> {
         let ast = jsonata_core::parser::parse(source).map_err(|e| errors::from_parser(&e))?;
+        refs::refuse_later_syntax(&ast)?;
         let ast = refs::prepare(ast);
         let (mentioned, free) = refs::variables(&ast);
         Ok(Jsonata {

@@ -298,9 +298,20 @@ pub(super) fn shuffle(args: &[JValue], rng: &Rng) -> Result<JValue, EvaluatorErr
         Some(JValue::Array(items)) => items.to_vec(),
         Some(other) => vec![other.clone()],
     };
-    for i in (1..items.len()).rev() {
-        let j = (rng.next_f64() * (i + 1) as f64) as usize;
-        items.swap(i, j);
+    if items.len() <= 1 {
+        return Ok(JValue::array(items));
     }
+    // jsonata-js's "inside-out" Fisher-Yates, so that the same generator gives the same order.
+    let mut out: Vec<JValue> = Vec::with_capacity(items.len());
+    for (i, item) in items.drain(..).enumerate() {
+        let j = (rng.next_f64() * (i + 1) as f64) as usize;
+        if j == i {
+            out.push(item);
+        } else {
+            let moved = std::mem::replace(&mut out[j], item);
+            out.push(moved);
+        }
+    }
+    items = out;
     Ok(JValue::array(items))
 }

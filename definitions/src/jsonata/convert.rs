@@ -5,7 +5,8 @@
 //! `JSON.stringify` would print them: an integral double within the 64-bit range becomes a
 //! JSON integer (`1.0` → `1`, `-0` → `0`), others stay floats; NaN and ±Infinity become
 //! `null`. Undefined in an array becomes `null`, in an object the key is left out; a
-//! function or regex likewise (as `JSON.stringify` does).
+//! function or regex likewise (as `JSON.stringify` does). Object keys come out in
+//! JavaScript's order: integer-like keys first, ascending.
 
 use indexmap::IndexMap;
 use jsonata_core::value::JValue;
@@ -15,7 +16,7 @@ use super::JsonataError;
 
 /// Deepest nesting converted either way. Deeper values give an error instead of
 /// exhausting the stack.
-pub const MAX_VALUE_DEPTH: usize = 1_000;
+pub const MAX_VALUE_DEPTH: usize = 384;
 
 fn too_deep() -> JsonataError {
     JsonataError::new(
@@ -74,7 +75,7 @@ pub fn number(n: f64) -> Value {
     }
     if n.fract() == 0.0 {
         // Exact: an integral double in range converts without rounding.
-        if n >= -9_223_372_036_854_775_808.0 && n < 9_223_372_036_854_775_808.0 {
+        if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n) {
             return Value::Number(Number::from(n as i64));
         }
         if (0.0..18_446_744_073_709_551_616.0).contains(&n) {
@@ -104,12 +105,43 @@ fn to_json_at(value: &JValue, depth: usize) -> Result<Option<Value>, JsonataErro
         }
         JValue::Object(map) => {
             let mut out = Map::new();
-            for (k, v) in map.iter() {
-                if let Some(v) = to_json_at(v, depth + 1)? {
+            for (k, v) in js_key_order(map.keys()) {
+                if let Some(v) = to_json_at(&map[v], depth + 1)? {
                     out.insert(k.clone(), v);
                 }
             }
             Value::Object(out)
         }
     }))
+}
+
+/// JavaScript's order of an object's keys (what AWS's jsonata-js produces): array-index
+/// keys (`"0"`, `"25"`: canonical integers below 2^32 - 1) ascending, then the others in
+/// insertion order. Pairs of (key, key) to look the value up by.
+fn js_key_order<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<(&'a String, &'a String)> {
+    let mut indexes: Vec<(u32, &String)> = Vec::new();
+    let mut others: Vec<&String> = Vec::new();
+    for key in keys {
+        match array_index(key) {
+            Some(i) => indexes.push((i, key)),
+            None => others.push(key),
+        }
+    }
+    indexes.sort_by_key(|(i, _)| *i);
+    indexes
+        .into_iter()
+        .map(|(_, k)| k)
+        .chain(others)
+        .map(|k| (k, k))
+        .collect()
+}
+
+fn array_index(key: &str) -> Option<u32> {
+    if key.is_empty() || key.len() > 10 || (key.len() > 1 && key.starts_with('0')) {
+        return None;
+    }
+    if !key.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    key.parse::<u32>().ok().filter(|i| *i < u32::MAX)
 }

@@ -17,7 +17,8 @@ fn split_coded(text: &str) -> Option<(String, String)> {
 
 pub(super) fn from_parser(error: &ParserError) -> JsonataError {
     let text = error.to_string();
-    if let Some((code, message)) = split_coded(&text) {
+    let coded = text.strip_prefix("Invalid syntax: ").unwrap_or(&text);
+    if let Some((code, message)) = split_coded(coded) {
         return JsonataError::new(code, message);
     }
     match error {
@@ -32,6 +33,7 @@ pub(super) fn from_parser(error: &ParserError) -> JsonataError {
 pub(super) fn from_evaluator(error: &EvaluatorError) -> JsonataError {
     let text = error.message();
     if let Some((code, message)) = split_coded(text) {
+        let message = js_wording(&code, &message).unwrap_or(message);
         return JsonataError::new(code, message);
     }
     match error {
@@ -39,5 +41,49 @@ pub(super) fn from_evaluator(error: &EvaluatorError) -> JsonataError {
             JsonataError::new("T1006", "Attempted to invoke a non-function")
         }
         _ => JsonataError::new("D1001", text.to_string()),
+    }
+}
+
+/// jsonata-js's text for an error whose jsonata-core text differs but holds the same
+/// details (jsonata-js quotes operator tokens and values with `JSON.stringify`).
+fn js_wording(code: &str, message: &str) -> Option<String> {
+    match code {
+        // jsonata-core appends the name: "Attempted to invoke a non-function: $f".
+        "T1006" if message.starts_with("Attempted to invoke a non-function") => {
+            Some("Attempted to invoke a non-function".to_string())
+        }
+        // "The left side of the + operator must evaluate to a number"
+        "T2001" | "T2002" => {
+            let (side, rest) = message
+                .strip_prefix("The left side of the ")
+                .map(|r| ("left", r))
+                .or_else(|| {
+                    message
+                        .strip_prefix("The right side of the ")
+                        .map(|r| ("right", r))
+                })?;
+            let op = rest.strip_suffix(" operator must evaluate to a number")?;
+            let op = op.trim_matches('"');
+            Some(format!(
+                "The {side} side of the \"{op}\" operator must evaluate to a number"
+            ))
+        }
+        "T2004" if message.starts_with("Right operand of range operator") => Some(
+            "The right side of the range operator (..) must evaluate to an integer".to_string(),
+        ),
+        "T2003" if message.starts_with("Left operand of range operator") => {
+            Some("The left side of the range operator (..) must evaluate to an integer".to_string())
+        }
+        // "Cannot convert 'abc' to number"
+        "D3030" => {
+            let value = message
+                .strip_prefix("Cannot convert '")?
+                .strip_suffix("' to number")?;
+            Some(format!(
+                "Unable to cast value to a number: {}",
+                serde_json::Value::String(value.to_string())
+            ))
+        }
+        _ => None,
     }
 }

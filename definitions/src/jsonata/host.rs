@@ -41,8 +41,18 @@ pub(super) fn evaluate(
     let rng = Rng(Rc::new(Cell::new(env.random_state)));
     install(&mut evaluator, &rng, limits.max_sequence, env.now_millis)?;
 
-    let result = evaluator.evaluate(&expr.ast, &data);
+    // jsonata-core is not expected to panic; if it does (an overflow in a debug build), the
+    // evaluation fails instead of the caller. Nothing of the evaluator survives the call.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        evaluator.evaluate(&expr.ast, &data)
+    }));
     env.random_state = rng.0.get();
+    let result = result.map_err(|_| {
+        JsonataError::new(
+            "D1001",
+            "The expression could not be evaluated (internal error)",
+        )
+    })?;
     let value = result.map_err(|e| errors::from_evaluator(&e))?;
     if convert::is_function(&value) {
         return Ok(Evaluated::Function);
@@ -79,17 +89,11 @@ fn install(
         .map_err(internal)?;
     // Direct calls of $now(…)/$millis() were rewritten at parse time (refs::prepare); these
     // serve the functions passed as values (`$map([1], $millis)`).
-    ev.register_fn_override("millis", move |args: &[JValue]| {
-        if !args.is_empty() {
-            return Err(aws::signature_error("millis", 1));
-        }
+    ev.register_fn_override("millis", move |_: &[JValue]| {
         Ok(JValue::Number(now_millis as f64))
     })
     .map_err(internal)?;
-    ev.register_fn_override("now", move |args: &[JValue]| {
-        if !args.is_empty() {
-            return Err(aws::signature_error("now", 1));
-        }
+    ev.register_fn_override("now", move |_: &[JValue]| {
         let time = chrono::DateTime::from_timestamp_millis(now_millis).unwrap_or_default();
         Ok(JValue::string(
             time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),

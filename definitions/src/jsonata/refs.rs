@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use jsonata_core::ast::{AstNode, BinaryOp, PathStep, Stage};
 
-use super::aws;
+use super::{JsonataError, aws};
 
 /// The variable `$now(…)` and `$millis()` are rewritten to read: the evaluation's time in
 /// milliseconds. It holds a space, so no expression can spell it.
@@ -133,6 +133,98 @@ fn walk(node: &AstNode, names: &mut Names) {
         | AstNode::Wildcard
         | AstNode::Descendant
         | AstNode::Parent(_) => {}
+    }
+}
+
+/// jsonata-core also reads `?:` (default) and `??` (coalesce), which came after
+/// jsonata-js 2.0.6: AWS refuses them, with 2.0.6's syntax error.
+pub(super) fn refuse_later_syntax(ast: &AstNode) -> Result<(), JsonataError> {
+    let mut found = None;
+    visit(ast, &mut |node| {
+        if let AstNode::Binary { op, .. } = node {
+            match op {
+                BinaryOp::Default => found = found.or(Some(":")),
+                BinaryOp::Coalesce => found = found.or(Some("?")),
+                _ => {}
+            }
+        }
+    });
+    match found {
+        Some(symbol) => Err(JsonataError::new(
+            "S0211",
+            format!("The symbol \"{symbol}\" cannot be used as a unary operator"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn visit(node: &AstNode, f: &mut dyn FnMut(&AstNode)) {
+    f(node);
+    // for_each_child needs &mut; walk a clone-free read-only path by matching here.
+    match node {
+        AstNode::Function { args, .. }
+        | AstNode::Array(args)
+        | AstNode::Block(args)
+        | AstNode::ArrayGroup(args) => args.iter().for_each(|a| visit(a, f)),
+        AstNode::Call { procedure, args } => {
+            visit(procedure, f);
+            args.iter().for_each(|a| visit(a, f));
+        }
+        AstNode::Path { steps } => {
+            for step in steps {
+                visit(&step.node, f);
+                for stage in &step.stages {
+                    if let Stage::Filter(n) = stage {
+                        visit(n, f);
+                    }
+                }
+            }
+        }
+        AstNode::Binary { lhs, rhs, .. } => {
+            visit(lhs, f);
+            visit(rhs, f);
+        }
+        AstNode::Unary { operand: n, .. }
+        | AstNode::Lambda { body: n, .. }
+        | AstNode::FunctionApplication(n) => visit(n, f),
+        AstNode::Object(pairs) => pairs.iter().for_each(|(k, v)| {
+            visit(k, f);
+            visit(v, f);
+        }),
+        AstNode::ObjectTransform { input, pattern } => {
+            visit(input, f);
+            pattern.iter().for_each(|(k, v)| {
+                visit(k, f);
+                visit(v, f);
+            });
+        }
+        AstNode::Conditional {
+            condition,
+            then_branch,
+            else_branch,
+        } => {
+            visit(condition, f);
+            visit(then_branch, f);
+            if let Some(e) = else_branch {
+                visit(e, f);
+            }
+        }
+        AstNode::Sort { input, terms } => {
+            visit(input, f);
+            terms.iter().for_each(|(t, _)| visit(t, f));
+        }
+        AstNode::Transform {
+            location,
+            update,
+            delete,
+        } => {
+            visit(location, f);
+            visit(update, f);
+            if let Some(d) = delete {
+                visit(d, f);
+            }
+        }
+        _ => {}
     }
 }
 
