@@ -121,6 +121,11 @@ pub struct Execution {
     /// When a finished execution is deleted (its stop time plus the retention period).
     #[serde(rename = "xp", default, skip_serializing_if = "Option::is_none")]
     pub expires_ms: Option<i64>,
+    /// The mock configuration's test case the execution runs (`StartExecution` on
+    /// `<state machine ARN>#<test case>`): the worker answers the states it mocks from it
+    /// (see `crate::mock`). The pure core never reads it.
+    #[serde(rename = "tc", default, skip_serializing_if = "Option::is_none")]
+    pub test_case: Option<String>,
 }
 
 /// Where a child frame reports its result.
@@ -295,6 +300,7 @@ impl Execution {
             next_timer: 1,
             kind: ExecutionKind::Standard,
             expires_ms: None,
+            test_case: None,
         }
     }
 
@@ -321,6 +327,7 @@ impl Execution {
             next_timer,
             kind,
             expires_ms,
+            test_case,
         } = self;
         Execution {
             id: id.clone(),
@@ -342,6 +349,7 @@ impl Execution {
             next_timer: *next_timer,
             kind: *kind,
             expires_ms: *expires_ms,
+            test_case: test_case.clone(),
         }
     }
 
