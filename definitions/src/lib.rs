@@ -21,6 +21,7 @@ pub mod template;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 pub mod time;
+pub mod variable_refs;
 mod validate;
 
 pub use diagnostics::{Anchor, Code, Diagnostic, Diagnostics, Loc, Severity};

@@ -25,5 +25,7 @@ mod tags;
 mod test_state;
 #[path = "aws_sdk/validate.rs"]
 mod validate;
+#[path = "aws_sdk/variable_references.rs"]
+mod variable_references;
 #[path = "aws_sdk/wire.rs"]
 mod wire;

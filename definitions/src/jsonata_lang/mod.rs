@@ -60,6 +60,42 @@ pub struct JsonataState {
     pub catchers: Vec<JCatcher>,
 }
 
+impl JsonataState {
+    /// Every template of the state (its fields, its Choice rules', its catchers').
+    pub fn templates(&self) -> Vec<&JTemplate> {
+        let own = [
+            &self.arguments,
+            &self.output,
+            &self.assign,
+            &self.timeout,
+            &self.heartbeat,
+            &self.seconds,
+            &self.timestamp,
+            &self.items,
+            &self.item_selector,
+            &self.max_concurrency,
+            &self.tolerated_failure_count,
+            &self.tolerated_failure_percentage,
+            &self.error,
+            &self.cause,
+            &self.notify,
+        ];
+        let rules = self.rules.iter().flat_map(|r| {
+            [Some(&r.condition), r.assign.as_ref(), r.output.as_ref()]
+        });
+        let catchers = self
+            .catchers
+            .iter()
+            .flat_map(|c| [c.output.as_ref(), c.assign.as_ref()]);
+        own.into_iter()
+            .map(Option::as_ref)
+            .chain(rules)
+            .chain(catchers)
+            .flatten()
+            .collect()
+    }
+}
+
 /// A JSONata Choice rule.
 #[derive(Debug, Clone)]
 pub struct JRule {
