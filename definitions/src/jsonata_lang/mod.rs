@@ -14,9 +14,11 @@
 mod adapter;
 pub mod eval;
 pub mod parse;
+pub mod states_refs;
 pub mod template;
 
 pub use eval::{JEnv, unexpected_type};
+pub use states_refs::StatesUse;
 pub use template::{JTemplate, Reads, expression_text};
 
 /// `QueryLanguage`, at the top level or on a state.

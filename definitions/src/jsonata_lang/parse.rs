@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::template::expression_text;
-use super::{JCatcher, JRule, JTemplate, JsonataState};
+use super::{JCatcher, JRule, JTemplate, JsonataState, StatesUse};
 use crate::diagnostics::{Code, Diagnostics, Loc};
 use crate::model::Choice;
 use crate::parse::fields::{Obj, type_name};
@@ -216,18 +216,23 @@ pub fn common(obj: &Obj<'_>, d: &mut Diagnostics) -> JsonataState {
 }
 
 /// `$states.result` and `$states.errorOutput` do not exist where a state's input is
-/// computed (SPEC: Arguments must not reference them).
+/// computed (SPEC: Arguments must not reference them). Read from the parsed expression:
+/// `$states.result…` is refused; `$states` used whole (`$keys($states)`) cannot be told and
+/// is let through (the member is then absent at evaluation, as in AWS).
 pub fn forbid_result_reads(template: &JTemplate, loc: &Loc, d: &mut Diagnostics) {
     for (field, expr) in template.expressions() {
-        let source = expr.source();
-        for member in ["$states.result", "$states.errorOutput"] {
-            if source.contains(member) {
+        let used = StatesUse::of(expr);
+        for (member, shown) in [
+            ("result", "$states.result"),
+            ("errorOutput", "$states.errorOutput"),
+        ] {
+            if used.members.contains(member) {
                 d.error(
                     Code::SchemaValidationFailed,
                     loc,
                     format!(
-                        "the JSONata expression in '{field}' reads {member}, which is not available there (only in Output and Assign{})",
-                        if member.ends_with("result") { " of a Task, Map or Parallel" } else { " of a catcher" }
+                        "the JSONata expression in '{field}' reads {shown}, which is not available there (only in Output and Assign{})",
+                        if member == "result" { " of a Task, Map or Parallel" } else { " of a catcher" }
                     ),
                 );
             }

@@ -31,19 +31,6 @@ pub struct Reads {
 }
 
 impl Reads {
-    fn of(source: &str) -> Reads {
-        // `$states` may also be passed whole (`$states`, `$states ~> f`): assume all.
-        let whole = source
-            .match_indices("$states")
-            .any(|(i, _)| !source[i + "$states".len()..].trim_start().starts_with('.'));
-        Reads {
-            input: whole || source.contains("input"),
-            context: whole || source.contains("context"),
-            result: whole || source.contains("result"),
-            error_output: whole || source.contains("errorOutput"),
-        }
-    }
-
     fn union(self, other: Reads) -> Reads {
         Reads {
             input: self.input || other.input,
@@ -179,7 +166,7 @@ fn compile_node(
         other => match expression_text(other) {
             Some(source) => match Jsonata::parse(source) {
                 Ok(expr) => {
-                    let own = Reads::of(source);
+                    let own = super::states_refs::StatesUse::of(&expr).as_reads();
                     *reads = reads.union(own);
                     Node::Expr {
                         field: field.to_owned(),
