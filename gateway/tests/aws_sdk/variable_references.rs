@@ -8,10 +8,10 @@ use crate::common::{Harness, PASS};
 const MIXED: &str = r#"{"StartAt": "Set", "States": {
   "Set": {"Type": "Pass", "Assign": {"total.$": "$.n", "label.$": "States.Format('{}', $prefix)"}, "Next": "J"},
   "J": {"Type": "Pass", "QueryLanguage": "JSONata",
-        "Assign": {"sum": "{% $total + $states.input.n %}"},
+        "Assign": {"total2": "{% $total + $states.input.n %}"},
         "Output": {"l": "{% ($tmp := $label; $tmp) %}"}, "Next": "C"},
   "C": {"Type": "Choice", "QueryLanguage": "JSONata",
-        "Choices": [{"Condition": "{% $sum > 1 %}", "Next": "Done"}], "Default": "Done"},
+        "Choices": [{"Condition": "{% $total2 > 1 %}", "Next": "Done"}], "Default": "Done"},
   "Done": {"Type": "Succeed", "QueryLanguage": "JSONata", "Output": "{% $states.input %}"}}}"#;
 
 fn refs(pairs: &[(&str, &[&str])]) -> HashMap<String, Vec<String>> {
@@ -29,7 +29,7 @@ async fn describe_lists_the_variables_each_state_reads() {
     let want = refs(&[
         ("Set", &["prefix"]),
         ("J", &["label", "total"]),
-        ("C", &["sum"]),
+        ("C", &["total2"]),
     ]);
     let d = c
         .describe_state_machine()
