@@ -23,6 +23,8 @@ mod convert;
 mod errors;
 mod host;
 mod refs;
+mod rewrite;
+mod stringify;
 
 use std::fmt;
 use std::sync::Arc;

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::aws::{self, Rng};
 use super::refs::NOW_VAR;
-use super::{Evaluated, Jsonata, JsonataEnv, JsonataError, convert, errors};
+use super::{Evaluated, Jsonata, JsonataEnv, JsonataError, convert, errors, rewrite, stringify};
 
 pub(super) fn evaluate(
     expr: &Jsonata,
@@ -77,6 +77,14 @@ fn install(
     })
     .map_err(internal)?;
     ev.register_fn("hash", aws::hash).map_err(internal)?;
+    ev.register_fn(rewrite::HOST_STRING, stringify::string)
+        .map_err(internal)?;
+    ev.register_fn(rewrite::HOST_STRING_VALUE, |args: &[JValue]| {
+        stringify::string(&args[..args.len().min(1)])
+    })
+    .map_err(internal)?;
+    ev.register_fn(rewrite::HOST_NUMBER_CHECK, rewrite::number_check)
+        .map_err(internal)?;
     ev.register_fn("parse", aws::parse).map_err(internal)?;
     let r = rng.clone();
     ev.register_fn("uuid", move |args: &[JValue]| aws::uuid(args, &r))

@@ -235,12 +235,13 @@ pub(super) fn prepare(ast: AstNode) -> AstNode {
     walk(&ast, &mut names);
     let rewrite_now = !names.bound.contains("now");
     let rewrite_millis = !names.bound.contains("millis");
+    let mut ast = ast;
+    super::rewrite::apply(&mut ast, &|name| names.bound.contains(name));
     if !(rewrite_now && names.read.contains("now")
         || rewrite_millis && names.read.contains("millis"))
     {
         return ast;
     }
-    let mut ast = ast;
     rewrite(&mut ast, rewrite_now, rewrite_millis);
     ast
 }
@@ -258,7 +259,7 @@ fn rewrite(node: &mut AstNode, now: bool, millis: bool) {
     for_each_child(node, &mut |child| rewrite(child, now, millis));
 }
 
-fn for_each_child(node: &mut AstNode, f: &mut dyn FnMut(&mut AstNode)) {
+pub(super) fn for_each_child(node: &mut AstNode, f: &mut dyn FnMut(&mut AstNode)) {
     match node {
         AstNode::Function { args, .. } => args.iter_mut().for_each(f),
         AstNode::Path { steps } => {
