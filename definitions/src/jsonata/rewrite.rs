@@ -58,17 +58,15 @@ fn walk(node: &mut AstNode, r: &Rewrite) {
         rhs,
         ..
     } = node
-    {
-        if let AstNode::Function {
+        && let AstNode::Function {
             name,
             is_builtin: true,
             ..
         } = rhs.as_mut()
-        {
-            if r.string && name == "string" {
-                *name = HOST_STRING.to_string();
-            }
-        }
+        && r.string
+        && name == "string"
+    {
+        *name = HOST_STRING.to_string();
     }
     refs::for_each_child(node, &mut |child| walk(child, r));
     match node {
@@ -146,15 +144,15 @@ pub(super) fn number_check(
 ) -> Result<jsonata_core::value::JValue, jsonata_core::evaluator::EvaluatorError> {
     use jsonata_core::value::JValue;
     let value = args.first().cloned().unwrap_or(JValue::Undefined);
-    if let JValue::String(s) = &value {
-        if s.trim() != &**s || s.is_empty() {
-            return Err(jsonata_core::evaluator::EvaluatorError::EvaluationError(
-                format!(
-                    "D3030: Unable to cast value to a number: {}",
-                    serde_json::Value::String(s.to_string())
-                ),
-            ));
-        }
+    if let JValue::String(s) = &value
+        && (s.trim() != &**s || s.is_empty())
+    {
+        return Err(jsonata_core::evaluator::EvaluatorError::EvaluationError(
+            format!(
+                "D3030: Unable to cast value to a number: {}",
+                serde_json::Value::String(s.to_string())
+            ),
+        ));
     }
     Ok(value)
 }
