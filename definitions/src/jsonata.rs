@@ -21,6 +21,7 @@
 mod aws;
 mod convert;
 mod errors;
+mod fixes;
 mod host;
 mod refs;
 mod rewrite;

@@ -13,7 +13,7 @@
 //! A name the expression binds itself (`$string := …`) is left alone. The host names hold a
 //! space, so no expression can spell them.
 
-use jsonata_core::ast::{AstNode, BinaryOp};
+use jsonata_core::ast::{AstNode, BinaryOp, UnaryOp};
 
 use super::refs;
 
@@ -24,10 +24,28 @@ pub(super) const HOST_STRING_VALUE: &str = "baton string value";
 pub(super) const HOST_NUMBER_CHECK: &str = "baton number check";
 const REDUCE_ARRAY: &str = "baton reduce array";
 
-struct Rewrite {
+const TO_MILLIS_ARG: &str = "baton toMillis arg";
+pub(super) const HOST_FINITE: &str = "baton finite";
+pub(super) const HOST_ROUND_EVEN: &str = "baton round even";
+pub(super) const HOST_IMPOSSIBLE_DATE: &str = "baton impossible date";
+pub(super) const HOST_EXISTS: &str = "baton exists";
+pub(super) const HOST_ENCODE_URL: &str = "baton encodeUrl";
+pub(super) const HOST_DECODE_URL: &str = "baton decodeUrl";
+pub(super) const HOST_DECODE_URL_COMPONENT: &str = "baton decodeUrlComponent";
+
+/// One-argument calls that go to a host function instead: (built-in, host name).
+const RENAMED: [(&str, &str); 4] = [
+    ("exists", HOST_EXISTS),
+    ("encodeUrl", HOST_ENCODE_URL),
+    ("decodeUrl", HOST_DECODE_URL),
+    ("decodeUrlComponent", HOST_DECODE_URL_COMPONENT),
+];
+
+struct Rewrite<'a> {
     string: bool,
     number: bool,
     reduce: bool,
+    bound: &'a dyn Fn(&str) -> bool,
 }
 
 pub(super) fn apply(ast: &mut AstNode, bound: &dyn Fn(&str) -> bool) {
@@ -35,8 +53,54 @@ pub(super) fn apply(ast: &mut AstNode, bound: &dyn Fn(&str) -> bool) {
         string: !bound("string"),
         number: !bound("number"),
         reduce: !bound("reduce") && !bound("count"),
+        bound,
     };
     walk(ast, &r);
+}
+
+fn wrap(node: &mut AstNode, host: &str) {
+    let inner = std::mem::replace(node, AstNode::Null);
+    *node = host_call(host, vec![inner]);
+}
+
+/// The rewrites of calls of other built-ins (see the module doc and `fixes.rs`).
+fn other_builtins(node: &mut AstNode, r: &Rewrite<'_>) {
+    match node {
+        AstNode::Function {
+            name,
+            args,
+            is_builtin: true,
+        } if !(r.bound)(name) => {
+            if let Some((_, host)) = RENAMED.iter().find(|(b, _)| b == name && args.len() == 1) {
+                *name = host.to_string();
+            } else if name == "formatBase" && !args.is_empty() {
+                wrap(&mut args[0], HOST_ROUND_EVEN);
+            } else if name == "toMillis" && args.len() == 1 {
+                // ($t := s; <impossible date>($t) ? NaN : $toMillis($t))
+                let arg = std::mem::replace(&mut args[0], AstNode::Variable(TO_MILLIS_ARG.into()));
+                let call = std::mem::replace(node, AstNode::Null);
+                let bind = AstNode::Binary {
+                    op: BinaryOp::ColonEqual,
+                    lhs: Box::new(AstNode::Variable(TO_MILLIS_ARG.into())),
+                    rhs: Box::new(arg),
+                };
+                let choose = AstNode::Conditional {
+                    condition: Box::new(host_call(
+                        HOST_IMPOSSIBLE_DATE,
+                        vec![AstNode::Variable(TO_MILLIS_ARG.into())],
+                    )),
+                    then_branch: Box::new(AstNode::Number(f64::NAN)),
+                    else_branch: Some(Box::new(call)),
+                };
+                *node = AstNode::Block(vec![bind, choose]);
+            }
+        }
+        AstNode::Unary {
+            op: UnaryOp::Negate,
+            operand,
+        } if !matches!(operand.as_ref(), AstNode::Number(_)) => wrap(operand, HOST_FINITE),
+        _ => {}
+    }
 }
 
 fn host_call(name: &str, args: Vec<AstNode>) -> AstNode {
@@ -51,7 +115,7 @@ fn is_string_literal(node: &AstNode) -> bool {
     matches!(node, AstNode::String(_))
 }
 
-fn walk(node: &mut AstNode, r: &Rewrite) {
+fn walk(node: &mut AstNode, r: &Rewrite<'_>) {
     // `x ~> $string()`: the left side becomes the first argument.
     if let AstNode::Binary {
         op: BinaryOp::ChainPipe,
@@ -69,6 +133,7 @@ fn walk(node: &mut AstNode, r: &Rewrite) {
         *name = HOST_STRING.to_string();
     }
     refs::for_each_child(node, &mut |child| walk(child, r));
+    other_builtins(node, r);
     match node {
         AstNode::Function {
             name,
