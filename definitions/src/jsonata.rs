@@ -26,6 +26,7 @@ mod host;
 mod refs;
 mod rewrite;
 mod stringify;
+mod syntax;
 
 use std::fmt;
 use std::sync::Arc;
@@ -147,8 +148,10 @@ impl Jsonata {
     /// Parse an expression (the text between `{%` and `%}`). Syntax errors carry
     /// jsonata-js's code (`S0201`, `S0203`, …).
     pub fn parse(source: &str) -> Result<Jsonata, JsonataError> {
-        let ast = jsonata_core::parser::parse(source).map_err(|e| errors::from_parser(&e))?;
+        let ast =
+            jsonata_core::parser::parse(source).map_err(|e| errors::from_parser(&e, source))?;
         refs::refuse_later_syntax(&ast)?;
+        syntax::refuse(&ast)?;
         let ast = refs::prepare(ast);
         let (mentioned, free) = refs::variables(&ast);
         Ok(Jsonata {

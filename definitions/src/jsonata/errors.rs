@@ -6,7 +6,7 @@
 use jsonata_core::evaluator::EvaluatorError;
 use jsonata_core::parser::ParserError;
 
-use super::JsonataError;
+use super::{JsonataError, syntax};
 
 /// Split `"X1234: message"` into code and message.
 fn split_coded(text: &str) -> Option<(String, String)> {
@@ -15,11 +15,22 @@ fn split_coded(text: &str) -> Option<(String, String)> {
     Some((code.to_string(), rest.to_string()))
 }
 
-pub(super) fn from_parser(error: &ParserError) -> JsonataError {
+pub(super) fn from_parser(error: &ParserError, source: &str) -> JsonataError {
     let text = error.to_string();
     let coded = text.strip_prefix("Invalid syntax: ").unwrap_or(&text);
     if let Some((code, message)) = split_coded(coded) {
-        return JsonataError::new(code, message);
+        if code == "S0207"
+            && let Some(e) = syntax::end_of_expression(source)
+        {
+            return e;
+        }
+        let message = syntax::js_message(&code, &message, source);
+        let mut e = JsonataError::new(code, message);
+        if e.code == "S0207" || e.message.ends_with("before end of expression") {
+            // jsonata-js's position of the end: the source's length.
+            e.position = Some(source.chars().count());
+        }
+        return e;
     }
     match error {
         ParserError::UnclosedComment => JsonataError::new("S0106", "Comment has no closing tag"),
