@@ -19,6 +19,7 @@
 //! the differential test `definitions/tests/jsonata_differential.rs`.
 
 mod aws;
+mod calls;
 mod convert;
 mod errors;
 mod fixes;

@@ -6,7 +6,9 @@
 use jsonata_core::evaluator::EvaluatorError;
 use jsonata_core::parser::ParserError;
 
-use super::{JsonataError, syntax};
+use jsonata_core::ast::AstNode;
+
+use super::{JsonataError, calls, syntax};
 
 /// Split `"X1234: message"` into code and message.
 fn split_coded(text: &str) -> Option<(String, String)> {
@@ -41,10 +43,19 @@ pub(super) fn from_parser(error: &ParserError, source: &str) -> JsonataError {
     }
 }
 
-pub(super) fn from_evaluator(error: &EvaluatorError) -> JsonataError {
+pub(super) fn from_evaluator(error: &EvaluatorError, ast: &AstNode) -> JsonataError {
     let text = error.message();
     if let Some((code, message)) = split_coded(text) {
         let message = js_wording(&code, &message).unwrap_or(message);
+        let message = match code.as_str() {
+            "T0410" | "T0411" | "T0412" | "T2010"
+                if !message.contains("of function \"")
+                    && !message.contains("of function undefined ") =>
+            {
+                calls::js_message(&code, &message, ast).unwrap_or(message)
+            }
+            _ => message,
+        };
         return JsonataError::new(code, message);
     }
     match error {

@@ -55,7 +55,7 @@ pub(super) fn evaluate(
             "The expression could not be evaluated (internal error)",
         )
     })?;
-    let value = result.map_err(|e| errors::from_evaluator(&e))?;
+    let value = result.map_err(|e| errors::from_evaluator(&e, &expr.ast))?;
     if convert::is_function(&value) {
         return Ok(Evaluated::Function);
     }

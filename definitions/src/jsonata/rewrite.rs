@@ -41,6 +41,14 @@ const RENAMED: [(&str, &str); 4] = [
     ("decodeUrlComponent", HOST_DECODE_URL_COMPONENT),
 ];
 
+/// The built-in a host name stands for (`None` for the wrapper's other helpers).
+pub(super) fn builtin_of(name: &str) -> Option<&'static str> {
+    match name {
+        HOST_STRING | HOST_STRING_VALUE => Some("string"),
+        _ => RENAMED.iter().find(|(_, h)| *h == name).map(|(b, _)| *b),
+    }
+}
+
 struct Rewrite<'a> {
     string: bool,
     number: bool,
