@@ -26,6 +26,7 @@ mod fixes;
 mod host;
 mod refs;
 mod rewrite;
+mod scope;
 mod stringify;
 mod syntax;
 
@@ -153,8 +154,9 @@ impl Jsonata {
             jsonata_core::parser::parse(source).map_err(|e| errors::from_parser(&e, source))?;
         refs::refuse_later_syntax(&ast)?;
         syntax::refuse(&ast)?;
+        let free = scope::free_variables(&ast);
         let ast = refs::prepare(ast);
-        let (mentioned, free) = refs::variables(&ast);
+        let (mentioned, _) = refs::variables(&ast);
         Ok(Jsonata {
             source: Arc::from(source),
             ast: Arc::new(ast),

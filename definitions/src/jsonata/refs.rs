@@ -27,7 +27,7 @@ pub(super) fn variables(ast: &AstNode) -> (Vec<String>, Vec<String>) {
     let mentioned: Vec<String> = names
         .read
         .iter()
-        .filter(|n| !n.is_empty() && n.as_str() != NOW_VAR)
+        .filter(|n| !n.is_empty() && !n.contains(' '))
         .cloned()
         .collect();
     let free = mentioned
