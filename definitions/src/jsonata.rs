@@ -212,4 +212,6 @@ impl PartialEq for Jsonata {
 }
 
 #[cfg(test)]
+mod limits_tests;
+#[cfg(test)]
 mod tests;

@@ -198,3 +198,44 @@ pub(super) fn impossible_iso_date(args: &[JValue]) -> Result<JValue, EvaluatorEr
     let bad_day = day.is_some_and(|d| !(1..=31).contains(&d));
     Ok(JValue::Bool(bad_month || bad_day))
 }
+
+/// `$pad`'s width, refused beyond [`stringify::MAX_STRING_BYTES`] characters: the result
+/// would be that long.
+pub(super) fn pad_width(args: &[JValue]) -> Result<JValue, EvaluatorError> {
+    match args.first() {
+        Some(JValue::Number(w)) if w.abs() > stringify::MAX_STRING_BYTES as f64 => Err(error(
+            "D1001",
+            format!(
+                "$pad: a width of {} is beyond Baton's limit of {} characters",
+                stringify::js_number(*w),
+                stringify::MAX_STRING_BYTES
+            ),
+        )),
+        Some(v) => Ok(v.clone()),
+        None => Ok(JValue::Undefined),
+    }
+}
+
+/// `$join`'s array, refused when its strings add up to more than
+/// [`stringify::MAX_STRING_BYTES`] bytes.
+pub(super) fn join_size(args: &[JValue]) -> Result<JValue, EvaluatorError> {
+    if let Some(JValue::Array(items)) = args.first() {
+        let total: usize = items
+            .iter()
+            .map(|v| match v {
+                JValue::String(s) => s.len() + 1,
+                _ => 0,
+            })
+            .sum();
+        if total > stringify::MAX_STRING_BYTES {
+            return Err(error(
+                "D1001",
+                format!(
+                    "$join: the result would be longer than Baton's limit of {} bytes",
+                    stringify::MAX_STRING_BYTES
+                ),
+            ));
+        }
+    }
+    Ok(args.first().cloned().unwrap_or(JValue::Undefined))
+}

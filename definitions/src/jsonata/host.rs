@@ -88,6 +88,8 @@ fn install(
     for (name, f) in [
         (rewrite::HOST_FINITE, fixes::finite as fn(&[JValue]) -> _),
         (rewrite::HOST_ROUND_EVEN, fixes::round_even),
+        (rewrite::HOST_PAD_WIDTH, fixes::pad_width),
+        (rewrite::HOST_JOIN_SIZE, fixes::join_size),
         (rewrite::HOST_IMPOSSIBLE_DATE, fixes::impossible_iso_date),
         (rewrite::HOST_EXISTS, |args: &[JValue]| {
             Ok(JValue::Bool(!matches!(

@@ -28,6 +28,8 @@ const TO_MILLIS_ARG: &str = "baton toMillis arg";
 pub(super) const HOST_FINITE: &str = "baton finite";
 pub(super) const HOST_ROUND_EVEN: &str = "baton round even";
 pub(super) const HOST_IMPOSSIBLE_DATE: &str = "baton impossible date";
+pub(super) const HOST_PAD_WIDTH: &str = "baton pad width";
+pub(super) const HOST_JOIN_SIZE: &str = "baton join size";
 pub(super) const HOST_EXISTS: &str = "baton exists";
 pub(super) const HOST_ENCODE_URL: &str = "baton encodeUrl";
 pub(super) const HOST_DECODE_URL: &str = "baton decodeUrl";
@@ -81,6 +83,10 @@ fn other_builtins(node: &mut AstNode, r: &Rewrite<'_>) {
         } if !(r.bound)(name) => {
             if let Some((_, host)) = RENAMED.iter().find(|(b, _)| b == name && args.len() == 1) {
                 *name = host.to_string();
+            } else if name == "pad" && args.len() >= 2 {
+                wrap(&mut args[1], HOST_PAD_WIDTH);
+            } else if name == "join" && !args.is_empty() {
+                wrap(&mut args[0], HOST_JOIN_SIZE);
             } else if name == "formatBase" && !args.is_empty() {
                 wrap(&mut args[0], HOST_ROUND_EVEN);
             } else if name == "toMillis" && args.len() == 1 {

@@ -89,6 +89,8 @@ pub(super) fn string(args: &[JValue]) -> Result<JValue, EvaluatorError> {
         Some(v) => v,
     };
     Ok(match value {
+        // The operands of `&` come here: a string beyond the limit stops a doubling loop.
+        JValue::String(s) if s.len() > MAX_STRING_BYTES => return Err(too_long()),
         JValue::String(_) => value.clone(),
         v if convert::is_function(v) => JValue::string(""),
         JValue::Number(n) if !n.is_finite() => {
