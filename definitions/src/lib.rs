@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod intrinsics;
 pub mod jsonata;
+pub mod jsonata_lang;
 pub mod model;
 pub mod parse;
 pub mod path;

@@ -97,6 +97,7 @@ async fn main() {
         http: HttpInvoker::new(HttpConfig::default()).expect("http"),
         definitions: DefinitionCache::default(),
         finished: Some(finished),
+        mocks: None,
     });
     let shutdown = CancellationToken::new();
     tokio::spawn(Worker::new(shared, WorkerConfig::default()).run(shutdown.clone()));

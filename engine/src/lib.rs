@@ -8,7 +8,9 @@
 pub mod clock;
 pub mod http;
 pub mod machine;
+pub mod mock;
 pub mod store;
+pub mod teststate;
 pub mod worker;
 
 #[cfg(any(test, feature = "test-util"))]

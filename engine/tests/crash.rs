@@ -255,6 +255,7 @@ async fn reference_run(spec: &WorkerSpec, store: &RedisStore) -> (CancellationTo
         http: HttpInvoker::new(HttpConfig::default()).expect("http client"),
         definitions: DefinitionCache::default(),
         finished: None,
+        mocks: None,
     });
     let stop = CancellationToken::new();
     tokio::spawn(

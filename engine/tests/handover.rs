@@ -38,6 +38,7 @@ fn worker<S: Store>(
         http: HttpInvoker::new(HttpConfig::default()).expect("http client"),
         definitions: DefinitionCache::default(),
         finished: Some(tx),
+        mocks: None,
     });
     let config = WorkerConfig {
         id: id.into(),

@@ -141,7 +141,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             engine.backend.clone(),
             engine.settings.clone(),
             engine.keys.clone(),
-        ),
+        )
+        .with_mocks(engine.mocks.clone())
+        .with_http(engine.http.clone()),
         config: GatewayConfig {
             auth_tokens,
             aws_credentials,

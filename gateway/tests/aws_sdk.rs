@@ -21,6 +21,8 @@ mod machines;
 mod sigv4;
 #[path = "aws_sdk/tags.rs"]
 mod tags;
+#[path = "aws_sdk/test_state.rs"]
+mod test_state;
 #[path = "aws_sdk/validate.rs"]
 mod validate;
 #[path = "aws_sdk/wire.rs"]

@@ -119,6 +119,7 @@ fn shared<S: Store>(store: S, finished: mpsc::UnboundedSender<String>) -> Arc<Sh
         http: HttpInvoker::new(HttpConfig::default()).expect("http client"),
         definitions: DefinitionCache::default(),
         finished: Some(finished),
+        mocks: None,
     })
 }
 

@@ -85,7 +85,13 @@ pub struct Execution {
     pub start_ms: i64,
     #[serde(rename = "t1", default, skip_serializing_if = "Option::is_none")]
     pub stop_ms: Option<i64>,
-    #[serde(rename = "out", default, skip_serializing_if = "Option::is_none")]
+    /// A `null` output is kept as `Some(Value::Null)` through serialization.
+    #[serde(
+        rename = "out",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub output: Option<Value>,
     #[serde(rename = "err", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -115,6 +121,11 @@ pub struct Execution {
     /// When a finished execution is deleted (its stop time plus the retention period).
     #[serde(rename = "xp", default, skip_serializing_if = "Option::is_none")]
     pub expires_ms: Option<i64>,
+    /// The mock configuration's test case the execution runs (`StartExecution` on
+    /// `<state machine ARN>#<test case>`): the worker answers the states it mocks from it
+    /// (see `crate::mock`). The pure core never reads it.
+    #[serde(rename = "tc", default, skip_serializing_if = "Option::is_none")]
+    pub test_case: Option<String>,
 }
 
 /// Where a child frame reports its result.
@@ -289,6 +300,7 @@ impl Execution {
             next_timer: 1,
             kind: ExecutionKind::Standard,
             expires_ms: None,
+            test_case: None,
         }
     }
 
@@ -315,6 +327,7 @@ impl Execution {
             next_timer,
             kind,
             expires_ms,
+            test_case,
         } = self;
         Execution {
             id: id.clone(),
@@ -336,6 +349,7 @@ impl Execution {
             next_timer: *next_timer,
             kind: *kind,
             expires_ms: *expires_ms,
+            test_case: test_case.clone(),
         }
     }
 
@@ -402,4 +416,9 @@ impl Children {
             distributed: self.distributed,
         }
     }
+}
+
+/// A field that is present, even as `null` (serde reads a `null` `Option` as `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
 }

@@ -28,6 +28,15 @@ pub struct TestEngine<S: Store> {
 impl<S: Store> TestEngine<S> {
     /// Starts `workers` workers on `store`.
     pub fn start(store: S, workers: usize) -> TestEngine<S> {
+        TestEngine::start_with_mocks(store, workers, None)
+    }
+
+    /// [`TestEngine::start`] with a mock configuration (`--mock-config`).
+    pub fn start_with_mocks(
+        store: S,
+        workers: usize,
+        mocks: Option<Arc<crate::mock::MockConfig>>,
+    ) -> TestEngine<S> {
         let keys = Arc::new(KeyRing::generate());
         let (tx, finished) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
@@ -37,6 +46,7 @@ impl<S: Store> TestEngine<S> {
             http: HttpInvoker::new(HttpConfig::default()).expect("http client"),
             definitions: DefinitionCache::default(),
             finished: Some(tx),
+            mocks,
         });
         let shutdown = CancellationToken::new();
         let config = WorkerConfig {

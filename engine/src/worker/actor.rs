@@ -39,6 +39,13 @@ pub enum Msg {
         notify: bool,
         result: Result<Value, Failure>,
     },
+    /// A mocked callback's answer (see `mocked.rs`); `(frame, attempt)` is in `running`
+    /// until it is applied.
+    Mocked {
+        frame: u32,
+        attempt: u32,
+        event: Event,
+    },
 }
 
 /// What an actor tells its partition.
@@ -328,6 +335,14 @@ impl<S: Store> Actor<S> {
                 };
                 self.transition(event, Vec::new()).await.map(drop)
             }
+            Msg::Mocked {
+                frame,
+                attempt,
+                event,
+            } => {
+                self.running.remove(&(frame, attempt));
+                self.transition(event, Vec::new()).await.map(drop)
+            }
         }
     }
 
@@ -350,6 +365,7 @@ impl<S: Store> Actor<S> {
         for effect in resend {
             self.spawn_effect(effect);
         }
+        self.deliver_mocked_callbacks();
     }
 }
 

@@ -6,6 +6,7 @@
 mod actor;
 mod backoff;
 mod committer;
+mod mocked;
 mod partition;
 mod shared;
 mod sweep;

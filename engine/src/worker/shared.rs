@@ -109,6 +109,8 @@ pub struct Shared<S> {
     pub definitions: DefinitionCache,
     /// Told the id of every execution this worker finished (tests, benchmarks, sync starts).
     pub finished: Option<mpsc::UnboundedSender<String>>,
+    /// `--mock-config`: answers for the states of executions started with a test case.
+    pub mocks: Option<Arc<crate::mock::MockConfig>>,
 }
 
 impl<S> std::fmt::Debug for Shared<S> {

@@ -55,7 +55,8 @@ impl<S: Store> Actor<S> {
                 && (self.exec.runnable().is_some()
                     || !self.running.is_empty()
                     || !tx.effects.is_empty()
-                    || !self.deferred.is_empty());
+                    || !self.deferred.is_empty()
+                    || self.mocked_callback_due());
             let earliest = tx.timers_set.iter().map(|t| t.due_ms).min();
             let request = CommitRequest {
                 record: RecordWrite::changes(&mut self.exec),
@@ -111,6 +112,7 @@ impl<S: Store> Actor<S> {
             for effect in tx.effects {
                 self.spawn_effect(effect);
             }
+            self.deliver_mocked_callbacks();
             if tx.finished {
                 self.finished();
             }
@@ -174,6 +176,9 @@ impl<S: Store> Actor<S> {
             notify,
         } = effect;
         if !self.running.insert((frame, attempt)) {
+            return;
+        }
+        if self.answer_mocked(frame, attempt, notify) {
             return;
         }
         let http = self.shared.http.clone();

@@ -128,6 +128,7 @@ impl<S: Store> Fixture<S> {
             http: HttpInvoker::new(HttpConfig::default()).expect("http client"),
             definitions: DefinitionCache::default(),
             finished: None,
+            mocks: None,
         });
         let config = WorkerConfig {
             lease_ttl: Duration::from_secs(3),

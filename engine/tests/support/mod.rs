@@ -100,6 +100,7 @@ pub fn worker_process_main() {
             http: HttpInvoker::new(HttpConfig::default()).expect("an HTTP client"),
             definitions: DefinitionCache::default(),
             finished: Some(tx),
+            mocks: None,
         });
         let config = WorkerConfig {
             id,

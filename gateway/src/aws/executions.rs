@@ -22,19 +22,34 @@ const STATUSES: &[&str] = &[
     "PENDING_REDRIVE",
 ];
 
-fn start_options(input: &Input, sync: bool) -> Result<StartOptions, AwsError> {
+fn start_options(
+    input: &Input,
+    sync: bool,
+    test_case: Option<&str>,
+) -> Result<StartOptions, AwsError> {
     Ok(StartOptions {
         name: input.str("name")?.map(str::to_owned),
         input: input
             .payload("input", MAX_PAYLOAD_BYTES)?
             .map(str::to_owned),
         sync,
+        test_case: test_case.map(str::to_owned),
     })
 }
 
+/// `<state machine ARN>#<test case>` (Step Functions Local's way to run a test case of the
+/// mock configuration): the ARN and the test case.
+fn split_test_case(arn: &str) -> (&str, Option<&str>) {
+    match arn.split_once('#') {
+        Some((arn, case)) => (arn, Some(case)),
+        None => (arn, None),
+    }
+}
+
 pub async fn start(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
-    let machine = state_machine_name(input.required("stateMachineArn")?)?;
-    let options = start_options(input, false)?;
+    let (arn, test_case) = split_test_case(input.required("stateMachineArn")?);
+    let machine = state_machine_name(arn)?;
+    let options = start_options(input, false, test_case)?;
     let exec = state.service.start_execution(&machine, options).await?;
     Ok(json!({
         "executionArn": execution_arn(&state.service.settings, &exec),
@@ -45,7 +60,7 @@ pub async fn start(state: &SharedState, input: &Input) -> Result<Value, AwsError
 /// Runs an EXPRESS execution to its end (or the configured sync timeout) and returns its
 /// outcome; HTTP 200 even when the execution failed.
 pub async fn start_sync(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
-    let arn = input.required("stateMachineArn")?;
+    let (arn, test_case) = split_test_case(input.required("stateMachineArn")?);
     let machine = state_machine_name(arn)?;
     let record = state.service.describe_state_machine(&machine).await?;
     if MachineKind::parse(Some(&record.kind))? != MachineKind::Express {
@@ -56,7 +71,7 @@ pub async fn start_sync(state: &SharedState, input: &Input) -> Result<Value, Aws
             ),
         ));
     }
-    let options = start_options(input, true)?;
+    let options = start_options(input, true, test_case)?;
     let started = state.service.start_execution(&machine, options).await?;
     let timeout = state.config.sync_timeout;
     let mut exec = state.service.wait_for_end(&started.id, timeout).await?;

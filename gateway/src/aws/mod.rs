@@ -11,6 +11,7 @@
 //! | [`history`] | GetExecutionHistory |
 //! | [`callbacks`] | SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat |
 //! | [`tags`] | TagResource, UntagResource, ListTagsForResource (and CreateStateMachine `tags`) |
+//! | [`test_state`] | TestState |
 
 pub mod callbacks;
 pub mod errors;
@@ -21,6 +22,7 @@ pub mod machines;
 pub mod shapes;
 pub mod sigv4;
 pub mod tags;
+pub mod test_state;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -57,6 +59,7 @@ pub const OPERATIONS: &[&str] = &[
     "TagResource",
     "UntagResource",
     "ListTagsForResource",
+    "TestState",
 ];
 
 /// `POST /`.
@@ -145,6 +148,7 @@ async fn dispatch(state: &SharedState, operation: &str, input: &Input) -> Result
         "TagResource" => tags::tag(state, input).await,
         "UntagResource" => tags::untag(state, input).await,
         "ListTagsForResource" => tags::list(state, input).await,
+        "TestState" => test_state::test_state(state, input).await,
         other => Err(AwsError::unknown_operation(other)),
     }
 }

@@ -60,6 +60,15 @@ impl Input {
         }
     }
 
+    /// An optional structure member.
+    pub fn structure(&self, key: &str) -> Result<Option<&Map<String, Value>>, AwsError> {
+        match self.member(key) {
+            None => Ok(None),
+            Some(Value::Object(members)) => Ok(Some(members)),
+            Some(other) => Err(Input::wrong_type(key, "a structure", other)),
+        }
+    }
+
     /// An optional list member.
     pub fn list(&self, key: &str) -> Result<Option<&Vec<Value>>, AwsError> {
         match self.member(key) {

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use baton_callbacks::KeyRing;
 use baton_engine::http::{AllowList, HttpConfig, HttpInvoker};
 use baton_engine::machine::Settings;
+use baton_engine::mock::{MockConfig, parse_mock_config};
 use baton_engine::store::{MemoryStore, RedisStore, RedisTarget};
 use baton_engine::worker::{DefinitionCache, KeyRingMinter, Shared, Worker, WorkerConfig};
 use baton_gateway::{Backend, observe};
@@ -104,6 +105,12 @@ pub struct EngineArgs {
     pub region: String,
     #[arg(long, env = "BATON_ACCOUNT", default_value = "123456789012")]
     pub account: String,
+    /// Mocked service integrations: a Step Functions Local `MockConfigFile.json`. An
+    /// execution started on `<state machine ARN>#<test case>` (REST: `"testCase"`) has the
+    /// states its test case names answered from the file instead of the network. Checked
+    /// at start; give every gateway and worker the same file.
+    #[arg(long, env = "BATON_MOCK_CONFIG")]
+    pub mock_config: Option<std::path::PathBuf>,
 }
 
 pub struct Engine {
@@ -111,6 +118,32 @@ pub struct Engine {
     pub settings: Settings,
     pub keys: Arc<KeyRing>,
     pub http: HttpInvoker,
+    pub mocks: Option<Arc<MockConfig>>,
+}
+
+/// Reads and checks `--mock-config`: every problem, each with its location, stops the
+/// process.
+pub fn load_mock_config(path: &std::path::Path) -> anyhow::Result<MockConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --mock-config {}", path.display()))?;
+    match parse_mock_config(&text) {
+        Ok(config) => {
+            let (machines, cases) = config.counts();
+            tracing::info!(file = %path.display(), machines, test_cases = cases, "mock configuration loaded");
+            Ok(config)
+        }
+        Err(errors) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {e}", path.display()))
+                .collect();
+            anyhow::bail!(
+                "--mock-config {} is invalid:\n{}",
+                path.display(),
+                lines.join("\n")
+            )
+        }
+    }
 }
 
 pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
@@ -130,6 +163,11 @@ pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
         Some(spec) => {
             Some(KeyRing::from_spec(spec).context("--signing-keys (BATON_SIGNING_KEYS)")?)
         }
+        None => None,
+    };
+    // Checked before connecting anywhere, like the keys.
+    let mocks = match &args.mock_config {
+        Some(path) => Some(Arc::new(load_mock_config(path)?)),
         None => None,
     };
     let redis = connect_redis(args).await?;
@@ -181,6 +219,7 @@ pub async fn engine(args: &EngineArgs) -> anyhow::Result<Engine> {
         settings,
         keys: Arc::new(keys),
         http,
+        mocks,
     })
 }
 
@@ -230,6 +269,7 @@ pub fn start_workers(
         http: engine.http.clone(),
         definitions: DefinitionCache::default(),
         finished: None,
+        mocks: engine.mocks.clone(),
     });
     (0..args.workers)
         .map(|_| {

@@ -39,6 +39,12 @@ pub struct StartRequest {
     #[serde(default = "empty_object")]
     #[schema(value_type = Value, default = json!({}))]
     pub input: Value,
+    /// Run a test case of the mock configuration (`baton serve --mock-config`): the states
+    /// it mocks are answered from it, the others run for real (the AWS API's
+    /// `<state machine ARN>#<test case>`).
+    #[serde(default, rename = "testCase")]
+    #[schema(nullable = false)]
+    pub test_case: Option<String>,
 }
 
 fn empty_object() -> Value {
@@ -50,6 +56,7 @@ impl Default for StartRequest {
         StartRequest {
             name: None,
             input: empty_object(),
+            test_case: None,
         }
     }
 }
@@ -198,6 +205,7 @@ pub async fn start_execution(
         name: body.name.map(|n| n.0),
         input: Some(body.input.to_string()),
         sync: false,
+        test_case: body.test_case,
     };
     let (exec, created) = state.service.start_execution_new(sm, options).await?;
     let Some(wait) = wait else {

@@ -26,6 +26,8 @@ pub struct StartOptions {
     pub input: Option<String>,
     /// `StartSyncExecution` (an EXPRESS state machine run to its end).
     pub sync: bool,
+    /// A test case of the mock configuration to run (see `baton_engine::mock`).
+    pub test_case: Option<String>,
 }
 
 impl<S: Store> Service<S> {
@@ -92,8 +94,12 @@ impl<S: Store> Service<S> {
             settings: &settings,
             tokens: &minter,
         };
+        if let Some(case) = &options.test_case {
+            self.check_test_case(&record.name, case, &definition.machine)?;
+        }
         let id = format!("{state_machine}:{name}");
         let (mut exec, tx) = start(&machine, id, name, record.revision, input.clone(), now_ms());
+        exec.test_case.clone_from(&options.test_case);
         exec.kind = match (MachineKind::parse(Some(&record.kind))?, options.sync) {
             (MachineKind::Standard, _) => ExecutionKind::Standard,
             (MachineKind::Express, false) => ExecutionKind::Express,
@@ -120,6 +126,32 @@ impl<S: Store> Service<S> {
             )),
             Started::RevisionGone => Ok(None),
         }
+    }
+
+    /// A test case must be in the mock configuration; what is odd about it (states the
+    /// machine lacks, states that are not tasks) is logged, as Step Functions Local runs
+    /// such a case anyway.
+    fn check_test_case(
+        &self,
+        machine: &str,
+        case: &str,
+        definition: &baton_definitions::StateMachine,
+    ) -> Result<()> {
+        let arn = format!("{}#{case}", self.settings.state_machine_arn(machine));
+        let Some(mocks) = self.mocks.as_deref() else {
+            return Err(ServiceError::InvalidArn(format!(
+                "{arn}': baton was started without a mock configuration (--mock-config) to hold test case '{case}"
+            )));
+        };
+        let Some(found) = mocks.test_case(machine, case) else {
+            return Err(ServiceError::InvalidArn(format!(
+                "{arn}': the mock configuration has no test case '{case}' for state machine '{machine}"
+            )));
+        };
+        for warning in found.warnings(definition) {
+            tracing::warn!(state_machine = machine, test_case = case, "{warning}");
+        }
+        Ok(())
     }
 
     pub async fn describe_execution(&self, id: &str) -> Result<Execution> {

@@ -12,7 +12,9 @@ pub mod tags;
 use std::sync::Arc;
 
 use baton_callbacks::KeyRing;
+use baton_engine::http::HttpInvoker;
 use baton_engine::machine::Settings;
+use baton_engine::mock::MockConfig;
 use baton_engine::store::Store;
 use baton_engine::worker::DefinitionCache;
 
@@ -30,6 +32,10 @@ pub struct Service<S: Store> {
     pub settings: Settings,
     pub keys: Arc<KeyRing>,
     pub definitions: DefinitionCache,
+    /// `--mock-config`: the test cases executions may run.
+    pub mocks: Option<Arc<MockConfig>>,
+    /// The HTTP client TestState calls tasks' endpoints with (none: it refuses them).
+    pub http: Option<HttpInvoker>,
 }
 
 impl<S: Store> Service<S> {
@@ -39,6 +45,20 @@ impl<S: Store> Service<S> {
             settings,
             keys,
             definitions: DefinitionCache::default(),
+            mocks: None,
+            http: None,
         }
+    }
+
+    /// With an HTTP client for TestState's tasks.
+    pub fn with_http(mut self, http: HttpInvoker) -> Service<S> {
+        self.http = Some(http);
+        self
+    }
+
+    /// With a mock configuration: executions may run its test cases.
+    pub fn with_mocks(mut self, mocks: Option<Arc<MockConfig>>) -> Service<S> {
+        self.mocks = mocks;
+        self
     }
 }

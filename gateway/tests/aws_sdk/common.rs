@@ -88,14 +88,29 @@ impl Harness {
 
     /// With SigV4 checks for these `(access key id, secret)` pairs.
     pub async fn with_credentials(aws_credentials: Vec<(String, String)>) -> Harness {
+        Harness::build(aws_credentials, None).await
+    }
+
+    /// With a mock configuration (`--mock-config`) in the gateway and the workers.
+    pub async fn with_mocks(mocks: baton_engine::mock::MockConfig) -> Harness {
+        Harness::build(Vec::new(), Some(Arc::new(mocks))).await
+    }
+
+    async fn build(
+        aws_credentials: Vec<(String, String)>,
+        mocks: Option<Arc<baton_engine::mock::MockConfig>>,
+    ) -> Harness {
         let store = MemoryStore::new(4);
-        let engine = TestEngine::start(store.clone(), 2);
+        let engine = TestEngine::start_with_mocks(store.clone(), 2, mocks.clone());
+        let http = baton_engine::http::HttpInvoker::new(Default::default()).expect("HTTP client");
         let state = Arc::new(AppState {
             service: Service::new(
                 Backend::Memory(store),
                 Settings::default(),
                 engine.keys.clone(),
-            ),
+            )
+            .with_mocks(mocks)
+            .with_http(http),
             config: GatewayConfig {
                 aws_credentials,
                 sync_timeout: Duration::from_secs(10),

@@ -1,0 +1,296 @@
+//! `TestState`: runs one state on an input through the pure core, without an execution and
+//! without the store. A Task calls its real endpoint unless a mock is given (as AWS's
+//! TestState calls the real service); a mock answers it (a callback at once). Retry and
+//! Catch decide as in an execution: the status tells which (`RETRIABLE`, `CAUGHT_ERROR`).
+//!
+//! Baton runs Pass, Task, Choice, Wait (without waiting), Succeed and Fail states; Map and
+//! Parallel are refused (AWS runs them with a mock only). `.waitForTaskToken` tasks need a
+//! mock, as on AWS.
+
+mod definition;
+mod inspect;
+
+use serde_json::{Map, Value};
+
+use baton_definitions::{ErrorName, Failure, StateKind};
+
+use crate::http::HttpInvoker;
+use crate::machine::{
+    Effect, Event, Execution, Input, Machine, Outcome, PlainTokens, Settings, Status, Step,
+    Transition, apply, start,
+};
+
+pub use definition::SINGLE_STATE_NAME;
+
+/// How much the answer shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Inspection {
+    /// Output, status and next state.
+    Info,
+    /// And each step of the data flow.
+    Debug,
+    /// And the HTTP request and response.
+    Trace,
+}
+
+/// A mocked answer for the state's task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mock {
+    Result(Value),
+    Error {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+}
+
+/// One TestState call.
+#[derive(Debug, Clone)]
+pub struct TestStateRequest {
+    /// One state, or a whole machine with `state_name`.
+    pub definition: String,
+    pub state_name: Option<String>,
+    pub input: Value,
+    pub inspection: Inspection,
+    /// Variables in scope (`$name`).
+    pub variables: Map<String, Value>,
+    pub mock: Option<Mock>,
+}
+
+/// AWS's `TestExecutionStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestStatus {
+    Succeeded,
+    Failed,
+    Retriable,
+    CaughtError,
+}
+
+impl TestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestStatus::Succeeded => "SUCCEEDED",
+            TestStatus::Failed => "FAILED",
+            TestStatus::Retriable => "RETRIABLE",
+            TestStatus::CaughtError => "CAUGHT_ERROR",
+        }
+    }
+}
+
+/// What a TestState call answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestStateResponse {
+    pub status: TestStatus,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub next_state: Option<String>,
+    /// DEBUG and TRACE: `inspectionData` as AWS shapes it.
+    pub inspection_data: Option<Value>,
+}
+
+/// Why a TestState call was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TestStateError {
+    #[error("{0}")]
+    InvalidDefinition(String),
+    #[error("{0}")]
+    Validation(String),
+}
+
+/// What the HTTP call of the state's task did (TRACE).
+#[derive(Debug, Default)]
+struct Exchange {
+    request: Option<crate::machine::HttpRequest>,
+    result: Option<Result<Value, Failure>>,
+}
+
+/// Runs the request's state once.
+pub async fn run(
+    request: &TestStateRequest,
+    settings: &Settings,
+    http: Option<&HttpInvoker>,
+) -> Result<TestStateResponse, TestStateError> {
+    let (definition, name) =
+        definition::machine(&request.definition, request.state_name.as_deref())?;
+    let state = definition
+        .state(&name)
+        .expect("checked by definition::machine");
+    if let StateKind::Task(task) = &state.kind
+        && task.wait_for_callback
+        && request.mock.is_none()
+    {
+        return Err(TestStateError::Validation(
+            "a .waitForTaskToken or Callback state is tested with a mock (mock.result or mock.errorOutput)".into(),
+        ));
+    }
+    let machine = Machine {
+        definition: &definition,
+        settings,
+        tokens: &PlainTokens,
+    };
+    let now = crate::clock::now_ms();
+    let id = format!("TestState:{}", uuid::Uuid::new_v4());
+    let (mut exec, _) = start(
+        &machine,
+        id,
+        "TestState".into(),
+        0,
+        request.input.clone(),
+        now,
+    );
+    if let Some(frame) = exec.frames.get_mut(&0) {
+        frame.state.clone_from(&name);
+        frame.variables = request.variables.clone();
+    }
+    let input = Input {
+        now_ms: now,
+        random: 0.5,
+    };
+    let mut history = Vec::new();
+    let mut exchange = Exchange::default();
+    let mut failure: Option<Failure> = None;
+    let mut tx = apply(&machine, &mut exec, Event::Run { frame: 0 }, input);
+    // At most a few steps: the task's answer (after a notification), a Wait's timer.
+    for _ in 0..4 {
+        history.append(&mut tx.history);
+        let Some(event) = next_event(&exec, &tx, request, http, &mut exchange, &mut failure).await
+        else {
+            break;
+        };
+        tx = apply(&machine, &mut exec, event, input);
+    }
+    history.append(&mut tx.history);
+    let mut response = outcome(&exec, &name, failure);
+    if request.inspection >= Inspection::Debug {
+        response.inspection_data = Some(inspect::data(
+            &machine, &exec, state, request, &history, &exchange,
+        ));
+    }
+    Ok(response)
+}
+
+/// The event that answers what the last transition asked for, if any.
+async fn next_event(
+    exec: &Execution,
+    tx: &Transition,
+    request: &TestStateRequest,
+    http: Option<&HttpInvoker>,
+    exchange: &mut Exchange,
+    failure: &mut Option<Failure>,
+) -> Option<Event> {
+    let frame = exec.frames.get(&0)?;
+    match &frame.step {
+        Step::Wait { timer } => Some(Event::Timer { timer: *timer }),
+        Step::Task(step) => {
+            let mocked = request.mock.as_ref().map(mock_result);
+            if let Some(Effect::Http {
+                attempt,
+                request: http_request,
+                notify,
+                ..
+            }) = tx.effects.first()
+            {
+                let attempt = *attempt;
+                if *notify {
+                    // Not sent: the mock answers the callback after it.
+                    return Some(Event::Submitted {
+                        frame: 0,
+                        attempt,
+                        result: Ok(Value::Object(Map::new())),
+                    });
+                }
+                exchange.request = Some(http_request.clone());
+                let result = match (mocked, http) {
+                    (Some(result), _) => result,
+                    (None, Some(http)) => http.invoke(http_request).await,
+                    (None, None) => Err(Failure::runtime("no HTTP client")),
+                };
+                exchange.result = Some(result.clone());
+                if let Err(f) = &result {
+                    *failure = Some(f.clone());
+                }
+                return Some(Event::TaskResult {
+                    frame: 0,
+                    attempt,
+                    result,
+                });
+            }
+            let result = mocked?;
+            if let Err(f) = &result {
+                *failure = Some(f.clone());
+            }
+            let outcome = match result {
+                Ok(output) => Outcome::Success { output },
+                Err(f) => Outcome::Failure {
+                    error: Some(f.error.to_string()),
+                    cause: f.cause,
+                },
+            };
+            Some(Event::Callback {
+                state: frame.state.clone(),
+                attempt: step.attempt,
+                outcome,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn mock_result(mock: &Mock) -> Result<Value, Failure> {
+    match mock {
+        Mock::Result(value) => Ok(value.clone()),
+        Mock::Error { error, cause } => Err(Failure {
+            error: ErrorName::parse(error.as_deref().unwrap_or("")),
+            cause: cause.clone(),
+        }),
+    }
+}
+
+/// The status, output, error and next state after the run.
+fn outcome(exec: &Execution, name: &str, failure: Option<Failure>) -> TestStateResponse {
+    let mut response = TestStateResponse {
+        status: TestStatus::Succeeded,
+        output: None,
+        error: None,
+        cause: None,
+        next_state: None,
+        inspection_data: None,
+    };
+    let error_of = |f: &Failure| {
+        let e = f.error.to_string();
+        (!e.is_empty()).then_some(e)
+    };
+    match exec.status {
+        Status::Succeeded => response.output = exec.output.clone(),
+        Status::Running => match exec.frames.get(&0) {
+            Some(frame) if matches!(frame.step, Step::Backoff { .. }) => {
+                response.status = TestStatus::Retriable;
+                response.error = failure.as_ref().and_then(error_of);
+                response.cause = failure.and_then(|f| f.cause);
+            }
+            Some(frame) if frame.step == Step::Enter => {
+                response.output = Some(frame.input.clone());
+                response.next_state = Some(frame.state.clone());
+                if let Some(f) = failure {
+                    response.status = TestStatus::CaughtError;
+                    response.error = error_of(&f);
+                    response.cause = f.cause;
+                }
+            }
+            _ => {
+                response.status = TestStatus::Failed;
+                response.error = Some("States.Runtime".into());
+                response.cause = Some(format!("the state '{name}' did not finish"));
+            }
+        },
+        _ => {
+            response.status = TestStatus::Failed;
+            response.error.clone_from(&exec.error);
+            response.cause.clone_from(&exec.cause);
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests;

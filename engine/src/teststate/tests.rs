@@ -1,0 +1,87 @@
+use serde_json::{Value, json};
+
+use super::*;
+
+fn request(definition: Value, input: Value, mock: Option<Mock>) -> TestStateRequest {
+    TestStateRequest {
+        definition: definition.to_string(),
+        state_name: None,
+        input,
+        inspection: Inspection::Debug,
+        variables: Map::new(),
+        mock,
+    }
+}
+
+async fn run_it(req: &TestStateRequest) -> TestStateResponse {
+    run(req, &Settings::default(), None).await.expect("runs")
+}
+
+#[tokio::test]
+async fn a_mocked_task_goes_through_retry_and_catch() {
+    let task = json!({"Type": "Task", "Resource": "http://127.0.0.1:9/never", "Next": "After",
+        "ResultSelector": {"v.$": "$.value"}, "ResultPath": "$.r",
+        "Retry": [{"ErrorEquals": ["Busy"]}],
+        "Catch": [{"ErrorEquals": ["Bad"], "ResultPath": "$.e", "Next": "Handle"}]});
+    let ok = run_it(&request(
+        task.clone(),
+        json!({"a": 1}),
+        Some(Mock::Result(json!({"value": 7}))),
+    ))
+    .await;
+    assert_eq!(ok.status, TestStatus::Succeeded);
+    assert_eq!(ok.output, Some(json!({"a": 1, "r": {"v": 7}})));
+    assert_eq!(ok.next_state.as_deref(), Some("After"));
+    let data = ok.inspection_data.expect("DEBUG");
+    assert_eq!(data["result"], "{\"value\":7}");
+    assert_eq!(data["afterResultSelector"], "{\"v\":7}");
+    assert_eq!(data["afterResultPath"], "{\"a\":1,\"r\":{\"v\":7}}");
+
+    let error = |e: &str| {
+        Some(Mock::Error {
+            error: Some(e.into()),
+            cause: Some("why".into()),
+        })
+    };
+    let retry = run_it(&request(task.clone(), json!({}), error("Busy"))).await;
+    assert_eq!(
+        (retry.status, retry.error.as_deref()),
+        (TestStatus::Retriable, Some("Busy"))
+    );
+    let caught = run_it(&request(task.clone(), json!({}), error("Bad"))).await;
+    assert_eq!(caught.status, TestStatus::CaughtError);
+    assert_eq!(caught.next_state.as_deref(), Some("Handle"));
+    assert_eq!(
+        caught.output,
+        Some(json!({"e": {"Error": "Bad", "Cause": "why"}}))
+    );
+    let failed = run_it(&request(task, json!({}), error("Other"))).await;
+    assert_eq!(
+        (
+            failed.status,
+            failed.error.as_deref(),
+            failed.cause.as_deref()
+        ),
+        (TestStatus::Failed, Some("Other"), Some("why"))
+    );
+}
+
+#[tokio::test]
+async fn refusals() {
+    let map = json!({"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true});
+    let callback = json!({"Type": "Callback", "End": true});
+    for (definition, expected) in [
+        (map, "is a Map state"),
+        (callback, "is tested with a mock"),
+        (json!({"Type": "Pass", "Next": 3}), ""),
+    ] {
+        let err = run(
+            &request(definition, json!({}), None),
+            &Settings::default(),
+            None,
+        )
+        .await
+        .expect_err("refused");
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+}
