@@ -19,10 +19,16 @@
 //! the differential test `definitions/tests/jsonata_differential.rs`.
 
 mod aws;
+mod calls;
 mod convert;
 mod errors;
+mod fixes;
 mod host;
 mod refs;
+mod rewrite;
+mod scope;
+mod stringify;
+mod syntax;
 
 use std::fmt;
 use std::sync::Arc;
@@ -144,10 +150,13 @@ impl Jsonata {
     /// Parse an expression (the text between `{%` and `%}`). Syntax errors carry
     /// jsonata-js's code (`S0201`, `S0203`, …).
     pub fn parse(source: &str) -> Result<Jsonata, JsonataError> {
-        let ast = jsonata_core::parser::parse(source).map_err(|e| errors::from_parser(&e))?;
+        let ast =
+            jsonata_core::parser::parse(source).map_err(|e| errors::from_parser(&e, source))?;
         refs::refuse_later_syntax(&ast)?;
+        syntax::refuse(&ast)?;
+        let free = scope::free_variables(&ast);
         let ast = refs::prepare(ast);
-        let (mentioned, free) = refs::variables(&ast);
+        let (mentioned, _) = refs::variables(&ast);
         Ok(Jsonata {
             source: Arc::from(source),
             ast: Arc::new(ast),
@@ -202,5 +211,7 @@ impl PartialEq for Jsonata {
     }
 }
 
+#[cfg(test)]
+mod limits_tests;
 #[cfg(test)]
 mod tests;

@@ -118,7 +118,9 @@ fn to_json_at(value: &JValue, depth: usize) -> Result<Option<Value>, JsonataErro
 /// JavaScript's order of an object's keys (what AWS's jsonata-js produces): array-index
 /// keys (`"0"`, `"25"`: canonical integers below 2^32 - 1) ascending, then the others in
 /// insertion order. Pairs of (key, key) to look the value up by.
-fn js_key_order<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<(&'a String, &'a String)> {
+pub(super) fn js_key_order<'a>(
+    keys: impl Iterator<Item = &'a String>,
+) -> Vec<(&'a String, &'a String)> {
     let mut indexes: Vec<(u32, &String)> = Vec::new();
     let mut others: Vec<&String> = Vec::new();
     for key in keys {

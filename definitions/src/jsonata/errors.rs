@@ -6,7 +6,9 @@
 use jsonata_core::evaluator::EvaluatorError;
 use jsonata_core::parser::ParserError;
 
-use super::JsonataError;
+use jsonata_core::ast::AstNode;
+
+use super::{JsonataError, calls, syntax};
 
 /// Split `"X1234: message"` into code and message.
 fn split_coded(text: &str) -> Option<(String, String)> {
@@ -15,11 +17,22 @@ fn split_coded(text: &str) -> Option<(String, String)> {
     Some((code.to_string(), rest.to_string()))
 }
 
-pub(super) fn from_parser(error: &ParserError) -> JsonataError {
+pub(super) fn from_parser(error: &ParserError, source: &str) -> JsonataError {
     let text = error.to_string();
     let coded = text.strip_prefix("Invalid syntax: ").unwrap_or(&text);
     if let Some((code, message)) = split_coded(coded) {
-        return JsonataError::new(code, message);
+        if code == "S0207"
+            && let Some(e) = syntax::end_of_expression(source)
+        {
+            return e;
+        }
+        let message = syntax::js_message(&code, &message, source);
+        let mut e = JsonataError::new(code, message);
+        if e.code == "S0207" || e.message.ends_with("before end of expression") {
+            // jsonata-js's position of the end: the source's length.
+            e.position = Some(source.chars().count());
+        }
+        return e;
     }
     match error {
         ParserError::UnclosedComment => JsonataError::new("S0106", "Comment has no closing tag"),
@@ -30,10 +43,19 @@ pub(super) fn from_parser(error: &ParserError) -> JsonataError {
     }
 }
 
-pub(super) fn from_evaluator(error: &EvaluatorError) -> JsonataError {
+pub(super) fn from_evaluator(error: &EvaluatorError, ast: &AstNode) -> JsonataError {
     let text = error.message();
     if let Some((code, message)) = split_coded(text) {
         let message = js_wording(&code, &message).unwrap_or(message);
+        let message = match code.as_str() {
+            "T0410" | "T0411" | "T0412" | "T2010"
+                if !message.contains("of function \"")
+                    && !message.contains("of function undefined ") =>
+            {
+                calls::js_message(&code, &message, ast).unwrap_or(message)
+            }
+            _ => message,
+        };
         return JsonataError::new(code, message);
     }
     match error {

@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use super::aws::{self, Rng};
 use super::refs::NOW_VAR;
-use super::{Evaluated, Jsonata, JsonataEnv, JsonataError, convert, errors};
+use super::{
+    Evaluated, Jsonata, JsonataEnv, JsonataError, convert, errors, fixes, rewrite, stringify,
+};
 
 pub(super) fn evaluate(
     expr: &Jsonata,
@@ -53,7 +55,7 @@ pub(super) fn evaluate(
             "The expression could not be evaluated (internal error)",
         )
     })?;
-    let value = result.map_err(|e| errors::from_evaluator(&e))?;
+    let value = result.map_err(|e| errors::from_evaluator(&e, &expr.ast))?;
     if convert::is_function(&value) {
         return Ok(Evaluated::Function);
     }
@@ -77,6 +79,36 @@ fn install(
     })
     .map_err(internal)?;
     ev.register_fn("hash", aws::hash).map_err(internal)?;
+    ev.register_fn(rewrite::HOST_STRING, stringify::string)
+        .map_err(internal)?;
+    ev.register_fn(rewrite::HOST_STRING_VALUE, |args: &[JValue]| {
+        stringify::string(&args[..args.len().min(1)])
+    })
+    .map_err(internal)?;
+    for (name, f) in [
+        (rewrite::HOST_FINITE, fixes::finite as fn(&[JValue]) -> _),
+        (rewrite::HOST_ROUND_EVEN, fixes::round_even),
+        (rewrite::HOST_PAD_WIDTH, fixes::pad_width),
+        (rewrite::HOST_JOIN_SIZE, fixes::join_size),
+        (rewrite::HOST_IMPOSSIBLE_DATE, fixes::impossible_iso_date),
+        (rewrite::HOST_EXISTS, |args: &[JValue]| {
+            Ok(JValue::Bool(!matches!(
+                args.first(),
+                None | Some(JValue::Undefined)
+            )))
+        }),
+        (rewrite::HOST_ENCODE_URL, fixes::encode_url),
+        (rewrite::HOST_DECODE_URL, fixes::decode_url),
+        (
+            rewrite::HOST_DECODE_URL_COMPONENT,
+            fixes::decode_url_component,
+        ),
+        ("clone", fixes::clone),
+    ] {
+        ev.register_fn(name, f).map_err(internal)?;
+    }
+    ev.register_fn(rewrite::HOST_NUMBER_CHECK, rewrite::number_check)
+        .map_err(internal)?;
     ev.register_fn("parse", aws::parse).map_err(internal)?;
     let r = rng.clone();
     ev.register_fn("uuid", move |args: &[JValue]| aws::uuid(args, &r))

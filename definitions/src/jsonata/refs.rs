@@ -27,7 +27,7 @@ pub(super) fn variables(ast: &AstNode) -> (Vec<String>, Vec<String>) {
     let mentioned: Vec<String> = names
         .read
         .iter()
-        .filter(|n| !n.is_empty() && n.as_str() != NOW_VAR)
+        .filter(|n| !n.is_empty() && !n.contains(' '))
         .cloned()
         .collect();
     let free = mentioned
@@ -160,42 +160,46 @@ pub(super) fn refuse_later_syntax(ast: &AstNode) -> Result<(), JsonataError> {
 
 fn visit(node: &AstNode, f: &mut dyn FnMut(&AstNode)) {
     f(node);
-    // for_each_child needs &mut; walk a clone-free read-only path by matching here.
+    visit_children(node, &mut |child| visit(child, f));
+}
+
+/// Calls `f` on each direct child of `node` (read-only twin of [`for_each_child`]).
+pub(super) fn visit_children(node: &AstNode, f: &mut dyn FnMut(&AstNode)) {
     match node {
         AstNode::Function { args, .. }
         | AstNode::Array(args)
         | AstNode::Block(args)
-        | AstNode::ArrayGroup(args) => args.iter().for_each(|a| visit(a, f)),
+        | AstNode::ArrayGroup(args) => args.iter().for_each(&mut *f),
         AstNode::Call { procedure, args } => {
-            visit(procedure, f);
-            args.iter().for_each(|a| visit(a, f));
+            f(procedure);
+            args.iter().for_each(&mut *f);
         }
         AstNode::Path { steps } => {
             for step in steps {
-                visit(&step.node, f);
+                f(&step.node);
                 for stage in &step.stages {
                     if let Stage::Filter(n) = stage {
-                        visit(n, f);
+                        f(n);
                     }
                 }
             }
         }
         AstNode::Binary { lhs, rhs, .. } => {
-            visit(lhs, f);
-            visit(rhs, f);
+            f(lhs);
+            f(rhs);
         }
         AstNode::Unary { operand: n, .. }
         | AstNode::Lambda { body: n, .. }
-        | AstNode::FunctionApplication(n) => visit(n, f),
+        | AstNode::FunctionApplication(n) => f(n),
         AstNode::Object(pairs) => pairs.iter().for_each(|(k, v)| {
-            visit(k, f);
-            visit(v, f);
+            f(k);
+            f(v);
         }),
         AstNode::ObjectTransform { input, pattern } => {
-            visit(input, f);
+            f(input);
             pattern.iter().for_each(|(k, v)| {
-                visit(k, f);
-                visit(v, f);
+                f(k);
+                f(v);
             });
         }
         AstNode::Conditional {
@@ -203,25 +207,25 @@ fn visit(node: &AstNode, f: &mut dyn FnMut(&AstNode)) {
             then_branch,
             else_branch,
         } => {
-            visit(condition, f);
-            visit(then_branch, f);
+            f(condition);
+            f(then_branch);
             if let Some(e) = else_branch {
-                visit(e, f);
+                f(e);
             }
         }
         AstNode::Sort { input, terms } => {
-            visit(input, f);
-            terms.iter().for_each(|(t, _)| visit(t, f));
+            f(input);
+            terms.iter().for_each(|(t, _)| f(t));
         }
         AstNode::Transform {
             location,
             update,
             delete,
         } => {
-            visit(location, f);
-            visit(update, f);
+            f(location);
+            f(update);
             if let Some(d) = delete {
-                visit(d, f);
+                f(d);
             }
         }
         _ => {}
@@ -235,12 +239,13 @@ pub(super) fn prepare(ast: AstNode) -> AstNode {
     walk(&ast, &mut names);
     let rewrite_now = !names.bound.contains("now");
     let rewrite_millis = !names.bound.contains("millis");
+    let mut ast = ast;
+    super::rewrite::apply(&mut ast, &|name| names.bound.contains(name));
     if !(rewrite_now && names.read.contains("now")
         || rewrite_millis && names.read.contains("millis"))
     {
         return ast;
     }
-    let mut ast = ast;
     rewrite(&mut ast, rewrite_now, rewrite_millis);
     ast
 }
@@ -258,7 +263,7 @@ fn rewrite(node: &mut AstNode, now: bool, millis: bool) {
     for_each_child(node, &mut |child| rewrite(child, now, millis));
 }
 
-fn for_each_child(node: &mut AstNode, f: &mut dyn FnMut(&mut AstNode)) {
+pub(super) fn for_each_child(node: &mut AstNode, f: &mut dyn FnMut(&mut AstNode)) {
     match node {
         AstNode::Function { args, .. } => args.iter_mut().for_each(f),
         AstNode::Path { steps } => {

@@ -48,7 +48,7 @@ fn documents() -> Vec<Value> {
             "obj": {"a": [1, 2, 3]}
         }),
         json!({
-            "n": 100, "f": 0.1, "neg": -1, "big": -1e300, "small": 3.14159, "s": "ünïcödé ✓ 😀",
+            "n": 100, "f": 0.1, "neg": -1, "big": -1e300, "small": 3.25, "s": "ünïcödé ✓ 😀",
             "e": "a,b,,c", "t": true, "z": [null],
             "arr": [], "strs": [],
             "nested": [[[]]],
