@@ -21,8 +21,8 @@ pub mod template;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 pub mod time;
-pub mod variable_refs;
 mod validate;
+pub mod variable_refs;
 
 pub use diagnostics::{Anchor, Code, Diagnostic, Diagnostics, Loc, Severity};
 pub use error::{ErrorName, Failure};

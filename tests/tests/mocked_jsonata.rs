@@ -129,7 +129,11 @@ async fn mocked_jsonata_runs_send_nothing_and_match_real_runs() {
     start(&rest, "mock-refused", Some("Refused")).await;
     let mock_retry = rest.wait_end(MACHINE, "mock-retry", TIMEOUT).await;
     let mock_refused = rest.wait_end(MACHINE, "mock-refused", TIMEOUT).await;
-    assert_eq!(tasks.received().len(), 0, "a mocked run reached the network");
+    assert_eq!(
+        tasks.received().len(),
+        0,
+        "a mocked run reached the network"
+    );
 
     start(&rest, "real-retry", None).await;
     start(&rest, "real-refused", None).await;
@@ -154,7 +158,10 @@ async fn mocked_jsonata_runs_send_nothing_and_match_real_runs() {
         assert_eq!(mocked["status"], real["status"]);
         assert_eq!(mocked["output"], real["output"]);
     }
-    for (mocked, real) in [("mock-retry", "real-retry"), ("mock-refused", "real-refused")] {
+    for (mocked, real) in [
+        ("mock-retry", "real-retry"),
+        ("mock-refused", "real-refused"),
+    ] {
         let mocked_events = rest.history(MACHINE, mocked, 100).await;
         let real_events = rest.history(MACHINE, real, 100).await;
         let types: Vec<&str> = mocked_events

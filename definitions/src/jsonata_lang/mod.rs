@@ -82,9 +82,10 @@ impl JsonataState {
             &self.cause,
             &self.notify,
         ];
-        let rules = self.rules.iter().flat_map(|r| {
-            [Some(&r.condition), r.assign.as_ref(), r.output.as_ref()]
-        });
+        let rules = self
+            .rules
+            .iter()
+            .flat_map(|r| [Some(&r.condition), r.assign.as_ref(), r.output.as_ref()]);
         let catchers = self
             .catchers
             .iter()

@@ -179,7 +179,9 @@ mod tests {
         assert_eq!(members("$x.result"), (false, vec![]));
         // In a filter, a lambda, a condition.
         assert_eq!(
-            members("$map($states.input.items[price > $states.context.min], function($v){ $v + $states.result })"),
+            members(
+                "$map($states.input.items[price > $states.context.min], function($v){ $v + $states.result })"
+            ),
             (false, vec!["input", "context", "result"])
         );
     }
@@ -211,6 +213,9 @@ mod tests {
 
     #[test]
     fn a_locally_bound_states_is_not_the_reserved_one() {
-        assert_eq!(use_of("($states := {'input': 1}; $states.input)"), StatesUse::default());
+        assert_eq!(
+            use_of("($states := {'input': 1}; $states.input)"),
+            StatesUse::default()
+        );
     }
 }

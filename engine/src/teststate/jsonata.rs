@@ -44,7 +44,10 @@ pub(super) fn after_arguments(
 
 /// The last `EvaluationFailed` of the run as a failure (error and AWS's cause).
 pub(super) fn evaluation_failure(history: &[HistoryEvent]) -> Option<Failure> {
-    let event = history.iter().rev().find(|e| e.kind == "EvaluationFailed")?;
+    let event = history
+        .iter()
+        .rev()
+        .find(|e| e.kind == "EvaluationFailed")?;
     Some(Failure::new(
         ErrorName::QueryEvaluationError,
         event.details["cause"].as_str().unwrap_or_default(),
