@@ -24,6 +24,7 @@ mod convert;
 mod errors;
 mod fixes;
 mod host;
+mod prepared;
 mod refs;
 mod rewrite;
 mod scope;
@@ -37,6 +38,7 @@ use jsonata_core::ast::AstNode;
 use serde_json::Value;
 
 pub use convert::{from_json, to_json};
+pub use prepared::{Binding, Prepared};
 
 /// One parsed `{% %}` expression: the text between the markers.
 ///

@@ -32,6 +32,20 @@ pub(super) fn evaluate(
         Some(v) => convert::from_json(v)?,
         None => JValue::Undefined,
     };
+    let rng = Rng(Rc::new(Cell::new(env.random_state)));
+    let mut evaluator = new_evaluator(context, env, &rng)?;
+    let result = run(&mut evaluator, expr, &data);
+    env.random_state = rng.0.get();
+    outcome(expr, result)
+}
+
+/// An evaluator over `context` within `env`'s limits, with the host functions installed
+/// (drawing from `rng`, reading `env`'s time).
+pub(super) fn new_evaluator(
+    context: Context,
+    env: &JsonataEnv,
+    rng: &Rng,
+) -> Result<Evaluator, JsonataError> {
     let limits = env.limits;
     let options = EvaluatorOptions {
         timeout_ms: Some(limits.timeout_ms),
@@ -40,16 +54,30 @@ pub(super) fn evaluate(
         max_sequence_length: Some(limits.max_sequence),
     };
     let mut evaluator = Evaluator::with_options(context, options);
-    let rng = Rng(Rc::new(Cell::new(env.random_state)));
-    install(&mut evaluator, &rng, limits.max_sequence, env.now_millis)?;
+    install(&mut evaluator, rng, limits.max_sequence, env.now_millis)?;
+    Ok(evaluator)
+}
 
-    // jsonata-core is not expected to panic; if it does (an overflow in a debug build), the
-    // evaluation fails instead of the caller. Nothing of the evaluator survives the call.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        evaluator.evaluate(&expr.ast, &data)
-    }));
-    env.random_state = rng.0.get();
-    let result = result.map_err(|_| {
+/// Runs `expr` on `data`. jsonata-core is not expected to panic; if it does (an overflow in
+/// a debug build), the evaluation fails instead of the caller (`None`), and the caller must
+/// not use `evaluator` again.
+pub(super) fn run(
+    evaluator: &mut Evaluator,
+    expr: &Jsonata,
+    data: &JValue,
+) -> Option<Result<JValue, EvaluatorError>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        evaluator.evaluate(&expr.ast, data)
+    }))
+    .ok()
+}
+
+/// What [`run`] gave, as an [`Evaluated`] or a jsonata-js error.
+pub(super) fn outcome(
+    expr: &Jsonata,
+    result: Option<Result<JValue, EvaluatorError>>,
+) -> Result<Evaluated, JsonataError> {
+    let result = result.ok_or_else(|| {
         JsonataError::new(
             "D1001",
             "The expression could not be evaluated (internal error)",

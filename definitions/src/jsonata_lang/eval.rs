@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::template::Reads;
 use crate::error::{ErrorName, Failure};
-use crate::jsonata::{Evaluated, Jsonata, JsonataEnv};
+use crate::jsonata::{Evaluated, Jsonata, JsonataEnv, Prepared};
 use crate::parse::fields::type_name;
 use crate::path::ContextObject;
 use crate::template::compact_json;
@@ -23,6 +23,9 @@ pub struct JEnv<'a> {
     pub context: &'a dyn ContextObject,
     /// The evaluator's clock and random source, shared by the expressions of one step.
     pub evaluator: &'a RefCell<JsonataEnv>,
+    /// The bindings above converted for the evaluator, shared by the expressions evaluated
+    /// with this environment (reset by `with_result`/`with_error_output`).
+    pub(super) prepared: Prepared,
 }
 
 impl<'a> JEnv<'a> {
@@ -37,17 +40,35 @@ impl<'a> JEnv<'a> {
             error_output: None,
             context,
             evaluator,
+            prepared: Prepared::new(),
         }
     }
 
     pub fn with_result(mut self, result: &'a Value) -> JEnv<'a> {
         self.result = Some(result);
+        self.prepared = Prepared::new();
         self
     }
 
     pub fn with_error_output(mut self, error_output: &'a Value) -> JEnv<'a> {
         self.error_output = Some(error_output);
+        self.prepared = Prepared::new();
         self
+    }
+
+    /// The members `$states` has, in AWS's order, without copying them.
+    pub fn states_members(&self) -> Vec<(&'static str, &'a Value)> {
+        let mut members = vec![
+            ("input", self.input),
+            ("context", self.context.context_value()),
+        ];
+        if let Some(result) = self.result {
+            members.push(("result", result));
+        }
+        if let Some(error_output) = self.error_output {
+            members.push(("errorOutput", error_output));
+        }
+        members
     }
 
     /// The `$states` object, with only the members `reads` names.
