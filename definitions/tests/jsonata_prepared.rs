@@ -67,8 +67,16 @@ fn prepared_evaluation_matches_plain_evaluation() {
 fn members_are_built_only_when_wanted() {
     let input = serde_json::json!({"a": 1});
     let context = serde_json::json!({"Execution": {"Id": "e"}});
+    let member = |m: &str| match m {
+        "input" => Some(&input),
+        "context" => Some(&context),
+        _ => None,
+    };
     let lookup = |name: &str| {
-        (name == "states").then(|| Binding::Members(vec![("input", &input), ("context", &context)]))
+        (name == "states").then(|| Binding::Members {
+            names: vec!["input", "context"],
+            member: &member,
+        })
     };
     let prepared = Prepared::new();
     let mut env = JsonataEnv::new(NOW_MILLIS, 1);

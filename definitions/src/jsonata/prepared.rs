@@ -28,13 +28,26 @@ use super::refs::NOW_VAR;
 use super::{Evaluated, Jsonata, JsonataEnv, JsonataError, JsonataLimits, convert, host};
 
 /// What a variable (name without `$`) is bound to, as the caller's lookup gives it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Binding<'v> {
     /// A JSON value.
     Value(&'v Value),
-    /// An object made of these members, in this order (`$states`: `input`, `context`, …);
-    /// only the members the evaluation wants are built into it.
-    Members(Vec<(&'static str, &'v Value)>),
+    /// An object made of the members `names`, in this order (`$states`: `input`,
+    /// `context`, …); only those the evaluation wants are read (with `member`) and built
+    /// into it.
+    Members {
+        names: Vec<&'static str>,
+        member: &'v dyn Fn(&str) -> Option<&'v Value>,
+    },
+}
+
+impl std::fmt::Debug for Binding<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Binding::Value(v) => f.debug_tuple("Value").field(v).finish(),
+            Binding::Members { names, .. } => f.debug_tuple("Members").field(names).finish(),
+        }
+    }
 }
 
 /// Converted bindings and a reusable evaluator, shared by the expressions evaluated with
@@ -116,8 +129,8 @@ impl Jsonata {
         let mut members: Vec<(&str, &'static str)> = Vec::new();
         for name in self.mentioned.iter() {
             names.push(name);
-            if let Some(Binding::Members(list)) = lookup(name) {
-                for (member, _) in list {
+            if let Some(Binding::Members { names: list, .. }) = lookup(name) {
+                for member in list {
                     if wanted(member) {
                         members.push((name, member));
                     }
@@ -179,9 +192,12 @@ impl Inner {
                     };
                     context.bind(name.clone(), converted);
                 }
-                Some(Binding::Members(list)) => {
+                Some(Binding::Members {
+                    names: list,
+                    member: get,
+                }) => {
                     let mut object = IndexMap::new();
-                    for (member, value) in list {
+                    for member in list {
                         let key = (name.clone(), member);
                         if !members.contains(&key) {
                             continue;
@@ -189,6 +205,9 @@ impl Inner {
                         let converted = match self.members.get(&key) {
                             Some(v) => v.clone(),
                             None => {
+                                let Some(value) = get(member) else {
+                                    continue;
+                                };
                                 let v = convert::from_json(value)?;
                                 self.members.insert(key, v.clone());
                                 v

@@ -11,14 +11,18 @@ use crate::jsonata::{Binding, Evaluated, Jsonata, JsonataError};
 
 /// Evaluates `expr` with no context value (`$` is undefined, as in AWS): `$states` holds
 /// the members `reads` names, other `$name`s are the variables in scope.
-pub(super) fn evaluate<'a>(
+pub(super) fn evaluate(
     expr: &Jsonata,
-    env: &JEnv<'a>,
+    env: &JEnv<'_>,
     reads: Reads,
 ) -> Result<Evaluated, JsonataError> {
-    let lookup = |name: &str| -> Option<Binding<'a>> {
+    let member = |name: &str| env.states_member(name);
+    let lookup = |name: &str| -> Option<Binding<'_>> {
         if name == "states" {
-            return Some(Binding::Members(env.states_members()));
+            return Some(Binding::Members {
+                names: env.states_members(),
+                member: &member,
+            });
         }
         env.context.variable(name).map(Binding::Value)
     };

@@ -56,19 +56,28 @@ impl<'a> JEnv<'a> {
         self
     }
 
-    /// The members `$states` has, in AWS's order, without copying them.
-    pub fn states_members(&self) -> Vec<(&'static str, &'a Value)> {
-        let mut members = vec![
-            ("input", self.input),
-            ("context", self.context.context_value()),
-        ];
-        if let Some(result) = self.result {
-            members.push(("result", result));
+    /// The names of the members `$states` has, in AWS's order.
+    pub fn states_members(&self) -> Vec<&'static str> {
+        let mut members = vec!["input", "context"];
+        if self.result.is_some() {
+            members.push("result");
         }
-        if let Some(error_output) = self.error_output {
-            members.push(("errorOutput", error_output));
+        if self.error_output.is_some() {
+            members.push("errorOutput");
         }
         members
+    }
+
+    /// One member of `$states`, without copying it (the context object is built only when
+    /// asked for).
+    pub fn states_member(&self, name: &str) -> Option<&'a Value> {
+        match name {
+            "input" => Some(self.input),
+            "context" => Some(self.context.context_value()),
+            "result" => self.result,
+            "errorOutput" => self.error_output,
+            _ => None,
+        }
     }
 
     /// The `$states` object, with only the members `reads` names.
