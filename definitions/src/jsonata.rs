@@ -24,6 +24,7 @@ mod convert;
 mod errors;
 mod fixes;
 mod host;
+mod needs;
 mod prepared;
 mod refs;
 mod rewrite;
@@ -38,6 +39,7 @@ use jsonata_core::ast::AstNode;
 use serde_json::Value;
 
 pub use convert::{from_json, to_json};
+pub use needs::{Need, Needs};
 pub use prepared::{Binding, Prepared};
 
 /// One parsed `{% %}` expression: the text between the markers.
@@ -51,6 +53,8 @@ pub struct Jsonata {
     mentioned: Arc<[String]>,
     /// The free ones: what [`Jsonata::variable_references`] reports.
     free: Arc<[String]>,
+    /// What it reads of each variable (for prepared bindings).
+    needs: Arc<Needs>,
 }
 
 /// What an expression gave.
@@ -159,12 +163,25 @@ impl Jsonata {
         let free = scope::free_variables(&ast);
         let ast = refs::prepare(ast);
         let (mentioned, _) = refs::variables(&ast);
+        let bound: Vec<String> = mentioned
+            .iter()
+            .filter(|n| !free.contains(n))
+            .cloned()
+            .collect();
+        let needs = Needs::of(&ast, &bound);
         Ok(Jsonata {
             source: Arc::from(source),
             ast: Arc::new(ast),
             mentioned: mentioned.into(),
             free: free.into(),
+            needs: Arc::new(needs),
         })
+    }
+
+    /// What the expression reads of each variable: [`Jsonata::evaluate_prepared`]
+    /// converts only that.
+    pub fn needs(&self) -> &Needs {
+        &self.needs
     }
 
     /// The expression's text, as given to [`Jsonata::parse`].

@@ -51,7 +51,7 @@ fn prepared_evaluation_matches_plain_evaluation() {
             &mut plain_env,
         );
         let lookup = |name: &str| case.bindings.get(name).map(Binding::Value);
-        let ours = expr.evaluate_prepared(&prepared, &lookup, &|_| true, &mut prepared_env);
+        let ours = expr.evaluate_prepared(&prepared, &lookup, expr.needs(), &mut prepared_env);
         assert_eq!(ours, plain, "case {}: {}", case.id, case.expr);
         assert_eq!(prepared_env, plain_env, "random state after {}", case.id);
         compared += 1;
@@ -64,8 +64,8 @@ fn prepared_evaluation_matches_plain_evaluation() {
 }
 
 #[test]
-fn members_are_built_only_when_wanted() {
-    let input = serde_json::json!({"a": 1});
+fn only_what_is_read_is_bound() {
+    let input = serde_json::json!({"a": 1, "b": {"c": 2, "d": [{"e": 3, "f": 4}, {"e": 5}]}});
     let context = serde_json::json!({"Execution": {"Id": "e"}});
     let member = |m: &str| match m {
         "input" => Some(&input),
@@ -78,25 +78,50 @@ fn members_are_built_only_when_wanted() {
             member: &member,
         })
     };
-    let prepared = Prepared::new();
     let mut env = JsonataEnv::new(NOW_MILLIS, 1);
-    let only_input = |m: &str| m == "input";
-    let keys = Jsonata::parse("$keys($states)").expect("parses");
-    let got = keys
-        .evaluate_prepared(&prepared, &lookup, &only_input, &mut env)
-        .expect("evaluates");
-    assert_eq!(got.into_value(), Some(serde_json::json!("input")));
-    // A later expression wanting more gets them (the evaluator is rebuilt).
-    let got = keys
-        .evaluate_prepared(&prepared, &lookup, &|_| true, &mut env)
-        .expect("evaluates");
+    let eval = |prepared: &Prepared, text: &str, with: &[&str], env: &mut JsonataEnv| {
+        let expr = Jsonata::parse(text).expect("parses");
+        let mut needs = expr.needs().clone();
+        for other in with {
+            needs.add(Jsonata::parse(other).expect("parses").needs());
+        }
+        expr.evaluate_prepared(prepared, &lookup, &needs, env)
+            .expect("evaluates")
+            .into_value()
+    };
+    // `$states` read whole: every member, whole.
+    let prepared = Prepared::new();
     assert_eq!(
-        got.into_value(),
+        eval(&prepared, "$keys($states)", &[], &mut env),
         Some(serde_json::json!(["input", "context"]))
     );
-    let id = Jsonata::parse("$states.context.Execution.Id & $states.input.a").expect("parses");
-    let got = id
-        .evaluate_prepared(&prepared, &lookup, &only_input, &mut env)
-        .expect("evaluates");
-    assert_eq!(got.into_value(), Some(serde_json::json!("e1")));
+    // Read in part: the evaluator sees only the fields named (shown by a second
+    // expression of the same set that reads `$states` whole — it widens the set, so here
+    // it is evaluated on a fresh Prepared with the narrow set only).
+    let narrow = Prepared::new();
+    assert_eq!(
+        eval(&narrow, "$states.input.b.d.e", &[], &mut env),
+        Some(serde_json::json!([3, 5]))
+    );
+    // A later expression needing more (here: `$states` whole) gets it: the evaluator is
+    // rebuilt with the union.
+    assert_eq!(
+        eval(&narrow, "$states.input", &[], &mut env),
+        Some(input.clone())
+    );
+    assert_eq!(
+        eval(
+            &narrow,
+            "$states.context.Execution.Id & $states.input.a",
+            &[],
+            &mut env
+        ),
+        Some(serde_json::json!("e1"))
+    );
+    // A parent operator reads everything whole.
+    let parent = Prepared::new();
+    assert_eq!(
+        eval(&parent, "$states.input.b.d.%.c", &[], &mut env),
+        Some(serde_json::json!([2, 2]))
+    );
 }

@@ -15,7 +15,6 @@
 //! The results are those of [`Jsonata::evaluate`] with the same values.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use indexmap::IndexMap;
@@ -24,6 +23,7 @@ use jsonata_core::value::JValue;
 use serde_json::Value;
 
 use super::aws::Rng;
+use super::needs::Needs;
 use super::refs::NOW_VAR;
 use super::{Evaluated, Jsonata, JsonataEnv, JsonataError, JsonataLimits, convert, host};
 
@@ -61,30 +61,23 @@ pub struct Prepared {
 struct Inner {
     /// The context value `$` (undefined unless [`Prepared::with_input`]).
     data: JValue,
-    /// Converted plain variables.
-    values: HashMap<String, JValue>,
-    /// Converted members of object bindings, by (variable, member).
-    members: HashMap<(String, &'static str), JValue>,
     cached: Option<Cached>,
 }
 
-/// An evaluator whose context binds `names` (those the lookup knows) and, of the object
-/// bindings, `members`; for the time and limits it was made with.
+/// An evaluator whose context binds what `needs` reads (of the variables the lookup
+/// knows), for the time and limits it was made with.
 struct Cached {
     evaluator: Evaluator,
     rng: Rng,
     now_millis: i64,
     limits: JsonataLimits,
-    names: HashSet<String>,
-    members: HashSet<(String, &'static str)>,
+    needs: Needs,
 }
 
 impl Default for Inner {
     fn default() -> Inner {
         Inner {
             data: JValue::Undefined,
-            values: HashMap::new(),
-            members: HashMap::new(),
             cached: None,
         }
     }
@@ -112,48 +105,34 @@ impl std::fmt::Debug for Prepared {
 
 impl Jsonata {
     /// Evaluates as [`Jsonata::evaluate`] (or, with [`Prepared::with_input`], as
-    /// [`Jsonata::evaluate_with_input`]) does, the bindings taken from
-    /// `prepared`, which asks `lookup` for each name the expression mentions and converts
-    /// what it has not converted yet. Of a [`Binding::Members`] binding, only the members
-    /// for which `wanted` holds are built.
+    /// [`Jsonata::evaluate_with_input`]) does, the bindings taken from `prepared`, which
+    /// asks `lookup` for the variables and converts only what `needs` reads of them (with
+    /// what this expression reads, [`Jsonata::needs`], added). Expressions evaluated
+    /// together pass the union of their needs, so they share one conversion and one
+    /// evaluator.
     pub fn evaluate_prepared<'v>(
         &self,
         prepared: &Prepared,
         lookup: &dyn Fn(&str) -> Option<Binding<'v>>,
-        wanted: &dyn Fn(&str) -> bool,
+        needs: &Needs,
         env: &mut JsonataEnv,
     ) -> Result<Evaluated, JsonataError> {
         let mut guard = prepared.inner.borrow_mut();
         let inner = &mut *guard;
-        let mut names: Vec<&str> = Vec::new();
-        let mut members: Vec<(&str, &'static str)> = Vec::new();
-        for name in self.mentioned.iter() {
-            names.push(name);
-            if let Some(Binding::Members { names: list, .. }) = lookup(name) {
-                for member in list {
-                    if wanted(member) {
-                        members.push((name, member));
-                    }
-                }
-            }
-        }
         let reusable = inner.cached.as_ref().is_some_and(|c| {
             c.now_millis == env.now_millis
                 && c.limits == env.limits
-                && names.iter().all(|n| c.names.contains(*n))
-                && members
-                    .iter()
-                    .all(|(n, m)| c.members.contains(&((*n).to_owned(), *m)))
+                && c.needs.covers(&self.needs)
+                && c.needs.covers(needs)
         });
         if !reusable {
-            let (mut all_names, mut all_members) = match inner.cached.take() {
-                Some(c) => (c.names, c.members),
-                None => Default::default(),
+            let mut all = match inner.cached.take() {
+                Some(c) => c.needs,
+                None => Needs::default(),
             };
-            all_names.extend(names.iter().map(|n| (*n).to_owned()));
-            all_members.extend(members.iter().map(|(n, m)| ((*n).to_owned(), *m)));
-            let cached = inner.build(all_names, all_members, lookup, env)?;
-            inner.cached = Some(cached);
+            all.add(needs);
+            all.add(&self.needs);
+            inner.cached = Some(build(all, lookup, env)?);
         }
         let Some(cached) = inner.cached.as_mut() else {
             return Err(JsonataError::new("D1001", "no evaluator (internal error)"));
@@ -168,67 +147,37 @@ impl Jsonata {
     }
 }
 
-impl Inner {
-    /// A new evaluator binding `names` and `members`, converting what is not converted yet.
-    fn build<'v>(
-        &mut self,
-        names: HashSet<String>,
-        members: HashSet<(String, &'static str)>,
-        lookup: &dyn Fn(&str) -> Option<Binding<'v>>,
-        env: &JsonataEnv,
-    ) -> Result<Cached, JsonataError> {
-        let mut context = Context::new();
-        for name in &names {
-            match lookup(name) {
-                None => {}
-                Some(Binding::Value(value)) => {
-                    let converted = match self.values.get(name) {
-                        Some(v) => v.clone(),
-                        None => {
-                            let v = convert::from_json(value)?;
-                            self.values.insert(name.clone(), v.clone());
-                            v
-                        }
+/// A new evaluator binding what `needs` reads of the variables `lookup` knows.
+fn build<'v>(
+    needs: Needs,
+    lookup: &dyn Fn(&str) -> Option<Binding<'v>>,
+    env: &JsonataEnv,
+) -> Result<Cached, JsonataError> {
+    let mut context = Context::new();
+    for (name, need) in needs.iter() {
+        match lookup(name) {
+            None => {}
+            Some(Binding::Value(value)) => context.bind(name.clone(), need.convert(value)?),
+            Some(Binding::Members { names, member: get }) => {
+                let mut object = IndexMap::new();
+                for member in names {
+                    let (Some(need), Some(value)) = (need.field(member), get(member)) else {
+                        continue;
                     };
-                    context.bind(name.clone(), converted);
+                    object.insert(member.to_owned(), need.convert(value)?);
                 }
-                Some(Binding::Members {
-                    names: list,
-                    member: get,
-                }) => {
-                    let mut object = IndexMap::new();
-                    for member in list {
-                        let key = (name.clone(), member);
-                        if !members.contains(&key) {
-                            continue;
-                        }
-                        let converted = match self.members.get(&key) {
-                            Some(v) => v.clone(),
-                            None => {
-                                let Some(value) = get(member) else {
-                                    continue;
-                                };
-                                let v = convert::from_json(value)?;
-                                self.members.insert(key, v.clone());
-                                v
-                            }
-                        };
-                        object.insert(member.to_owned(), converted);
-                    }
-                    context.bind(name.clone(), JValue::object(object));
-                }
+                context.bind(name.clone(), JValue::object(object));
             }
         }
-        context.bind(NOW_VAR.to_string(), JValue::Number(env.now_millis as f64));
-        let rng = Rng(Rc::new(Cell::new(env.random_state)));
-        let evaluator = host::new_evaluator(context, env, &rng)?;
-        Ok(Cached {
-            evaluator,
-            rng,
-            now_millis: env.now_millis,
-            limits: env.limits,
-            names,
-            members,
-        })
     }
+    context.bind(NOW_VAR.to_string(), JValue::Number(env.now_millis as f64));
+    let rng = Rng(Rc::new(Cell::new(env.random_state)));
+    let evaluator = host::new_evaluator(context, env, &rng)?;
+    Ok(Cached {
+        evaluator,
+        rng,
+        now_millis: env.now_millis,
+        limits: env.limits,
+        needs,
+    })
 }

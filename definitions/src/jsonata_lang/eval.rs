@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::template::Reads;
 use crate::error::{ErrorName, Failure};
-use crate::jsonata::{Evaluated, Jsonata, JsonataEnv, Prepared};
+use crate::jsonata::{Evaluated, Jsonata, JsonataEnv, Needs, Prepared};
 use crate::parse::fields::type_name;
 use crate::path::ContextObject;
 use crate::template::compact_json;
@@ -118,10 +118,10 @@ fn query_error(expr: &Jsonata, field: &str, what: String) -> Failure {
 pub fn evaluate(
     expr: &Jsonata,
     field: &str,
-    reads: Reads,
+    needs: &Needs,
     env: &JEnv<'_>,
 ) -> Result<Value, Failure> {
-    match super::adapter::evaluate(expr, env, reads) {
+    match super::adapter::evaluate(expr, env, needs) {
         Ok(Evaluated::Value(value)) => Ok(value),
         Ok(Evaluated::Undefined) => Err(query_error(
             expr,
