@@ -161,7 +161,11 @@ fn build<'v>(
             Some(Binding::Members { names, member: get }) => {
                 let mut object = IndexMap::new();
                 for member in names {
-                    let (Some(need), Some(value)) = (need.field(member), get(member)) else {
+                    // The member is read (the context object built) only when needed.
+                    let Some(need) = need.field(member) else {
+                        continue;
+                    };
+                    let Some(value) = get(member) else {
                         continue;
                     };
                     object.insert(member.to_owned(), need.convert(value)?);
