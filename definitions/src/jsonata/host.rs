@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions, HostFn};
 use jsonata_core::value::JValue;
 use serde_json::Value;
 
@@ -33,7 +33,7 @@ pub(super) fn evaluate(
         None => JValue::Undefined,
     };
     let rng = Rng(Rc::new(Cell::new(env.random_state)));
-    let mut evaluator = new_evaluator(context, env, &rng)?;
+    let mut evaluator = new_evaluator(context, env, &rng, &|_| true)?;
     let result = run(&mut evaluator, expr, &data);
     env.random_state = rng.0.get();
     outcome(expr, result)
@@ -45,6 +45,7 @@ pub(super) fn new_evaluator(
     context: Context,
     env: &JsonataEnv,
     rng: &Rng,
+    wanted: &dyn Fn(&str) -> bool,
 ) -> Result<Evaluator, JsonataError> {
     let limits = env.limits;
     let options = EvaluatorOptions {
@@ -54,7 +55,11 @@ pub(super) fn new_evaluator(
         max_sequence_length: Some(limits.max_sequence),
     };
     let mut evaluator = Evaluator::with_options(context, options);
-    install(&mut evaluator, rng, limits.max_sequence, env.now_millis)?;
+    let mut installer = Installer {
+        ev: &mut evaluator,
+        wanted,
+    };
+    install(&mut installer, rng, limits.max_sequence, env.now_millis)?;
     Ok(evaluator)
 }
 
@@ -93,8 +98,36 @@ pub(super) fn outcome(
     })
 }
 
+/// Registers host functions on an evaluator, only those `wanted` says an expression can
+/// reach (a host function is reached only by its name, so one the expressions never name
+/// need not be registered: registering ~25 costs more than most evaluations).
+struct Installer<'e> {
+    ev: &'e mut Evaluator,
+    wanted: &'e dyn Fn(&str) -> bool,
+}
+
+impl Installer<'_> {
+    fn register_fn(&mut self, name: &str, f: impl HostFn + 'static) -> Result<(), EvaluatorError> {
+        if (self.wanted)(name) {
+            self.ev.register_fn(name, f)?;
+        }
+        Ok(())
+    }
+
+    fn register_fn_override(
+        &mut self,
+        name: &str,
+        f: impl HostFn + 'static,
+    ) -> Result<(), EvaluatorError> {
+        if (self.wanted)(name) {
+            self.ev.register_fn_override(name, f)?;
+        }
+        Ok(())
+    }
+}
+
 fn install(
-    ev: &mut Evaluator,
+    ev: &mut Installer<'_>,
     rng: &Rng,
     max_sequence: usize,
     now_millis: i64,

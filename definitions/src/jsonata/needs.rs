@@ -143,6 +143,11 @@ impl Needs {
         }
     }
 
+    /// Whether `name` (a variable or function, without `$`) is read at all.
+    pub fn reads(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
     /// Each variable read, with what is read of it.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Need)> {
         self.0.iter()

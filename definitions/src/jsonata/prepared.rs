@@ -176,7 +176,8 @@ fn build<'v>(
     }
     context.bind(NOW_VAR.to_string(), JValue::Number(env.now_millis as f64));
     let rng = Rng(Rc::new(Cell::new(env.random_state)));
-    let evaluator = host::new_evaluator(context, env, &rng)?;
+    // Host functions are reached by name only: those no expression names are left out.
+    let evaluator = host::new_evaluator(context, env, &rng, &|name| needs.reads(name))?;
     Ok(Cached {
         evaluator,
         rng,
