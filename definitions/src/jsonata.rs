@@ -12,7 +12,10 @@
 //! - nothing reads a clock or the OS's randomness: `$now`, `$millis`, `$random`, `$uuid` and
 //!   `$shuffle` take the time and a seeded random state from [`JsonataEnv`] ([`host`]);
 //! - evaluation is bounded: depth, sequence length and a wall-clock backstop
-//!   ([`JsonataLimits`]); hostile expressions give an error, never a hang or a crash.
+//!   ([`JsonataLimits`]); hostile expressions give an error, never a hang or a crash;
+//! - the expressions of one step share their bindings ([`Jsonata::evaluate_prepared`],
+//!   [`Prepared`]): only what they read of `$states` and the variables ([`Needs`]) is
+//!   converted, once, and one evaluator (with the host functions they name) serves them.
 //!
 //! Where jsonata-core differs from jsonata-js 2.0.6 and the wrapper cannot fix it, the
 //! difference is listed in `definitions/tests/jsonata/known_differences.json`, checked by

@@ -12,7 +12,7 @@ mod generate;
 
 use std::path::PathBuf;
 
-use baton_definitions::jsonata::{Binding, Jsonata, JsonataEnv, Prepared};
+use baton_definitions::jsonata::{Binding, Jsonata, JsonataEnv, Need, Prepared};
 
 const NOW_MILLIS: i64 = 1_700_000_000_123;
 
@@ -60,6 +60,89 @@ fn prepared_evaluation_matches_plain_evaluation() {
     assert!(
         compared >= 1_500 && shared >= 1_000,
         "{compared} / {shared}"
+    );
+}
+
+/// Field paths present in `value` (through arrays), as JSONata path text, up to `depth`.
+fn paths(value: &serde_json::Value, prefix: &str, depth: usize, out: &mut Vec<String>) {
+    if depth == 0 || out.len() > 40 {
+        return;
+    }
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let path = format!("{prefix}.`{}`", k.replace('`', ""));
+                if k.contains('`') {
+                    continue;
+                }
+                out.push(path.clone());
+                paths(v, &path, depth - 1, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items.iter().take(3) {
+                paths(item, prefix, depth, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Variables read in part (`$v.a.b`): the pruned binding gives what the whole one gives,
+/// over expressions built from the field paths of the corpus's inputs (mixing paths,
+/// predicates, parents, whole reads and functions, several on one `Prepared`).
+#[test]
+fn variables_read_in_part_match_whole_bindings() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/jsonata");
+    let text = std::fs::read_to_string(dir.join("curated.txt")).expect("read curated.txt");
+    let mut cases = corpus::curated(&text);
+    cases.extend(generate::cases(1_600, 0x5EED_0001));
+    let mut plain_env = JsonataEnv::new(NOW_MILLIS, 7);
+    let mut prepared_env = JsonataEnv::new(NOW_MILLIS, 7);
+    let (mut compared, mut pruned) = (0, 0);
+    for value in cases.iter().filter_map(|c| c.input.as_ref()) {
+        let mut found = Vec::new();
+        paths(value, "$v", 4, &mut found);
+        found.dedup();
+        if compared >= 20_000 {
+            break;
+        }
+        let lookup = |name: &str| (name == "v").then_some(Binding::Value(value));
+        let bindings = |name: &str| (name == "v").then(|| value.clone());
+        for (i, p) in found.iter().enumerate() {
+            let q = &found[(i * 7 + 3) % found.len()];
+            // One `Prepared` per group: the narrow reads come first, then reads that widen
+            // the binding (a parent operator, `$v` whole) rebuild it.
+            let prepared = Prepared::new();
+            for text in [
+                p.clone(),
+                format!("{{\"x\": {p}, \"y\": {q}}}"),
+                format!("$count({p})"),
+                format!("{p}[0]"),
+                format!("$string({p})"),
+                format!("{p}.%"),
+                format!("$keys({p}) & {q}"),
+                format!("{p}[$ = {q}]"),
+                format!("$exists({q}) ? {p} : $v"),
+            ] {
+                let Ok(expr) = Jsonata::parse(&text) else {
+                    continue;
+                };
+                let plain = expr.evaluate(&bindings, &mut plain_env);
+                let ours =
+                    expr.evaluate_prepared(&prepared, &lookup, expr.needs(), &mut prepared_env);
+                assert_eq!(ours, plain, "{text} over {value}");
+                compared += 1;
+                if matches!(expr.needs().of_variable("v"), Need::Fields(_)) {
+                    pruned += 1;
+                }
+            }
+        }
+    }
+    println!("read in part: {compared} expressions compared, {pruned} with $v pruned");
+    assert!(
+        compared >= 10_000 && pruned >= 5_000,
+        "{compared} / {pruned}"
     );
 }
 
