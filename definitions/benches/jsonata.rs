@@ -7,6 +7,9 @@
 //! - `jsonata/sum_and_id`: `{ "total": $sum($states.input.items.price), "id": $states.input.id }`
 //!   with `$states` bound (the input converted into JSONata's values on every evaluation, as
 //!   the engine will).
+//! - `jsonata/sum_and_id_prepared`: the same through `Jsonata::evaluate_prepared`, as the
+//!   engine evaluates a step's expressions: a new `Prepared` each time (one step), so the
+//!   conversion of what the expression reads and the evaluator's setup are measured too.
 //! - `jsonata/template_sum_and_id`: the payload template
 //!   `{"total.$": "States.MathAdd(...)"}` cannot sum an array, so the JSONPath side is
 //!   `{"prices.$": "$.items[*].price", "id.$": "$.id"}`: the same reads, without the sum.
@@ -14,7 +17,7 @@
 use std::hint::black_box;
 
 use baton_definitions::diagnostics::{Diagnostics, Loc};
-use baton_definitions::jsonata::{Jsonata, JsonataEnv};
+use baton_definitions::jsonata::{Binding, Jsonata, JsonataEnv, Prepared};
 use baton_definitions::{Env, Template};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
@@ -37,6 +40,28 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let vars = |name: &str| (name == "states").then(|| states.clone());
             black_box(expr.evaluate(&vars, &mut env).expect("evaluates"))
+        })
+    });
+
+    let context_object = json!({});
+    let member = |m: &str| match m {
+        "input" => Some(&input),
+        "context" => Some(&context_object),
+        _ => None,
+    };
+    let lookup = |name: &str| {
+        (name == "states").then(|| Binding::Members {
+            names: vec!["input", "context"],
+            member: &member,
+        })
+    };
+    c.bench_function("jsonata/sum_and_id_prepared", |b| {
+        b.iter(|| {
+            let prepared = Prepared::new();
+            black_box(
+                expr.evaluate_prepared(&prepared, &lookup, expr.needs(), &mut env)
+                    .expect("evaluates"),
+            )
         })
     });
 

@@ -12,7 +12,10 @@
 //! - nothing reads a clock or the OS's randomness: `$now`, `$millis`, `$random`, `$uuid` and
 //!   `$shuffle` take the time and a seeded random state from [`JsonataEnv`] ([`host`]);
 //! - evaluation is bounded: depth, sequence length and a wall-clock backstop
-//!   ([`JsonataLimits`]); hostile expressions give an error, never a hang or a crash.
+//!   ([`JsonataLimits`]); hostile expressions give an error, never a hang or a crash;
+//! - the expressions of one step share their bindings ([`Jsonata::evaluate_prepared`],
+//!   [`Prepared`]): only what they read of `$states` and the variables ([`Needs`]) is
+//!   converted, once, and one evaluator (with the host functions they name) serves them.
 //!
 //! Where jsonata-core differs from jsonata-js 2.0.6 and the wrapper cannot fix it, the
 //! difference is listed in `definitions/tests/jsonata/known_differences.json`, checked by
@@ -24,6 +27,8 @@ mod convert;
 mod errors;
 mod fixes;
 mod host;
+mod needs;
+mod prepared;
 mod refs;
 mod rewrite;
 mod scope;
@@ -37,6 +42,8 @@ use jsonata_core::ast::AstNode;
 use serde_json::Value;
 
 pub use convert::{from_json, to_json};
+pub use needs::{Need, Needs};
+pub use prepared::{Binding, Prepared};
 
 /// One parsed `{% %}` expression: the text between the markers.
 ///
@@ -49,6 +56,8 @@ pub struct Jsonata {
     mentioned: Arc<[String]>,
     /// The free ones: what [`Jsonata::variable_references`] reports.
     free: Arc<[String]>,
+    /// What it reads of each variable (for prepared bindings).
+    needs: Arc<Needs>,
 }
 
 /// What an expression gave.
@@ -157,12 +166,25 @@ impl Jsonata {
         let free = scope::free_variables(&ast);
         let ast = refs::prepare(ast);
         let (mentioned, _) = refs::variables(&ast);
+        let bound: Vec<String> = mentioned
+            .iter()
+            .filter(|n| !free.contains(n))
+            .cloned()
+            .collect();
+        let needs = Needs::of(&ast, &bound);
         Ok(Jsonata {
             source: Arc::from(source),
             ast: Arc::new(ast),
             mentioned: mentioned.into(),
             free: free.into(),
+            needs: Arc::new(needs),
         })
+    }
+
+    /// What the expression reads of each variable: [`Jsonata::evaluate_prepared`]
+    /// converts only that.
+    pub fn needs(&self) -> &Needs {
+        &self.needs
     }
 
     /// The expression's text, as given to [`Jsonata::parse`].

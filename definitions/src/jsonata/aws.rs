@@ -206,6 +206,12 @@ pub(super) fn range(args: &[JValue], max_items: usize) -> Result<JValue, Evaluat
             ),
         ));
     }
+    // AWS returns a one-item range as the item itself (`$range(1, 9, 9)` is `1`), as
+    // jsonata-js does with a sequence; an empty range stays `[]` (no recorded case says
+    // otherwise).
+    if count == 1 {
+        return Ok(JValue::Number(start as f64));
+    }
     let items = (0..count as i64)
         .map(|i| JValue::Number((start + i * step) as f64))
         .collect();

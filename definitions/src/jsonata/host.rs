@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions, HostFn};
 use jsonata_core::value::JValue;
 use serde_json::Value;
 
@@ -32,6 +32,21 @@ pub(super) fn evaluate(
         Some(v) => convert::from_json(v)?,
         None => JValue::Undefined,
     };
+    let rng = Rng(Rc::new(Cell::new(env.random_state)));
+    let mut evaluator = new_evaluator(context, env, &rng, &|_| true)?;
+    let result = run(&mut evaluator, expr, &data);
+    env.random_state = rng.0.get();
+    outcome(expr, result)
+}
+
+/// An evaluator over `context` within `env`'s limits, with the host functions installed
+/// (drawing from `rng`, reading `env`'s time).
+pub(super) fn new_evaluator(
+    context: Context,
+    env: &JsonataEnv,
+    rng: &Rng,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Evaluator, JsonataError> {
     let limits = env.limits;
     let options = EvaluatorOptions {
         timeout_ms: Some(limits.timeout_ms),
@@ -40,16 +55,34 @@ pub(super) fn evaluate(
         max_sequence_length: Some(limits.max_sequence),
     };
     let mut evaluator = Evaluator::with_options(context, options);
-    let rng = Rng(Rc::new(Cell::new(env.random_state)));
-    install(&mut evaluator, &rng, limits.max_sequence, env.now_millis)?;
+    let mut installer = Installer {
+        ev: &mut evaluator,
+        wanted,
+    };
+    install(&mut installer, rng, limits.max_sequence, env.now_millis)?;
+    Ok(evaluator)
+}
 
-    // jsonata-core is not expected to panic; if it does (an overflow in a debug build), the
-    // evaluation fails instead of the caller. Nothing of the evaluator survives the call.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        evaluator.evaluate(&expr.ast, &data)
-    }));
-    env.random_state = rng.0.get();
-    let result = result.map_err(|_| {
+/// Runs `expr` on `data`. jsonata-core is not expected to panic; if it does (an overflow in
+/// a debug build), the evaluation fails instead of the caller (`None`), and the caller must
+/// not use `evaluator` again.
+pub(super) fn run(
+    evaluator: &mut Evaluator,
+    expr: &Jsonata,
+    data: &JValue,
+) -> Option<Result<JValue, EvaluatorError>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        evaluator.evaluate(&expr.ast, data)
+    }))
+    .ok()
+}
+
+/// What [`run`] gave, as an [`Evaluated`] or a jsonata-js error.
+pub(super) fn outcome(
+    expr: &Jsonata,
+    result: Option<Result<JValue, EvaluatorError>>,
+) -> Result<Evaluated, JsonataError> {
+    let result = result.ok_or_else(|| {
         JsonataError::new(
             "D1001",
             "The expression could not be evaluated (internal error)",
@@ -65,8 +98,36 @@ pub(super) fn evaluate(
     })
 }
 
+/// Registers host functions on an evaluator, only those `wanted` says an expression can
+/// reach (a host function is reached only by its name, so one the expressions never name
+/// need not be registered: registering ~25 costs more than most evaluations).
+struct Installer<'e> {
+    ev: &'e mut Evaluator,
+    wanted: &'e dyn Fn(&str) -> bool,
+}
+
+impl Installer<'_> {
+    fn register_fn(&mut self, name: &str, f: impl HostFn + 'static) -> Result<(), EvaluatorError> {
+        if (self.wanted)(name) {
+            self.ev.register_fn(name, f)?;
+        }
+        Ok(())
+    }
+
+    fn register_fn_override(
+        &mut self,
+        name: &str,
+        f: impl HostFn + 'static,
+    ) -> Result<(), EvaluatorError> {
+        if (self.wanted)(name) {
+            self.ev.register_fn_override(name, f)?;
+        }
+        Ok(())
+    }
+}
+
 fn install(
-    ev: &mut Evaluator,
+    ev: &mut Installer<'_>,
     rng: &Rng,
     max_sequence: usize,
     now_millis: i64,

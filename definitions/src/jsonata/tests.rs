@@ -179,6 +179,10 @@ fn aws_range_includes_the_end() {
     assert_eq!(value("$range(1, 5)"), json!([1, 2, 3, 4, 5]));
     assert_eq!(value("$range(5, 1, -2)"), json!([5, 3, 1]));
     assert_eq!(value("$range(5, 1, 1)"), json!([]));
+    // A one-item range is the item (recorded AWS case array_range__02).
+    assert_eq!(value("$range(1, 9, 9)"), json!(1));
+    assert_eq!(value("$range(3, 3)"), json!(3));
+    assert_eq!(value("$partition([0], 1)"), json!([[0]]));
     assert_eq!(error("$range(0, 10, 0)").code, "D3137");
     assert_eq!(error("$range(0, 1.5, 1)").code, "D3137");
     assert_eq!(error("$range(0, 100000000, 1)").code, "D2014");

@@ -1,24 +1,32 @@
 //! The one place that calls the evaluator ([`crate::jsonata`]): binds `$states` and the
 //! variables for one evaluation.
+//!
+//! The bindings of one [`JEnv`] are prepared once ([`crate::jsonata::Prepared`]): of
+//! `$states` and the variables, only what the template's expressions read is converted
+//! (`$states.input.order.id` converts `input.order.id`, not the whole input), once, and
+//! the expressions share one evaluator.
 
 use super::eval::JEnv;
-use super::template::Reads;
-use crate::jsonata::{Evaluated, Jsonata, JsonataError};
-use serde_json::Value;
+use crate::jsonata::{Binding, Evaluated, Jsonata, JsonataError, Needs};
 
 /// Evaluates `expr` with no context value (`$` is undefined, as in AWS): `$states` holds
-/// the members `reads` names, other `$name`s are the variables in scope.
+/// what `needs` (the union of the needs of the template's expressions) reads of its
+/// members, other `$name`s are the variables in scope.
 pub(super) fn evaluate(
     expr: &Jsonata,
     env: &JEnv<'_>,
-    reads: Reads,
+    needs: &Needs,
 ) -> Result<Evaluated, JsonataError> {
-    let lookup = |name: &str| -> Option<Value> {
+    let member = |name: &str| env.states_member(name);
+    let lookup = |name: &str| -> Option<Binding<'_>> {
         if name == "states" {
-            return Some(env.states(reads));
+            return Some(Binding::Members {
+                names: env.states_members(),
+                member: &member,
+            });
         }
-        env.context.variable(name).cloned()
+        env.context.variable(name).map(Binding::Value)
     };
     let mut evaluator = env.evaluator.borrow_mut();
-    expr.evaluate(&lookup, &mut evaluator)
+    expr.evaluate_prepared(&env.prepared, &lookup, needs, &mut evaluator)
 }

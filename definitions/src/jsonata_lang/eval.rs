@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::template::Reads;
 use crate::error::{ErrorName, Failure};
-use crate::jsonata::{Evaluated, Jsonata, JsonataEnv};
+use crate::jsonata::{Evaluated, Jsonata, JsonataEnv, Needs, Prepared};
 use crate::parse::fields::type_name;
 use crate::path::ContextObject;
 use crate::template::compact_json;
@@ -23,6 +23,9 @@ pub struct JEnv<'a> {
     pub context: &'a dyn ContextObject,
     /// The evaluator's clock and random source, shared by the expressions of one step.
     pub evaluator: &'a RefCell<JsonataEnv>,
+    /// The bindings above converted for the evaluator, shared by the expressions evaluated
+    /// with this environment (reset by `with_result`/`with_error_output`).
+    pub(super) prepared: Prepared,
 }
 
 impl<'a> JEnv<'a> {
@@ -37,17 +40,44 @@ impl<'a> JEnv<'a> {
             error_output: None,
             context,
             evaluator,
+            prepared: Prepared::new(),
         }
     }
 
     pub fn with_result(mut self, result: &'a Value) -> JEnv<'a> {
         self.result = Some(result);
+        self.prepared = Prepared::new();
         self
     }
 
     pub fn with_error_output(mut self, error_output: &'a Value) -> JEnv<'a> {
         self.error_output = Some(error_output);
+        self.prepared = Prepared::new();
         self
+    }
+
+    /// The names of the members `$states` has, in AWS's order.
+    pub fn states_members(&self) -> Vec<&'static str> {
+        let mut members = vec!["input", "context"];
+        if self.result.is_some() {
+            members.push("result");
+        }
+        if self.error_output.is_some() {
+            members.push("errorOutput");
+        }
+        members
+    }
+
+    /// One member of `$states`, without copying it (the context object is built only when
+    /// asked for).
+    pub fn states_member(&self, name: &str) -> Option<&'a Value> {
+        match name {
+            "input" => Some(self.input),
+            "context" => Some(self.context.context_value()),
+            "result" => self.result,
+            "errorOutput" => self.error_output,
+            _ => None,
+        }
     }
 
     /// The `$states` object, with only the members `reads` names.
@@ -88,10 +118,10 @@ fn query_error(expr: &Jsonata, field: &str, what: String) -> Failure {
 pub fn evaluate(
     expr: &Jsonata,
     field: &str,
-    reads: Reads,
+    needs: &Needs,
     env: &JEnv<'_>,
 ) -> Result<Value, Failure> {
-    match super::adapter::evaluate(expr, env, reads) {
+    match super::adapter::evaluate(expr, env, needs) {
         Ok(Evaluated::Value(value)) => Ok(value),
         Ok(Evaluated::Undefined) => Err(query_error(
             expr,

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::eval::{JEnv, evaluate};
 use crate::diagnostics::{Code, Diagnostics, Loc};
 use crate::error::Failure;
-use crate::jsonata::Jsonata;
+use crate::jsonata::{Jsonata, Needs};
 
 /// A compiled JSONata template.
 #[derive(Debug, Clone)]
@@ -19,6 +19,9 @@ pub struct JTemplate {
     root: Node,
     /// What the expressions read: lets evaluation skip building `$states` members.
     reads: Reads,
+    /// What the expressions read of `$states` and the variables, together: they are
+    /// evaluated over one conversion of that.
+    needs: Needs,
 }
 
 /// Which `$states` members a template's expressions name.
@@ -50,7 +53,6 @@ enum Node {
     Expr {
         field: String,
         expr: Box<Jsonata>,
-        reads: Reads,
     },
 }
 
@@ -72,7 +74,11 @@ impl JTemplate {
         let errors = d.error_count();
         let mut reads = Reads::default();
         let root = compile_node(value, field, loc, &mut reads, d);
-        (d.error_count() == errors).then_some(JTemplate { root, reads })
+        let mut needs = Needs::default();
+        let mut exprs = Vec::new();
+        collect(&root, &mut exprs);
+        exprs.iter().for_each(|(_, e)| needs.add(e.needs()));
+        (d.error_count() == errors).then_some(JTemplate { root, reads, needs })
     }
 
     /// A template holding only `value`.
@@ -80,6 +86,7 @@ impl JTemplate {
         JTemplate {
             root: Node::Literal(value),
             reads: Reads::default(),
+            needs: Needs::default(),
         }
     }
 
@@ -116,7 +123,7 @@ impl JTemplate {
     /// function raises `States.QueryEvaluationError` with AWS's cause (without the
     /// "An error occurred while executing the state" prefix, which the engine adds).
     pub fn eval(&self, env: &JEnv<'_>) -> Result<Value, Failure> {
-        eval_node(&self.root, env)
+        eval_node(&self.root, env, &self.needs)
     }
 }
 
@@ -171,7 +178,6 @@ fn compile_node(
                     Node::Expr {
                         field: field.to_owned(),
                         expr: Box::new(expr),
-                        reads: own,
                     }
                 }
                 Err(e) => {
@@ -191,22 +197,22 @@ fn compile_node(
     }
 }
 
-fn eval_node(node: &Node, env: &JEnv<'_>) -> Result<Value, Failure> {
+fn eval_node(node: &Node, env: &JEnv<'_>, needs: &Needs) -> Result<Value, Failure> {
     match node {
         Node::Literal(v) => Ok(v.clone()),
         Node::Object(fields) => {
             let mut out = Map::with_capacity(fields.len());
             for (name, node) in fields {
-                out.insert(name.clone(), eval_node(node, env)?);
+                out.insert(name.clone(), eval_node(node, env, needs)?);
             }
             Ok(Value::Object(out))
         }
         Node::Array(items) => items
             .iter()
-            .map(|n| eval_node(n, env))
+            .map(|n| eval_node(n, env, needs))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
-        Node::Expr { field, expr, reads } => evaluate(expr, field, *reads, env),
+        Node::Expr { field, expr, .. } => evaluate(expr, field, needs, env),
     }
 }
 
