@@ -40,6 +40,7 @@ mod execution;
 mod fanout;
 mod frames;
 mod history;
+mod map_runs;
 pub mod redrive;
 mod settings;
 mod step;
@@ -54,6 +55,7 @@ pub use execution::{
 };
 pub use frames::{ChildrenId, Frames, Results};
 pub use history::{HistoryEvent, details_member, error_details};
+pub use map_runs::{MapRun, MapRunStatus, run_uuid};
 pub use settings::{DEFAULT_RETENTION_MS, PlainTokens, Settings, TokenMinter};
 pub use step::{Input, MAX_VALUE_DEPTH, Machine, apply, start};
 pub use transition::{

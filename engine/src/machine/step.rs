@@ -600,6 +600,7 @@ impl<'m> Cx<'m> {
 
     fn end_execution(&mut self) {
         self.tx.finished = true;
+        self.exec.abort_map_runs(self.now);
         let retention = i64::try_from(self.settings.retention_ms).unwrap_or(i64::MAX);
         self.exec.expires_ms = Some(self.now.saturating_add(retention));
         if self.def.timeout_seconds.is_some() {
