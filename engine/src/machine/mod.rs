@@ -65,6 +65,8 @@ pub use transition::{
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_map_runs;
+#[cfg(test)]
 mod tests_redrive;
 #[cfg(test)]
 mod tests_variable_scopes;

@@ -132,7 +132,7 @@ pub fn apply(m: &Machine<'_>, exec: &mut Execution, event: Event, input: Input) 
             )),
         );
     }
-    if !cx.tx.is_empty() || cx.exec.status.is_final() {
+    if !cx.tx.is_empty() || cx.exec.status.is_final() || cx.exec.frames.is_touched() {
         cx.exec.seq += 1;
     }
     cx.tx
