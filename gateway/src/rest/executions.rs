@@ -89,6 +89,7 @@ fn start_request_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
             .default(Some(serde_json::json!({})));
         let test_case = ObjectBuilder::new()
             .schema_type(Type::String)
+            .min_length(Some(1))
             .description(Some(
                 "Run a test case of the mock configuration (`baton serve --mock-config`): the \
              states it mocks are answered from it, the others run for real (the AWS API's \
