@@ -162,14 +162,15 @@ impl Default for StartRequest {
     }
 }
 
-/// An error name and cause (stopping an execution, failing a task). Both optional.
+/// An error name and cause (stopping an execution, failing a task). Both optional (absent,
+/// not `null`).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorCause {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::numbers::present")]
     #[schema(max_length = 256, nullable = false)]
     pub error: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::numbers::present")]
     #[schema(max_length = 32768, nullable = false)]
     pub cause: Option<String>,
 }

@@ -44,7 +44,10 @@ pub async fn map_runs_ride_in_the_head<S: Store>(store: &S) {
     let loaded = store.load_execution(id).await.unwrap().unwrap();
     assert_eq!(loaded.map_runs, [run(1, 2), run(7, 0)]);
     assert_eq!(loaded, record);
-    let page = store.list_executions("suite", None, None, 10).await.unwrap();
+    let page = store
+        .list_executions("suite", None, None, 10)
+        .await
+        .unwrap();
     assert_eq!(page.executions.len(), 1);
     assert_eq!(page.executions[0].map_runs, [run(1, 2), run(7, 0)]);
 }
