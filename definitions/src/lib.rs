@@ -8,6 +8,8 @@ pub mod choice;
 pub mod diagnostics;
 pub mod error;
 pub mod intrinsics;
+pub mod jsonata;
+pub mod jsonata_lang;
 pub mod model;
 pub mod parse;
 pub mod path;
@@ -20,6 +22,7 @@ pub mod template;
 pub mod testing;
 pub mod time;
 mod validate;
+pub mod variable_refs;
 
 pub use diagnostics::{Anchor, Code, Diagnostic, Diagnostics, Loc, Severity};
 pub use error::{ErrorName, Failure};

@@ -95,6 +95,9 @@ pub struct Io {
     /// `Assign`: variables set when the state exits (evaluated before the assignments of
     /// this state take effect; see the engine).
     pub assign: Option<Template>,
+    /// The JSONata fields of a JSONata state (`QueryLanguage: JSONata`); `None` for a
+    /// JSONPath state, whose fields are the ones above.
+    pub jsonata: Option<Box<crate::jsonata_lang::JsonataState>>,
 }
 
 #[derive(Debug, Clone)]

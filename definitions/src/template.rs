@@ -77,6 +77,13 @@ impl Template {
         }
     }
 
+    /// The variables (`$name`, without `$`) its paths and intrinsic calls read.
+    pub fn variable_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        variable_names(&self.root, &mut out);
+        out
+    }
+
     /// True when evaluation reads the context object (`$$`).
     pub fn uses_context(&self) -> bool {
         uses_context(&self.root)
@@ -178,6 +185,16 @@ fn compile_dynamic(key: &str, value: &Value, loc: &Loc, d: &mut Diagnostics) -> 
             format!("field '{key}' is not a JSONPath or intrinsic function expression: '{text}'"),
         );
         Node::Literal(Value::Null)
+    }
+}
+
+fn variable_names(node: &Node, out: &mut Vec<String>) {
+    match node {
+        Node::Literal(_) => {}
+        Node::Object(fields) => fields.iter().for_each(|(_, n)| variable_names(n, out)),
+        Node::Array(items) => items.iter().for_each(|n| variable_names(n, out)),
+        Node::Path { path, .. } => out.extend(path.variable().map(str::to_owned)),
+        Node::Intrinsic { call } => out.extend(crate::variable_refs::in_intrinsic(call.text())),
     }
 }
 

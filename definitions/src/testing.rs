@@ -43,6 +43,24 @@ pub fn variables_files(test: &str) -> Vec<PathBuf> {
     files
 }
 
+/// The recorded cases of JSONata states: `later/jsonata` beside the corpus folder.
+pub fn jsonata_path() -> PathBuf {
+    corpus_path().join("../later/jsonata")
+}
+
+/// The `.json` files of the JSONata cases, sorted; panics (naming `test`) when there are
+/// none, as [`corpus_files`] does.
+pub fn jsonata_files(test: &str) -> Vec<PathBuf> {
+    let dir = jsonata_path();
+    let files = json_files(&dir);
+    assert!(
+        !files.is_empty(),
+        "{test}: the JSONata cases {} hold no .json case: put `shared/conformance` beside the workspace",
+        dir.display()
+    );
+    files
+}
+
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())

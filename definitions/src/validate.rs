@@ -51,6 +51,13 @@ fn transitions(state: &State, loc: &Loc) -> Vec<(String, Loc)> {
         for (i, (_, next)) in choice.choices.iter().enumerate() {
             out.push((next.clone(), loc.at("Choices").at(i).at("Next")));
         }
+        let jsonata_rules = state.io.jsonata.iter().flat_map(|j| j.rules.iter());
+        for rule in jsonata_rules {
+            out.push((
+                rule.next.clone(),
+                loc.at("Choices").at(rule.index).at("Next"),
+            ));
+        }
         if let Some(default) = &choice.default {
             out.push((default.clone(), loc.at("Default")));
         }

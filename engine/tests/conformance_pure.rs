@@ -5,7 +5,7 @@ use baton_definitions::parse_value;
 use baton_engine::machine::driver::drive;
 use baton_engine::machine::{Settings, Status};
 use baton_engine::testing::conformance::{
-    Case, Outcome, assert_all_match, cases, compare, variables_cases,
+    Case, Outcome, assert_all_match, cases, compare, jsonata_cases, variables_cases,
 };
 
 #[test]
@@ -13,7 +13,7 @@ fn corpus_through_the_pure_core() {
     let Some(cases) = cases("corpus_through_the_pure_core") else {
         return;
     };
-    assert!(cases.len() > 750, "corpus has {} cases", cases.len());
+    assert!(cases.len() > 870, "corpus has {} cases", cases.len());
     run_all("pure core", &cases);
 }
 
@@ -24,6 +24,14 @@ fn variables_through_the_pure_core() {
     let cases = variables_cases("variables_through_the_pure_core");
     assert!(cases.len() >= 24, "variables has {} cases", cases.len());
     run_all("pure core, variables", &cases);
+}
+
+/// The recorded JSONata cases alone (the corpus run above includes them).
+#[test]
+fn jsonata_through_the_pure_core() {
+    let cases = jsonata_cases("jsonata_through_the_pure_core");
+    assert!(cases.len() >= 116, "jsonata has {} cases", cases.len());
+    run_all("pure core, jsonata", &cases);
 }
 
 /// Runs every case, prints how the histories compare, and asserts every outcome matches.

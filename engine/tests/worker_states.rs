@@ -416,17 +416,26 @@ async fn parallel_results_are_in_branch_order<S: Store>(fixture: Fixture<S>) {
 async fn parallel_branch_failure_cancels_siblings<S: Store>(fixture: Fixture<S>) {
     let rig = fixture.engine();
     let gate = Gate::default();
+    // /boom fails only once /slow has arrived, so both requests are counted however the
+    // machine is loaded.
+    let slow_arrived = Gate::default();
     let svc = {
         let gate = gate.clone();
+        let slow_arrived = slow_arrived.clone();
         service(move |req| {
             let gate = gate.clone();
+            let slow_arrived = slow_arrived.clone();
             async move {
                 match req.path.as_str() {
                     "/slow" => {
+                        slow_arrived.open();
                         gate.wait().await;
                         json_reply(200, json!({"late": true}))
                     }
-                    _ => json_reply(500, json!({"boom": true})),
+                    _ => {
+                        slow_arrived.wait().await;
+                        json_reply(500, json!({"boom": true}))
+                    }
                 }
             }
         })

@@ -29,8 +29,12 @@ mod sigv4;
 mod tags;
 #[path = "aws_sdk/test_state.rs"]
 mod test_state;
+#[path = "aws_sdk/test_state_jsonata.rs"]
+mod test_state_jsonata;
 #[path = "aws_sdk/validate.rs"]
 mod validate;
+#[path = "aws_sdk/variable_references.rs"]
+mod variable_references;
 #[path = "aws_sdk/versions.rs"]
 mod versions;
 #[path = "aws_sdk/wire.rs"]

@@ -28,7 +28,7 @@ await run("live execution started from the UI", async (browser) => {
   await putMachine(MACHINE, {
     StartAt: "Pause",
     States: {
-      Pause: { Type: "Wait", Seconds: 1, Next: "Shape" },
+      Pause: { Type: "Wait", Seconds: 3, Next: "Shape" },
       Shape: { Type: "Pass", Parameters: { "doubled.$": "States.MathAdd($.n, $.n)" }, Next: "Done" },
       Done: { Type: "Succeed" },
     },

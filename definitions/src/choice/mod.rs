@@ -43,6 +43,32 @@ pub struct ChoiceRule {
     node: Node,
 }
 
+impl ChoiceRule {
+    /// The variables (`$name`, without `$`) its `Variable` and `…Path` operands read.
+    pub fn variable_names(&self) -> Vec<String> {
+        match &self.node {
+            Node::And(rules) | Node::Or(rules) => {
+                rules.iter().flat_map(ChoiceRule::variable_names).collect()
+            }
+            Node::Not(rule) => rule.variable_names(),
+            Node::Test { variable, test } => {
+                let operand = match test {
+                    Test::Compare {
+                        operand: Operand::Path(p),
+                        ..
+                    } => p.variable(),
+                    _ => None,
+                };
+                [variable.variable(), operand]
+                    .into_iter()
+                    .flatten()
+                    .map(str::to_owned)
+                    .collect()
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
     And(Vec<ChoiceRule>),

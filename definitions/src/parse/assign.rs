@@ -83,8 +83,8 @@ fn check_graph(
     let mut visible = outer.clone();
     for state in &states {
         let loc = locs.get(&state.name).cloned().unwrap_or_else(Loc::root);
-        for (template, at) in assignments(state, &loc) {
-            for name in template.top_level_names() {
+        for (names, at) in assignments(state, &loc) {
+            for name in names {
                 if outer.contains(name) {
                     d.warning(
                         Code::SchemaValidationFailed,
@@ -111,22 +111,39 @@ fn check_graph(
     }
 }
 
-/// Every `Assign` of a state (its own, its Choice rules', its catchers'), with its location.
-fn assignments<'s>(state: &'s State, loc: &Loc) -> Vec<(&'s Template, Loc)> {
+/// The names every `Assign` of a state sets (its own, its Choice rules', its catchers'),
+/// with the location of that `Assign`; JSONPath and JSONata states alike.
+fn assignments<'s>(state: &'s State, loc: &Loc) -> Vec<(Vec<&'s str>, Loc)> {
     let mut out = Vec::new();
+    if let Some(j) = &state.io.jsonata {
+        if let Some(t) = &j.assign {
+            out.push((t.top_level_names(), loc.at("Assign")));
+        }
+        for rule in &j.rules {
+            if let Some(t) = &rule.assign {
+                let at = loc.at("Choices").at(rule.index).at("Assign");
+                out.push((t.top_level_names(), at));
+            }
+        }
+        for (i, catcher) in j.catchers.iter().enumerate() {
+            if let Some(t) = &catcher.assign {
+                out.push((t.top_level_names(), loc.at("Catch").at(i).at("Assign")));
+            }
+        }
+    }
     if let Some(t) = &state.io.assign {
-        out.push((t, loc.at("Assign")));
+        out.push((t.top_level_names(), loc.at("Assign")));
     }
     if let StateKind::Choice(choice) = &state.kind {
         for (i, t) in choice.rule_assign.iter().enumerate() {
             if let Some(t) = t {
-                out.push((t, loc.at("Choices").at(i).at("Assign")));
+                out.push((t.top_level_names(), loc.at("Choices").at(i).at("Assign")));
             }
         }
     }
     for (i, catcher) in state.catch.iter().enumerate() {
         if let Some(t) = &catcher.assign {
-            out.push((t, loc.at("Catch").at(i).at("Assign")));
+            out.push((t.top_level_names(), loc.at("Catch").at(i).at("Assign")));
         }
     }
     out
@@ -155,6 +172,31 @@ mod tests {
         assert_eq!(d.error_count(), 1);
         let mut d = Diagnostics::default();
         assert!(parse_assign(&serde_json::json!({"a.$": "$.x"}), &Loc::root(), &mut d).is_some());
+    }
+
+    #[test]
+    fn a_jsonata_inner_assign_of_an_outer_name_is_a_warning() {
+        let definition = serde_json::json!({"QueryLanguage": "JSONata", "StartAt": "Set", "States": {
+            "Set": {"Type": "Pass", "Assign": {"x": 1, "z": "{% 2 %}"}, "Next": "M"},
+            "M": {"Type": "Map", "End": true, "Items": [1], "ItemProcessor": {"StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Default": "T",
+                      "Choices": [{"Condition": "{% true %}", "Assign": {"z": "{% 3 %}"}, "Next": "T"}]},
+                "T": {"Type": "Task", "Resource": "http://127.0.0.1:1/", "End": true,
+                      "Assign": {"x": "{% $states.result %}"},
+                      "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"fresh": 1}, "Next": "F"}]},
+                "F": {"Type": "Fail"}}}}}});
+        let def = crate::parse_value(&definition).expect("valid: warnings only");
+        let mut at: Vec<&str> = def.warnings.iter().map(|w| w.location.as_str()).collect();
+        at.sort();
+        assert_eq!(
+            at,
+            [
+                "/States/M/ItemProcessor/States/C/Choices/0/Assign",
+                "/States/M/ItemProcessor/States/T/Assign"
+            ],
+            "{:?}",
+            def.warnings
+        );
     }
 
     #[test]

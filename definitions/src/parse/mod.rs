@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Loc};
+use crate::jsonata_lang::QueryLanguage;
 use crate::model::{Graph, State, StateMachine};
 use fields::Obj;
 
@@ -83,6 +84,7 @@ pub fn parse_value(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
         locs: HashMap::new(),
         guesses: HashMap::new(),
         depth: 0,
+        language: QueryLanguage::JsonPath,
     };
     let machine = parse_machine(value, &root_loc, &mut cx);
     if let Some(machine) = &machine {
@@ -108,6 +110,8 @@ pub(crate) struct Cx {
     pub guesses: HashMap<String, guess::Guess>,
     /// How many Parallel and Map states enclose the scope being read.
     pub depth: usize,
+    /// The top-level `QueryLanguage`: the default of every state, nested ones included.
+    pub language: QueryLanguage,
 }
 
 const TOP_FIELDS: &[&str] = &[
@@ -122,7 +126,7 @@ const TOP_FIELDS: &[&str] = &[
 fn parse_machine(value: &Value, loc: &Loc, cx: &mut Cx) -> Option<StateMachine> {
     let obj = Obj::new(value, loc, "a state machine definition", &mut cx.d)?;
     obj.allow_only(TOP_FIELDS, "a state machine definition", &mut cx.d);
-    check_query_language(&obj, &mut cx.d);
+    cx.language = check_query_language(&obj, &mut cx.d).unwrap_or_default();
     let comment = obj.string("Comment", &mut cx.d).map(str::to_owned);
     let timeout_seconds = obj
         .integer("TimeoutSeconds", 0, 99_999_999, &mut cx.d)
@@ -148,20 +152,19 @@ fn parse_machine(value: &Value, loc: &Loc, cx: &mut Cx) -> Option<StateMachine> 
     })
 }
 
-/// `QueryLanguage`: JSONPath is the default; JSONata is refused for now.
-pub(crate) fn check_query_language(obj: &Obj<'_>, d: &mut Diagnostics) {
-    match obj.string("QueryLanguage", d) {
-        None | Some("JSONPath") => {}
-        Some("JSONata") => d.error(
-            Code::Unsupported,
-            &obj.at("QueryLanguage"),
-            "QueryLanguage JSONata is not supported yet; use JSONPath (the default)",
-        ),
-        Some(other) => d.error(
-            Code::SchemaValidationFailed,
-            &obj.at("QueryLanguage"),
-            format!("QueryLanguage must be JSONPath or JSONata, not '{other}'"),
-        ),
+/// `QueryLanguage`: `None` when absent (JSONPath, or the machine's language for a state).
+pub(crate) fn check_query_language(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<QueryLanguage> {
+    match obj.string("QueryLanguage", d)? {
+        "JSONPath" => Some(QueryLanguage::JsonPath),
+        "JSONata" => Some(QueryLanguage::Jsonata),
+        other => {
+            d.error(
+                Code::SchemaValidationFailed,
+                &obj.at("QueryLanguage"),
+                format!("QueryLanguage must be JSONPath or JSONata, not '{other}'"),
+            );
+            None
+        }
     }
 }
 

@@ -134,6 +134,7 @@ pub(super) const MAP_FIELDS: &[&str] = &[
 pub(super) fn parse_map<'a>(
     obj: &Obj<'a>,
     io: &mut Io,
+    jsonata: bool,
     d: &mut Diagnostics,
 ) -> Option<(Map, Scope<'a>)> {
     obj.at_most_one_of(&["ItemProcessor", "Iterator"], d);
@@ -148,16 +149,23 @@ pub(super) fn parse_map<'a>(
         d,
     );
     let items_path = obj.reference_path("ItemsPath", d);
-    let item_selector = template(obj, "ItemSelector", d).or_else(|| template(obj, "Parameters", d));
-    let max_concurrency = count(obj, "MaxConcurrency", d);
-    let tolerated_failure_count = count(obj, "ToleratedFailureCount", d);
-    let tolerated_failure_percentage = match obj.number("ToleratedFailurePercentage", 0.0, 100.0, d)
-    {
-        Some(p) => Some(Percent::Fixed(p)),
-        None => obj
-            .reference_path("ToleratedFailurePercentagePath", d)
-            .map(Percent::Path),
-    };
+    // A JSONata Map's selector and numbers (maybe expressions) are in its JSONata fields.
+    let (item_selector, max_concurrency, tolerated_failure_count, tolerated_failure_percentage) =
+        if jsonata {
+            (None, None, None, None)
+        } else {
+            (
+                template(obj, "ItemSelector", d).or_else(|| template(obj, "Parameters", d)),
+                count(obj, "MaxConcurrency", d),
+                count(obj, "ToleratedFailureCount", d),
+                match obj.number("ToleratedFailurePercentage", 0.0, 100.0, d) {
+                    Some(p) => Some(Percent::Fixed(p)),
+                    None => obj
+                        .reference_path("ToleratedFailurePercentagePath", d)
+                        .map(Percent::Path),
+                },
+            )
+        };
     let label = obj.string("Label", d).map(str::to_owned);
     io.parameters = None;
     let key = if obj.has("ItemProcessor") {

@@ -9,6 +9,8 @@ use super::{Cx, check_query_language};
 use crate::choice::ChoiceRule;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Loc, Severity};
 use crate::intrinsics::{Intrinsic, looks_like_intrinsic};
+use crate::jsonata_lang::QueryLanguage;
+use crate::jsonata_lang::parse as jl;
 use crate::model::{Choice, Dynamic, Fail, Io, Pass, State, StateKind, Wait};
 use crate::path::Path;
 use crate::retry::{parse_catch, parse_retry};
@@ -24,12 +26,6 @@ const ASSIGN: &[&str] = &["Assign"];
 
 /// Fields of newer ASL features, refused with a clear "not supported yet".
 const LATER: &[(&str, &str)] = &[
-    (
-        "Arguments",
-        "JSONata fields (Arguments) are not supported yet",
-    ),
-    ("Output", "JSONata fields (Output) are not supported yet"),
-    ("Items", "JSONata fields (Items) are not supported yet"),
     (
         "ItemReader",
         "Map ItemReader (reading items from S3) is not supported yet",
@@ -80,13 +76,13 @@ fn read_state<'a>(
         }
     }
     let type_name = obj.required_string("Type", &what, &mut cx.d)?;
-    check_query_language(&obj, &mut cx.d);
+    let jsonata = state_language(&obj, cx) == QueryLanguage::Jsonata;
     for (field, message) in LATER {
         if obj.has(field) {
             cx.d.error(Code::Unsupported, &obj.at(field), *message);
         }
     }
-    let allowed: Vec<&str> = match type_name {
+    let jsonpath_allowed: Vec<&str> = match type_name {
         "Pass" => [
             COMMON,
             FLOW,
@@ -139,10 +135,18 @@ fn read_state<'a>(
             return None;
         }
     };
+    let allowed = if jsonata {
+        jl::jsonata_fields(type_name, &jsonpath_allowed)
+    } else {
+        jsonpath_allowed
+    };
+    // The other language's fields are reported as such (not as unknown, nor suggested).
+    let other = jl::other_language_fields(&obj, jsonata, &mut cx.d);
     let known: Vec<&str> = allowed
         .iter()
         .copied()
         .chain(LATER.iter().map(|(f, _)| *f))
+        .chain(other)
         .collect();
     // Suggestions come from the fields Baton runs, not the ones it refuses (LATER).
     obj.allow_only_suggesting(&known, &allowed, &format!("a {type_name} state"), &mut cx.d);
@@ -164,28 +168,41 @@ fn read_state<'a>(
     if allowed.contains(&"ResultSelector") {
         io.result_selector = template(&obj, "ResultSelector", d);
     }
-    if let Some(value) = obj.get("Assign").filter(|_| allowed.contains(&"Assign")) {
+    let mut j = jsonata.then(|| jl::common(&obj, d));
+    if let Some(value) = obj
+        .get("Assign")
+        .filter(|_| allowed.contains(&"Assign") && !jsonata)
+    {
         io.assign = super::assign::parse_assign(value, &obj.at("Assign"), d);
     }
     let retry = obj
         .get("Retry")
         .map(|v| parse_retry(v, &obj.at("Retry"), d))
         .unwrap_or_default();
-    let catch = obj
-        .get("Catch")
-        .map(|v| parse_catch(v, &obj.at("Catch"), d))
-        .unwrap_or_default();
+    let catch = match obj.get("Catch") {
+        Some(v) if jsonata => parse_catch(&jl::jsonpath_view_of_catch(v), &obj.at("Catch"), d),
+        Some(v) => parse_catch(v, &obj.at("Catch"), d),
+        None => Vec::new(),
+    };
 
     let mut nested = Vec::new();
     let kind = match type_name {
         "Pass" => StateKind::Pass(Pass {
-            result: obj.get("Result").cloned(),
+            result: obj.get("Result").cloned().filter(|_| !jsonata),
         }),
-        "Task" => StateKind::Task(super::tasks::parse_task(&obj, d)?),
-        "Callback" => StateKind::Task(super::tasks::parse_callback(&obj, d)?),
-        "Choice" => StateKind::Choice(parse_choice(&obj, d)?),
-        "Wait" => StateKind::Wait(parse_wait(&obj, d)?),
+        "Task" => StateKind::Task(super::tasks::parse_task(&obj, jsonata, d)?),
+        "Callback" => StateKind::Task(super::tasks::parse_callback(&obj, jsonata, d)?),
+        "Choice" => StateKind::Choice(match j.as_mut() {
+            Some(j) => jl::choice(&obj, j, d)?,
+            None => parse_choice(&obj, d)?,
+        }),
+        // A JSONata Wait's Seconds/Timestamp are in its JSONata fields.
+        "Wait" => StateKind::Wait(match j.as_mut() {
+            Some(j) => jl::wait(&obj, j, d).then_some(Wait::Seconds(0))?,
+            None => parse_wait(&obj, d)?,
+        }),
         "Succeed" => StateKind::Succeed,
+        "Fail" if jsonata => StateKind::Fail(Fail::default()),
         "Fail" => StateKind::Fail(parse_fail(&obj, d)),
         "Parallel" => {
             let (parallel, branches) = scopes::parse_parallel(&obj, d)?;
@@ -193,11 +210,15 @@ fn read_state<'a>(
             StateKind::Parallel(parallel)
         }
         _ => {
-            let (map, processor) = scopes::parse_map(&obj, &mut io, d)?;
+            let (map, processor) = scopes::parse_map(&obj, &mut io, jsonata, d)?;
             nested.push(processor);
             StateKind::Map(map)
         }
     };
+    if let Some(mut j) = j {
+        jl::state_fields(type_name, &obj, &mut j, d);
+        io.jsonata = Some(Box::new(j));
+    }
     let comment = obj.string("Comment", d).map(str::to_owned);
     let state = Box::new(State {
         name: name.to_owned(),
@@ -209,6 +230,23 @@ fn read_state<'a>(
         catch,
     });
     Some((state, nested))
+}
+
+/// The state's `QueryLanguage`, or the machine's. A machine whose language is JSONata
+/// cannot hold JSONPath states (AWS refuses them; the other way round is allowed).
+fn state_language(obj: &Obj<'_>, cx: &mut Cx) -> QueryLanguage {
+    match check_query_language(obj, &mut cx.d) {
+        Some(QueryLanguage::JsonPath) if cx.language == QueryLanguage::Jsonata => {
+            cx.d.error(
+                Code::SchemaValidationFailed,
+                &obj.at("QueryLanguage"),
+                "a state cannot use JSONPath when the state machine's QueryLanguage is JSONata (only a JSONPath machine may mix in JSONata states)",
+            );
+            QueryLanguage::Jsonata
+        }
+        Some(language) => language,
+        None => cx.language,
+    }
 }
 
 /// `Next` or `End: true`, exactly one.

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::fields::Obj;
 use super::states::template;
 use crate::diagnostics::{Code, Diagnostics};
+use crate::jsonata_lang::expression_text;
 use crate::model::{Invoke, Seconds, Task};
 
 pub(super) const TASK_FIELDS: &[&str] = &[
@@ -42,7 +43,7 @@ const REQUEST_FIELDS: &[&str] = &[
 ];
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
 
-pub(super) fn parse_task(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<Task> {
+pub(super) fn parse_task(obj: &Obj<'_>, jsonata: bool, d: &mut Diagnostics) -> Option<Task> {
     let resource = obj.required_string("Resource", "a Task state", d)?;
     let loc = obj.at("Resource");
     let (base, wait_for_callback) = match resource.strip_suffix(WAIT_SUFFIX) {
@@ -60,12 +61,13 @@ pub(super) fn parse_task(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<Task> {
         }
         Invoke::Url(base.to_owned())
     } else if base == HTTP_INVOKE {
-        match obj.get("Parameters") {
-            Some(params) => check_request(params, &obj.at("Parameters"), d),
+        let key = if jsonata { "Arguments" } else { "Parameters" };
+        match obj.get(key) {
+            Some(params) => check_request(params, &obj.at(key), d),
             None => d.error(
                 Code::SchemaValidationFailed,
                 obj.loc,
-                "an http:invoke Task needs Parameters with at least ApiEndpoint and Method",
+                format!("an http:invoke Task needs {key} with at least ApiEndpoint and Method"),
             ),
         }
         Invoke::HttpInvoke
@@ -93,7 +95,12 @@ pub(super) fn parse_task(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<Task> {
             "Credentials are ignored by Baton",
         );
     }
-    let (timeout, heartbeat) = timeouts(obj, d);
+    // A JSONata task's timeouts may be expressions: they are in its JSONata fields.
+    let (timeout, heartbeat) = if jsonata {
+        (None, None)
+    } else {
+        timeouts(obj, d)
+    };
     Some(Task {
         resource: resource.to_owned(),
         invoke,
@@ -104,18 +111,27 @@ pub(super) fn parse_task(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<Task> {
     })
 }
 
-pub(super) fn parse_callback(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<Task> {
+pub(super) fn parse_callback(obj: &Obj<'_>, jsonata: bool, d: &mut Diagnostics) -> Option<Task> {
     let notify = match obj.get("Notify") {
         Some(value) => {
             check_request(value, &obj.at("Notify"), d);
-            Some(template(obj, "Notify", d)?)
+            // A JSONata state's Notify is compiled with its JSONata fields.
+            if jsonata {
+                None
+            } else {
+                Some(template(obj, "Notify", d)?)
+            }
         }
         None => None,
     };
-    let (timeout, heartbeat) = timeouts(obj, d);
+    let (timeout, heartbeat) = if jsonata {
+        (None, None)
+    } else {
+        timeouts(obj, d)
+    };
     Some(Task {
         resource: "Callback".to_owned(),
-        invoke: if notify.is_some() {
+        invoke: if obj.has("Notify") {
             Invoke::HttpInvoke
         } else {
             Invoke::Nothing
@@ -129,6 +145,10 @@ pub(super) fn parse_callback(obj: &Obj<'_>, d: &mut Diagnostics) -> Option<Task>
 
 /// Checks the static shape of an HTTP request object (literal or `.$` fields).
 fn check_request(value: &Value, loc: &crate::Loc, d: &mut Diagnostics) {
+    // A JSONata expression builds the whole request: checked when it runs.
+    if expression_text(value).is_some() {
+        return;
+    }
     let Some(obj) = Obj::new(value, loc, "an HTTP request", d) else {
         return;
     };
@@ -153,6 +173,7 @@ fn check_request(value: &Value, loc: &crate::Loc, d: &mut Diagnostics) {
     }
     if let Some(method) = obj.string("Method", d)
         && !METHODS.contains(&method)
+        && expression_text(&Value::from(method)).is_none()
     {
         d.error(
             Code::SchemaValidationFailed,
@@ -164,6 +185,7 @@ fn check_request(value: &Value, loc: &crate::Loc, d: &mut Diagnostics) {
         );
     }
     if let Some(endpoint) = obj.string("ApiEndpoint", d)
+        && expression_text(&Value::from(endpoint)).is_none()
         && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
     {
         d.error(
@@ -175,6 +197,7 @@ fn check_request(value: &Value, loc: &crate::Loc, d: &mut Diagnostics) {
     for key in ["Headers", "QueryParameters"] {
         if let Some(v) = obj.get(key)
             && !v.is_object()
+            && expression_text(v).is_none()
         {
             d.error(
                 Code::SchemaValidationFailed,

@@ -260,17 +260,15 @@ fn problems_inside_map_and_parallel_have_nested_pointers() {
 }
 
 #[test]
-fn jsonata_is_refused_clearly_and_variables_are_checked() {
-    let found = parse_definition(
+fn query_languages_are_read_and_variables_are_checked() {
+    parse_definition(
         r#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}"#,
     )
-    .unwrap_err();
-    assert!(
-        found
-            .iter()
-            .any(|d| d.code.as_str() == "UNSUPPORTED_FEATURE"
-                && d.location == "/QueryLanguage"
-                && d.message.contains("not supported yet"))
+    .expect("JSONata is a query language Baton runs");
+    assert_problem(
+        json!({"QueryLanguage": "XPath", "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}),
+        "SCHEMA_VALIDATION_FAILED",
+        "/QueryLanguage",
     );
     // Variables are read; Succeed and Fail have no Assign, and names are checked.
     assert!(

@@ -85,7 +85,13 @@ pub struct Execution {
     pub start_ms: i64,
     #[serde(rename = "t1", default, skip_serializing_if = "Option::is_none")]
     pub stop_ms: Option<i64>,
-    #[serde(rename = "out", default, skip_serializing_if = "Option::is_none")]
+    /// A `null` output is kept as `Some(Value::Null)` through serialization.
+    #[serde(
+        rename = "out",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub output: Option<Value>,
     #[serde(rename = "err", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -464,4 +470,9 @@ impl Children {
             distributed: self.distributed,
         }
     }
+}
+
+/// A field that is present, even as `null` (serde reads a `null` `Option` as `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
 }

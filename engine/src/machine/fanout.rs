@@ -7,8 +7,11 @@ use baton_definitions::pipeline;
 use baton_definitions::template::compact_json;
 use baton_definitions::{Env, ErrorName, Failure, Path, State, StateKind};
 
+use baton_definitions::jsonata_lang::{JEnv, JsonataState};
+
 use super::execution::{Children, Parent, Step};
 use super::frames::Results;
+use super::jsonata;
 use super::map_runs::MapRunStatus;
 use super::step::{Cx, shown};
 
@@ -21,7 +24,14 @@ impl<'m> Cx<'m> {
     ) -> Result<(), Failure> {
         let effective = {
             let ctx = self.context(f, state);
-            pipeline::effective_input(&state.io, &self.exec.frames[&f].input, &ctx)?.into_owned()
+            let input = &self.exec.frames[&f].input;
+            match state.io.jsonata.as_deref() {
+                Some(j) => {
+                    let evaluator = self.evaluator();
+                    jsonata::arguments(j, &JEnv::new(input, &ctx, &evaluator))?
+                }
+                None => pipeline::effective_input(&state.io, input, &ctx)?.into_owned(),
+            }
         };
         let started = self.emit(f, "ParallelStateStarted".into(), Value::Null);
         let mut running = Vec::with_capacity(parallel.branches.len());
@@ -62,6 +72,9 @@ impl<'m> Cx<'m> {
         state: &'m State,
         map: &'m Map,
     ) -> Result<(), Failure> {
+        if let Some(j) = state.io.jsonata.as_deref() {
+            return self.start_jsonata_map(f, state, map, j);
+        }
         let (effective, items, max) = {
             let ctx = self.context(f, state);
             let effective = pipeline::apply_input_path(
@@ -104,6 +117,53 @@ impl<'m> Cx<'m> {
             let tp = percent(map.tolerated_failure_percentage.as_ref(), &effective, &ctx)?;
             (tc, tp)
         };
+        let limits = (max, tolerated_count, tolerated_percentage);
+        self.run_map(f, state, map, effective, items, limits)
+    }
+
+    /// A JSONata Map: `Items` (or the input), its numbers, then the iterations.
+    fn start_jsonata_map(
+        &mut self,
+        f: u32,
+        state: &'m State,
+        map: &'m Map,
+        j: &'m JsonataState,
+    ) -> Result<(), Failure> {
+        let input = self.exec.frames[&f].input.clone();
+        let evaluator = self.evaluator();
+        let (items, limits) = {
+            let ctx = self.context(f, state);
+            let env = JEnv::new(&input, &ctx, &evaluator);
+            let items = jsonata::items(j, &env)?;
+            let max = jsonata::whole(j.max_concurrency.as_ref(), "MaxConcurrency", 0, &env)?;
+            let tc = jsonata::whole(
+                j.tolerated_failure_count.as_ref(),
+                "ToleratedFailureCount",
+                0,
+                &env,
+            )?;
+            let tp = jsonata::percentage(j.tolerated_failure_percentage.as_ref(), &env)?;
+            (items, (max, tc, tp))
+        };
+        self.emit(
+            f,
+            "MapStateStarted".into(),
+            serde_json::json!({"length": items.len()}),
+        );
+        self.run_map(f, state, map, input, items, limits)
+    }
+
+    /// Starts a Map's iterations over `items` (`selector_input`: what ItemSelector reads).
+    fn run_map(
+        &mut self,
+        f: u32,
+        state: &'m State,
+        map: &'m Map,
+        effective: Value,
+        items: Vec<Value>,
+        limits: (Option<u64>, Option<u64>, Option<f64>),
+    ) -> Result<(), Failure> {
+        let (max, tolerated_count, tolerated_percentage) = limits;
         let children_id = self.new_children_id();
         if map.distributed {
             let tolerated = (tolerated_count, tolerated_percentage);
@@ -155,11 +215,23 @@ impl<'m> Cx<'m> {
             }
             let index = c.next;
             let distributed = c.distributed;
+            let jsonata_selector = state
+                .io
+                .jsonata
+                .as_deref()
+                .and_then(|j| j.item_selector.as_ref());
             let input = {
                 let item = &c.items[index as usize];
-                match &map.item_selector {
-                    None => item.clone(),
-                    Some(selector) => {
+                match (&map.item_selector, jsonata_selector) {
+                    (_, Some(selector)) => {
+                        let mut ctx = self.context(f, state);
+                        ctx.item = Some((index, item));
+                        let source = c.selector_input.as_ref().unwrap_or(&Value::Null);
+                        let evaluator = self.evaluator();
+                        selector.eval(&JEnv::new(source, &ctx, &evaluator))?
+                    }
+                    (None, None) => item.clone(),
+                    (Some(selector), None) => {
                         let mut ctx = self.context(f, state);
                         ctx.item = Some((index, item));
                         let source = c.selector_input.as_ref().unwrap_or(&Value::Null);
@@ -352,9 +424,12 @@ impl<'m> Cx<'m> {
         } else {
             self.exec.frames[&f].input.clone()
         };
-        let output = {
-            let ctx = self.context(f, state);
-            pipeline::state_output_and_assign(&state.io, raw, results, &ctx)
+        let output = match state.io.jsonata.as_deref() {
+            Some(j) => self.j_state_output(f, state, j, &raw, results),
+            None => {
+                let ctx = self.context(f, state);
+                pipeline::state_output_and_assign(&state.io, raw, results, &ctx)
+            }
         };
         let done = output.and_then(|(output, assigned)| self.exit_with(f, state, output, assigned));
         if let Err(failure) = done {

@@ -43,6 +43,7 @@ pub fn details_member(kind: &str) -> Option<&'static str> {
         "MapIterationAborted" => "mapIterationAbortedEventDetails",
         "MapRunStarted" => "mapRunStartedEventDetails",
         "MapRunFailed" => "mapRunFailedEventDetails",
+        "EvaluationFailed" => "evaluationFailedEventDetails",
         k if k.ends_with("StateEntered") => "stateEnteredEventDetails",
         k if k.ends_with("StateExited") => "stateExitedEventDetails",
         _ => return None,

@@ -40,6 +40,8 @@ mod execution;
 mod fanout;
 mod frames;
 mod history;
+mod jsonata;
+mod jsonata_env;
 mod map_runs;
 pub mod redrive;
 mod settings;

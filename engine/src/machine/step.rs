@@ -264,7 +264,19 @@ impl<'m> Cx<'m> {
         frame.entered = id;
         frame.entered_ms = now;
         frame.retries = vec![0; state.retry.len()];
-        let result = match &state.kind {
+        let jsonata = state.io.jsonata.as_deref();
+        let result = match jsonata.and_then(|j| self.jsonata_enter(f, state, j)) {
+            Some(result) => result,
+            None => self.enter_jsonpath(f, state),
+        };
+        if let Err(failure) = result {
+            self.fail_state(f, state, failure);
+        }
+    }
+
+    /// Runs a state (JSONPath; also the Task, Parallel and Map steps of JSONata states).
+    fn enter_jsonpath(&mut self, f: u32, state: &'m State) -> Result<(), Failure> {
+        match &state.kind {
             StateKind::Pass(pass) => self.pass(f, state, pass.result.as_ref()),
             StateKind::Choice(_) => self.choice(f, state),
             StateKind::Wait(wait) => self.wait(f, state, wait),
@@ -273,9 +285,6 @@ impl<'m> Cx<'m> {
             StateKind::Task(task) => self.start_task(f, state, task),
             StateKind::Parallel(p) => self.start_parallel(f, state, p),
             StateKind::Map(map) => self.start_map(f, state, map),
-        };
-        if let Err(failure) = result {
-            self.fail_state(f, state, failure);
         }
     }
 
@@ -483,6 +492,7 @@ impl<'m> Cx<'m> {
 
     /// The state in frame `f` failed: retry, catch, or fail the frame.
     pub fn fail_state(&mut self, f: u32, state: &'m State, failure: Failure) {
+        let failure = self.evaluation_failed(f, state, failure);
         if failure.error == ErrorName::Runtime {
             self.runtime(f, failure);
             return;
@@ -509,6 +519,9 @@ impl<'m> Cx<'m> {
             }
             baton_definitions::retry::Recovery::Catch(i) => {
                 self.fanout_failed_event(f, state);
+                if let Some(j) = state.io.jsonata.as_deref() {
+                    return self.j_catch(f, state, j, i, &failure);
+                }
                 let catcher = &state.catch[i];
                 let raw = self.take_input(f);
                 let error_output = failure.error_output();

@@ -7,17 +7,20 @@ use baton_definitions::pipeline;
 use baton_definitions::template::compact_json;
 use baton_definitions::{Env, ErrorName, Failure, State, StateKind};
 
+use baton_definitions::jsonata_lang::JEnv;
+
 use super::event::Outcome;
 use super::execution::{Step, TaskStep};
+use super::jsonata;
 use super::step::{Cx, data_limit, shown};
 use super::transition::{Effect, HttpRequest, OpenToken, ResponseShape, TokenClosed};
 
 /// `resourceType` and `resource` of task history events, as AWS splits a resource ARN.
 pub(super) fn resource_parts(task: &Task) -> (String, String) {
     if task.resource == "Callback" {
-        return match task.notify {
-            Some(_) => ("http".into(), "invoke.waitForTaskToken".into()),
-            None => ("callback".into(), "waitForTaskToken".into()),
+        return match task.invoke {
+            Invoke::HttpInvoke => ("http".into(), "invoke.waitForTaskToken".into()),
+            _ => ("callback".into(), "waitForTaskToken".into()),
         };
     }
     if let Some(rest) = task.resource.strip_prefix("arn:aws:states:::")
@@ -50,22 +53,44 @@ impl<'m> Cx<'m> {
             .frames
             .get(&f)
             .map_or(0, |fr| fr.retries.iter().sum());
+        let evaluator = self.evaluator();
         let (effective, timeout, heartbeat, request) = {
             let frame = &self.exec.frames[&f];
             let mut ctx = self.context(f, state);
             ctx.retry_count = Some(retry_count);
             ctx.token = token.as_deref();
-            let scoped = pipeline::apply_input_path(&state.io.input_path, &frame.input, &ctx)?;
-            let timeout = seconds(task.timeout.as_ref(), &scoped, &ctx, "TimeoutSecondsPath")?;
-            let heartbeat = seconds(
-                task.heartbeat.as_ref(),
-                &scoped,
-                &ctx,
-                "HeartbeatSecondsPath",
-            )?;
-            let effective =
-                pipeline::apply_template(state.io.parameters.as_ref(), scoped, &ctx)?.into_owned();
-            let request = match (&task.invoke, &task.notify) {
+            let (effective, timeout, heartbeat, notify) = match state.io.jsonata.as_deref() {
+                Some(j) => {
+                    let env = JEnv::new(&frame.input, &ctx, &evaluator);
+                    let effective = jsonata::arguments(j, &env)?;
+                    let timeout = jsonata::whole(j.timeout.as_ref(), "TimeoutSeconds", 1, &env)?;
+                    let heartbeat =
+                        jsonata::whole(j.heartbeat.as_ref(), "HeartbeatSeconds", 1, &env)?;
+                    let notify = j.notify.as_ref().map(|n| n.eval(&env)).transpose()?;
+                    (effective, timeout, heartbeat, notify)
+                }
+                None => {
+                    let scoped =
+                        pipeline::apply_input_path(&state.io.input_path, &frame.input, &ctx)?;
+                    let timeout =
+                        seconds(task.timeout.as_ref(), &scoped, &ctx, "TimeoutSecondsPath")?;
+                    let heartbeat = seconds(
+                        task.heartbeat.as_ref(),
+                        &scoped,
+                        &ctx,
+                        "HeartbeatSecondsPath",
+                    )?;
+                    let effective =
+                        pipeline::apply_template(state.io.parameters.as_ref(), scoped, &ctx)?
+                            .into_owned();
+                    let notify = match &task.notify {
+                        Some(notify) => Some(notify.eval(&Env::new(&effective, &ctx))?),
+                        None => None,
+                    };
+                    (effective, timeout, heartbeat, notify)
+                }
+            };
+            let request = match (&task.invoke, &notify) {
                 (Invoke::Url(url), _) => Some(HttpRequest {
                     method: "POST".into(),
                     url: url.clone(),
@@ -76,10 +101,7 @@ impl<'m> Cx<'m> {
                     idempotency_key: key,
                     timeout_seconds: timeout,
                 }),
-                (Invoke::HttpInvoke, Some(notify)) => {
-                    let spec = notify.eval(&Env::new(&effective, &ctx))?;
-                    Some(http_request(&spec, key, None)?)
-                }
+                (Invoke::HttpInvoke, Some(spec)) => Some(http_request(spec, key, None)?),
                 (Invoke::HttpInvoke, None) => Some(http_request(&effective, key, timeout)?),
                 (Invoke::Nothing, _) => None,
             };
@@ -289,9 +311,12 @@ impl<'m> Cx<'m> {
         } else {
             self.exec.frames[&f].input.clone()
         };
-        let output = {
-            let ctx = self.context(f, state);
-            pipeline::state_output_and_assign(&state.io, raw, result, &ctx)
+        let output = match state.io.jsonata.as_deref() {
+            Some(j) => self.j_state_output(f, state, j, &raw, result),
+            None => {
+                let ctx = self.context(f, state);
+                pipeline::state_output_and_assign(&state.io, raw, result, &ctx)
+            }
         };
         let done = output.and_then(|(output, assigned)| self.exit_with(f, state, output, assigned));
         if let Err(failure) = done {

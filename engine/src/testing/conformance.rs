@@ -37,12 +37,18 @@ impl Case {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Expected {
     pub status: String,
-    #[serde(default)]
+    /// `None` when absent; a recorded `null` output is `Some(Value::Null)`.
+    #[serde(default, deserialize_with = "present")]
     pub output: Option<Value>,
     #[serde(default)]
     pub error: Option<String>,
     #[serde(default)]
     pub cause: Option<String>,
+}
+
+/// A field that is present, even as `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 /// What Baton produced.
@@ -55,14 +61,22 @@ pub struct Outcome {
 }
 
 /// Every case of the corpus, sorted by name, then the variables cases (`later/variables`,
-/// which every run includes now that Baton runs `Assign`), with time-relative inputs filled
+/// which every run includes now that Baton runs `Assign`) and the JSONata cases
+/// (`later/jsonata`), with time-relative inputs filled
 /// in; `test` names the caller in messages. When the corpus is missing or empty this panics under CI
 /// and returns `None` (after a note) elsewhere: see [`baton_definitions::testing`]. A case
 /// that cannot be read panics: a case silently dropped would shrink the total.
 pub fn cases(test: &str) -> Option<Vec<Case>> {
     let mut files = baton_definitions::testing::corpus_files(test)?;
     files.extend(baton_definitions::testing::variables_files(test));
+    files.extend(baton_definitions::testing::jsonata_files(test));
     Some(read_cases(&files))
+}
+
+/// The recorded cases of JSONata states (`later/jsonata`), sorted by name; panics when
+/// there are none.
+pub fn jsonata_cases(test: &str) -> Vec<Case> {
+    read_cases(&baton_definitions::testing::jsonata_files(test))
 }
 
 /// The recorded cases of variables (`Assign`, `later/variables`), sorted by name; panics

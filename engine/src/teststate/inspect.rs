@@ -27,7 +27,8 @@ pub(super) fn data(
     let after_input_path =
         pipeline::apply_input_path(&state.io.input_path, &request.input, &scoped)
             .map(|v| v.into_owned());
-    if let Ok(after) = &after_input_path {
+    let jsonata = state.io.jsonata.is_some();
+    if let (false, Ok(after)) = (jsonata, &after_input_path) {
         out.insert("afterInputPath".into(), text(after));
         if matches!(state.kind, StateKind::Pass(_) | StateKind::Task(_)) {
             let params = pipeline::apply_template(
@@ -50,7 +51,11 @@ pub(super) fn data(
         }),
         _ => None,
     };
-    if let Some(result) = result {
+    if let (true, Some(result)) = (jsonata, &result) {
+        // A JSONata state has no ResultSelector/ResultPath: Output and Assign use the result.
+        out.insert("result".into(), text(result));
+    }
+    if let (false, Some(result)) = (jsonata, result) {
         out.insert("result".into(), text(&result));
         let selected = pipeline::apply_template(
             state.io.result_selector.as_ref(),

@@ -3,12 +3,17 @@
 //! TestState calls the real service); a mock answers it (a callback at once). Retry and
 //! Catch decide as in an execution: the status tells which (`RETRIABLE`, `CAUGHT_ERROR`).
 //!
+//! JSONata states run too: their inspection data is `input`, `afterArguments` (Task),
+//! `result` and `variables`, and a failed expression (`States.QueryEvaluationError`) is
+//! retried or caught like any error (`RETRIABLE`, `CAUGHT_ERROR`).
+//!
 //! Baton runs Pass, Task, Choice, Wait (without waiting), Succeed and Fail states; Map and
 //! Parallel are refused (AWS runs them with a mock only). `.waitForTaskToken` tasks need a
 //! mock, as on AWS.
 
 mod definition;
 mod inspect;
+mod jsonata;
 
 use serde_json::{Map, Value};
 
@@ -146,6 +151,10 @@ pub async fn run(
         now_ms: now,
         random: 0.5,
     };
+    // A JSONata state's `Arguments`, over the state's input and the given variables.
+    let after_arguments = (request.inspection >= Inspection::Debug)
+        .then(|| jsonata::after_arguments(&machine, &exec, state, &request.input, input))
+        .flatten();
     let mut history = Vec::new();
     let mut exchange = Exchange::default();
     let mut failure: Option<Failure> = None;
@@ -160,11 +169,15 @@ pub async fn run(
         tx = apply(&machine, &mut exec, event, input);
     }
     history.append(&mut tx.history);
+    // A JSONata expression that failed (retried or caught) is in its `EvaluationFailed`.
+    let failure = failure.or_else(|| jsonata::evaluation_failure(&history));
     let mut response = outcome(&exec, &name, failure);
     if request.inspection >= Inspection::Debug {
-        response.inspection_data = Some(inspect::data(
-            &machine, &exec, state, request, &history, &exchange,
-        ));
+        let mut data = inspect::data(&machine, &exec, state, request, &history, &exchange);
+        if let (Value::Object(members), Some(after)) = (&mut data, after_arguments) {
+            members.insert("afterArguments".into(), after);
+        }
+        response.inspection_data = Some(data);
     }
     Ok(response)
 }

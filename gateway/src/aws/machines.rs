@@ -40,6 +40,23 @@ fn described(state: &SharedState, record: &StateMachineRecord) -> [(&'static str
     ]
 }
 
+/// `variableReferences`: state name → the variables it reads; absent when none does.
+fn variable_references(definition: &str) -> Option<Value> {
+    let def = baton_definitions::parse_definition(definition).ok()?;
+    let refs = baton_definitions::variable_refs::variable_references(&def.machine);
+    (!refs.is_empty()).then(|| json!(refs))
+}
+
+/// Adds `variableReferences` (when there are any) to a description.
+fn with_variable_references(mut out: Value, record: &StateMachineRecord) -> Value {
+    if let (Value::Object(members), Some(refs)) =
+        (&mut out, variable_references(&record.definition))
+    {
+        members.insert("variableReferences".into(), refs);
+    }
+    out
+}
+
 /// `InvalidDefinition` for an EXPRESS definition that uses what only STANDARD supports.
 fn check_express(definition: &str, kind: MachineKind) -> Result<(), AwsError> {
     if kind != MachineKind::Express {
@@ -170,7 +187,7 @@ pub async fn describe(state: &SharedState, input: &Input) -> Result<Value, AwsEr
         members.insert("creationDate".into(), epoch(record.created_ms));
         members.insert("tracingConfiguration".into(), json!({"enabled": false}));
     }
-    Ok(out)
+    Ok(with_variable_references(out, &record))
 }
 
 pub async fn delete(state: &SharedState, input: &Input) -> Result<Value, AwsError> {
@@ -281,5 +298,5 @@ pub async fn describe_for_execution(state: &SharedState, input: &Input) -> Resul
         members.insert("updateDate".into(), epoch(record.updated_ms));
         members.insert("tracingConfiguration".into(), json!({"enabled": false}));
     }
-    Ok(out)
+    Ok(with_variable_references(out, &record))
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::common::{Harness, json};
 
 /// A loopback service answering `{"seen": <body>}` and counting its requests.
-async fn echo_service() -> (String, Arc<Mutex<usize>>) {
+pub(crate) async fn echo_service() -> (String, Arc<Mutex<usize>>) {
     let count = Arc::new(Mutex::new(0usize));
     let counter = count.clone();
     let app = axum::Router::new().route(
