@@ -19,6 +19,8 @@ mod history;
 mod limits;
 #[path = "aws_sdk/machines.rs"]
 mod machines;
+#[path = "aws_sdk/map_runs.rs"]
+mod map_runs;
 #[path = "aws_sdk/redrive.rs"]
 mod redrive;
 #[path = "aws_sdk/sigv4.rs"]

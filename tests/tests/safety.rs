@@ -245,6 +245,21 @@ async fn a_bearer_token_guards_every_api_route_but_not_callbacks_or_operations()
             200,
         ),
         route(
+            Method::GET,
+            "/v1/state-machines/{name}/executions/{execution}/map-runs",
+            &format!("{e}/map-runs"),
+            None,
+            200,
+        ),
+        // (The execution has no distributed Map: no such run.)
+        route(
+            Method::GET,
+            "/v1/state-machines/{name}/executions/{execution}/map-runs/{id}",
+            &format!("{e}/map-runs/3c39a231-69bb-8d89-8607-9e124eddbb0b"),
+            None,
+            404,
+        ),
+        route(
             Method::POST,
             "/v1/state-machines/{name}/executions/{execution}/stop",
             &format!("{e}/stop"),

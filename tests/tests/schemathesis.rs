@@ -49,9 +49,15 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 
 # `?wait=` holds the request until the execution ends or the server's sync timeout (30 s)
 # passes, by design; the default response-time limit of `--checks all` is 10 s.
+#
+# `testCase` must name a test case of the server's mock configuration (`--mock-config`;
+# this server runs without one): a rule of the server's configuration that the schema
+# cannot state. A test case it does not hold is 400 InvalidArn, as the AWS API's
+# `<state machine ARN>#<test case>` (tests/tests/mocked_integrations.rs).
 [[operations]]
 include-operation-id = "start_execution"
 checks.max_response_time = 35
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
 # An alias's routes must name versions that differ and weights that add up to 100: rules
 # JSON Schema cannot state. The server answers the others 400 ValidationException, by design.
@@ -59,9 +65,16 @@ checks.max_response_time = 35
 include-operation-id = ["create_alias", "update_alias"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
+# A redrive onto `?revision=N` needs a revision the state machine has: 400
+# ValidationException otherwise (as for a version that does not exist), which the schema
+# cannot know. (The `fanout` executions fail on generated inputs, so they are redrivable.)
+[[operations]]
+include-operation-id = "redrive_execution"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
 # Names of the seeded resources, mixed into generated path parameters.
 [dictionaries.machines]
-values = ["orders", "approval"]
+values = ["orders", "approval", "fanout"]
 
 [dictionaries.executions]
 values = ["run-1", "run-2"]
@@ -74,6 +87,7 @@ values = ["prod"]
 "path.name" = { dictionary = "machines", probability = 0.5 }
 "path.execution" = { dictionary = "executions", probability = 0.5 }
 "path.token" = { dictionary = "tokens", probability = 0.3 }
+"path.id" = { dictionary = "map_runs", probability = 0.5 }
 "#;
 
 /// An authenticated JSON request; panics unless it succeeds.
@@ -86,8 +100,9 @@ async fn call(http: &reqwest::Client, request: reqwest::RequestBuilder) -> Value
     response.json().await.expect("JSON")
 }
 
-/// Makes the resources the config names; returns the task token of `approval/run-1`.
-async fn seed(url: &str) -> String {
+/// Makes the resources the config names; returns the task token of `approval/run-1` and
+/// the id of the Map Run of `fanout/run-1`.
+async fn seed(url: &str) -> (String, String) {
     let http = reqwest::Client::new();
     // Nothing here runs long: a start with `?wait=` holds its request until the execution
     // ends, and the callback task gives up after 5 s.
@@ -102,12 +117,19 @@ async fn seed(url: &str) -> String {
             "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
             "Parameters": {"token.$": "$$.Task.Token"}, "TimeoutSeconds": 5, "End": true}}}),
         ),
+        (
+            "fanout",
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items",
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true}}}),
+        ),
     ];
     for (name, definition) in machines {
         let machine = format!("{url}/v1/state-machines/{name}");
         call(&http, http.put(&machine).json(&definition)).await;
         for run in ["run-1", "run-2"] {
-            let body = json!({"name": run, "input": {"n": 1}});
+            let body = json!({"name": run, "input": {"n": 1, "items": [1, 2]}});
             call(
                 &http,
                 http.post(format!("{machine}/executions")).json(&body),
@@ -124,6 +146,17 @@ async fn seed(url: &str) -> String {
     .await;
     let prod = json!({"name": "prod", "routes": [{"version": 1, "weight": 100}]});
     call(&http, http.post(format!("{orders}/aliases")).json(&prod)).await;
+    let runs = format!("{url}/v1/state-machines/fanout/executions/run-1/map-runs");
+    let mut map_run = None;
+    for _ in 0..500 {
+        let page = call(&http, http.get(&runs)).await;
+        if let Some(id) = page["mapRuns"][0]["id"].as_str() {
+            map_run = Some(id.to_owned());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let map_run = map_run.expect("the fanout Map Run");
     let history = format!("{url}/v1/state-machines/approval/executions/run-1/history");
     for _ in 0..500 {
         let page = call(&http, http.get(&history)).await;
@@ -138,7 +171,8 @@ async fn seed(url: &str) -> String {
                 .as_str()
                 .expect("parameters");
             let parameters: Value = serde_json::from_str(parameters).expect("JSON");
-            return parameters["token"].as_str().expect("token").to_owned();
+            let token = parameters["token"].as_str().expect("token").to_owned();
+            return (token, map_run);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -160,10 +194,12 @@ async fn rest_api_conforms_to_its_openapi_document() {
         "schemathesis is not installed: python3 -m pip install schemathesis (or run `bash .ci/test`, which does)"
     );
     let baton = Baton::serve(&["--auth-token", TOKEN], &[]);
-    let task_token = seed(&baton.url).await;
+    let (task_token, map_run) = seed(&baton.url).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("schemathesis.toml");
-    let tokens = format!("\n[dictionaries.tokens]\nvalues = [\"{task_token}\"]\n");
+    let tokens = format!(
+        "\n[dictionaries.tokens]\nvalues = [\"{task_token}\"]\n\n[dictionaries.map_runs]\nvalues = [\"{map_run}\"]\n"
+    );
     std::fs::write(&config, format!("{CONFIG}{tokens}")).expect("write the config");
     let examples =
         std::env::var("BATON_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "100".to_owned());

@@ -140,6 +140,9 @@ pub struct Execution {
     /// 10, for 15 minutes).
     #[serde(rename = "rk", default, skip_serializing_if = "Vec::is_empty")]
     pub redrive_tokens: Vec<(String, i64)>,
+    /// The runs of its distributed Maps, with their counts (see `map_runs.rs`).
+    #[serde(rename = "mr", default, skip_serializing_if = "Vec::is_empty")]
+    pub map_runs: Vec<super::map_runs::MapRun>,
 }
 
 /// The version an execution runs, and the alias that chose it.
@@ -337,6 +340,7 @@ impl Execution {
             redrive_count: 0,
             redrive_ms: None,
             redrive_tokens: Vec::new(),
+            map_runs: Vec::new(),
         }
     }
 
@@ -368,6 +372,7 @@ impl Execution {
             redrive_count,
             redrive_ms,
             redrive_tokens,
+            map_runs,
         } = self;
         Execution {
             id: id.clone(),
@@ -394,6 +399,7 @@ impl Execution {
             redrive_count: *redrive_count,
             redrive_ms: *redrive_ms,
             redrive_tokens: redrive_tokens.clone(),
+            map_runs: map_runs.clone(),
         }
     }
 

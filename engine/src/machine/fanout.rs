@@ -12,6 +12,7 @@ use baton_definitions::jsonata_lang::{JEnv, JsonataState};
 use super::execution::{Children, Parent, Step};
 use super::frames::Results;
 use super::jsonata;
+use super::map_runs::MapRunStatus;
 use super::step::{Cx, shown};
 
 impl<'m> Cx<'m> {
@@ -163,15 +164,10 @@ impl<'m> Cx<'m> {
         limits: (Option<u64>, Option<u64>, Option<f64>),
     ) -> Result<(), Failure> {
         let (max, tolerated_count, tolerated_percentage) = limits;
+        let children_id = self.new_children_id();
         if map.distributed {
-            let arn = format!(
-                "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
-                self.settings.region,
-                self.settings.account,
-                self.exec.state_machine,
-                map.label.as_deref().unwrap_or(&state.name),
-                self.exec.events + 1
-            );
+            let tolerated = (tolerated_count, tolerated_percentage);
+            let arn = self.start_map_run(f, state, map, children_id, items.len(), max, tolerated);
             self.emit(
                 f,
                 "MapRunStarted".into(),
@@ -184,7 +180,7 @@ impl<'m> Cx<'m> {
             _ => self.settings.inline_map_concurrency,
         };
         let children = Children {
-            id: self.new_children_id(),
+            id: children_id,
             size: items.len() as u32,
             results: Results::new(items.len()),
             items,
@@ -264,6 +260,7 @@ impl<'m> Cx<'m> {
                 c.next += 1;
                 c.running.push(child);
             }
+            self.exec.sync_map_run(f);
         }
     }
 
@@ -350,10 +347,15 @@ impl<'m> Cx<'m> {
             return false;
         };
         c.running.retain(|running| *running != child);
+        let succeeded = output.is_some();
         if let Some(output) = output {
             c.results.set(index as usize, output);
         }
-        c.distributed
+        let distributed = c.distributed;
+        if distributed {
+            self.count_map_item(f, Some(succeeded));
+        }
+        distributed
     }
 
     fn emit_child(&mut self, f: u32, last_event: u64, kind: &str, state: &State, index: u32) {
@@ -412,6 +414,7 @@ impl<'m> Cx<'m> {
         let results = Value::Array(c.results.into_values());
         if let StateKind::Map(_) = state.kind {
             if distributed {
+                self.end_map_run(f, MapRunStatus::Succeeded);
                 self.emit(f, "MapRunSucceeded".into(), Value::Null);
             }
             self.emit(f, "MapStateSucceeded".into(), Value::Null);
@@ -440,6 +443,7 @@ impl<'m> Cx<'m> {
         let kind = match &state.kind {
             StateKind::Map(map) => {
                 if map.distributed {
+                    self.end_map_run(f, MapRunStatus::Failed);
                     self.emit(f, "MapRunFailed".into(), Value::Null);
                 }
                 "MapStateFailed"

@@ -110,6 +110,12 @@ impl Frames {
         )
     }
 
+    /// True when a frame was touched since the last [`Frames::take_touched`]: a transition
+    /// that changed only frames (a distributed Map's iteration ends quietly) is still one.
+    pub fn is_touched(&self) -> bool {
+        self.full || !self.touched.is_empty()
+    }
+
     /// A frame, to read the changes noted in it (its results) without touching it: for
     /// the record writer, after [`Frames::take_touched`].
     pub fn untracked_mut(&mut self, f: &u32) -> Option<&mut Frame> {

@@ -42,6 +42,7 @@ mod frames;
 mod history;
 mod jsonata;
 mod jsonata_env;
+mod map_runs;
 pub mod redrive;
 mod settings;
 mod step;
@@ -56,6 +57,7 @@ pub use execution::{
 };
 pub use frames::{ChildrenId, Frames, Results};
 pub use history::{HistoryEvent, details_member, error_details};
+pub use map_runs::{MapRun, MapRunStatus, run_uuid};
 pub use settings::{DEFAULT_RETENTION_MS, PlainTokens, Settings, TokenMinter};
 pub use step::{Input, MAX_VALUE_DEPTH, Machine, apply, start};
 pub use transition::{
@@ -64,6 +66,8 @@ pub use transition::{
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_map_runs;
 #[cfg(test)]
 mod tests_redrive;
 #[cfg(test)]

@@ -208,14 +208,30 @@ pub fn redrive(
             continue;
         };
         if distributed {
-            let arn = format!(
-                "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
-                cx.settings.region,
-                cx.settings.account,
-                cx.exec.state_machine,
-                map.label.as_deref().unwrap_or(&state.name),
-                entered + 2
-            );
+            let progress = match cx.exec.frames.get(&f).map(|fr| &fr.step) {
+                Some(Step::Children(c)) => (
+                    c.id,
+                    (c.results.iter_set().count() as u64, u64::from(c.next)),
+                ),
+                _ => continue,
+            };
+            let now = cx.now;
+            let run = cx
+                .exec
+                .redrive_map_run(f, progress.0, progress.1, now)
+                .cloned();
+            let arn = match run {
+                Some(run) => run.arn(cx.settings, cx.exec),
+                // (A run started by an earlier version, which kept no summary.)
+                None => format!(
+                    "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
+                    cx.settings.region,
+                    cx.settings.account,
+                    cx.exec.state_machine,
+                    map.label.as_deref().unwrap_or(&state.name),
+                    entered + 2
+                ),
+            };
             cx.emit(
                 f,
                 "MapRunRedriven".into(),

@@ -132,7 +132,7 @@ pub fn apply(m: &Machine<'_>, exec: &mut Execution, event: Event, input: Input) 
             )),
         );
     }
-    if !cx.tx.is_empty() || cx.exec.status.is_final() {
+    if !cx.tx.is_empty() || cx.exec.status.is_final() || cx.exec.frames.is_touched() {
         cx.exec.seq += 1;
     }
     cx.tx
@@ -613,6 +613,7 @@ impl<'m> Cx<'m> {
 
     fn end_execution(&mut self) {
         self.tx.finished = true;
+        self.exec.abort_map_runs(self.now);
         let retention = i64::try_from(self.settings.retention_ms).unwrap_or(i64::MAX);
         self.exec.expires_ms = Some(self.now.saturating_add(retention));
         if self.def.timeout_seconds.is_some() {

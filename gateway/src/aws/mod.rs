@@ -14,6 +14,7 @@
 //! | [`versions`] | PublishStateMachineVersion, ListStateMachineVersions, DeleteStateMachineVersion (and `publish` on create and update, DescribeStateMachine on a version ARN) |
 //! | [`aliases`] | CreateStateMachineAlias, DescribeStateMachineAlias, UpdateStateMachineAlias, DeleteStateMachineAlias, ListStateMachineAliases |
 //! | [`test_state`] | TestState |
+//! | [`map_runs`] | DescribeMapRun, ListMapRuns, UpdateMapRun (refused) |
 
 pub mod aliases;
 pub mod callbacks;
@@ -22,6 +23,7 @@ pub mod executions;
 pub mod express;
 pub mod history;
 pub mod machines;
+pub mod map_runs;
 pub mod redrive;
 pub mod shapes;
 pub mod sigv4;
@@ -74,6 +76,9 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteStateMachineAlias",
     "ListStateMachineAliases",
     "TestState",
+    "DescribeMapRun",
+    "ListMapRuns",
+    "UpdateMapRun",
 ];
 
 /// `POST /`.
@@ -172,6 +177,9 @@ async fn dispatch(state: &SharedState, operation: &str, input: &Input) -> Result
         "DeleteStateMachineAlias" => aliases::delete(state, input).await,
         "ListStateMachineAliases" => aliases::list(state, input).await,
         "TestState" => test_state::test_state(state, input).await,
+        "DescribeMapRun" => map_runs::describe(state, input).await,
+        "ListMapRuns" => map_runs::list(state, input).await,
+        "UpdateMapRun" => map_runs::update(state, input).await,
         other => Err(AwsError::unknown_operation(other)),
     }
 }

@@ -39,7 +39,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     }
 }
 
-/// A JSON body, whatever the `Content-Type`; an empty body is `T::default()`.
+/// A JSON object body, whatever the `Content-Type`; an empty body is `T::default()`.
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -48,8 +48,12 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for JsonBody<
 
     async fn from_request(request: Request, state: &S) -> Result<JsonBody<T>, ApiError> {
         let RawBody(bytes) = RawBody::from_request(request, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(JsonBody(T::default()));
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        match first {
+            None => return Ok(JsonBody(T::default())),
+            // serde reads a struct from an array too (its members by position).
+            Some(b'{') => {}
+            Some(_) => return Err(ApiError::bad_request("the body must be a JSON object")),
         }
         serde_json::from_slice(&bytes)
             .map(JsonBody)

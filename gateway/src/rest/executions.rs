@@ -89,6 +89,7 @@ fn start_request_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
             .default(Some(serde_json::json!({})));
         let test_case = ObjectBuilder::new()
             .schema_type(Type::String)
+            .min_length(Some(1))
             .description(Some(
                 "Run a test case of the mock configuration (`baton serve --mock-config`): the \
              states it mocks are answered from it, the others run for real (the AWS API's \
@@ -161,14 +162,15 @@ impl Default for StartRequest {
     }
 }
 
-/// An error name and cause (stopping an execution, failing a task). Both optional.
+/// An error name and cause (stopping an execution, failing a task). Both optional (absent,
+/// not `null`).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorCause {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::numbers::present")]
     #[schema(max_length = 256, nullable = false)]
     pub error: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::numbers::present")]
     #[schema(max_length = 32768, nullable = false)]
     pub cause: Option<String>,
 }

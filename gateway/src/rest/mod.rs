@@ -15,6 +15,7 @@
 //! | `GET /v1/state-machines/{name}/executions/{execution}` | describe | 200 |
 //! | `POST /v1/state-machines/{name}/executions/{execution}/stop` | stop (ends `ABORTED`) | 200 |
 //! | `GET /v1/state-machines/{name}/executions/{execution}/history?order&limit&cursor` | history events | 200 |
+//! | `GET /v1/state-machines/{name}/executions/{execution}/map-runs?limit&cursor` · `…/map-runs/{id}` | the runs of its distributed Maps with their item counts ([`map_runs`]) | 200 |
 //! | `GET /v1/state-machines/{name}/executions/{execution}/events?after` | history events as Server-Sent Events, live, resumable ([`events`]) | 200 `text/event-stream` |
 //! | `POST /v1/callbacks/{token}/success` · `/failure` · `/heartbeat` | answer a waiting task (no bearer token: the task token is the capability) | 200 `{}` |
 //! | `GET /v1/callbacks/{token}` | what the token's task waits for, and whether it still takes an answer ([`callback_info`]) | 200 |
@@ -33,6 +34,7 @@ pub mod events;
 pub mod executions;
 pub mod history;
 pub mod machines;
+pub mod map_runs;
 pub mod numbers;
 pub mod openapi;
 pub mod progress;
@@ -116,6 +118,8 @@ fn api_router() -> OpenApiRouter<SharedState> {
         .routes(routes!(executions::stop_execution))
         .routes(routes!(redrive::redrive_execution))
         .routes(routes!(history::get_history))
+        .routes(routes!(map_runs::list_map_runs))
+        .routes(routes!(map_runs::describe_map_run))
         .routes(routes!(events::execution_events))
         .routes(routes!(dead_letters::list_dead_letters))
 }

@@ -20,7 +20,7 @@ pub struct RedriveParams {
     /// The revision to continue on: a number, or `latest`; the execution's own when absent.
     /// Every state the execution resumes in must exist there, in the same scope (and a
     /// Parallel or Map it resumes inside must still be one).
-    #[param(example = "latest")]
+    #[param(example = "latest", pattern = "^(latest|[1-9][0-9]{0,8})$")]
     pub revision: Option<String>,
 }
 

@@ -8,6 +8,7 @@ mod errors;
 mod executions;
 mod listing;
 mod machines;
+pub mod map_runs;
 pub mod names;
 pub mod qualified;
 mod redrive;

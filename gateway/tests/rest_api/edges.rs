@@ -163,6 +163,8 @@ async fn openapi_document_lists_every_route() {
         "POST /v1/state-machines/{name}/executions/{execution}/redrive",
         "GET /v1/state-machines/{name}/executions/{execution}/history",
         "GET /v1/state-machines/{name}/executions/{execution}/events",
+        "GET /v1/state-machines/{name}/executions/{execution}/map-runs",
+        "GET /v1/state-machines/{name}/executions/{execution}/map-runs/{id}",
         "GET /v1/callbacks/{token}",
         "POST /v1/callbacks/{token}/success",
         "POST /v1/callbacks/{token}/failure",

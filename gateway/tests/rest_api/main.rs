@@ -10,6 +10,7 @@ mod executions;
 mod history;
 mod limits;
 mod machines;
+mod map_runs;
 mod redrive;
 mod support;
 mod tags;

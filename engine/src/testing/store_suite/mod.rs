@@ -17,6 +17,7 @@ mod executions;
 mod lifecycle;
 mod listing;
 mod machines;
+mod map_runs;
 mod queue;
 mod redrive;
 mod tokens;
@@ -85,6 +86,7 @@ macro_rules! store_suite {
             versions_and_aliases_are_bounded,
             aliases_route_to_versions,
             redrive_brings_a_finished_execution_back,
+            map_runs_ride_in_the_head,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -315,6 +317,7 @@ pub use executions::*;
 pub use lifecycle::*;
 pub use listing::*;
 pub use machines::*;
+pub use map_runs::*;
 pub use queue::*;
 pub use redrive::*;
 pub use tokens::*;
