@@ -10,6 +10,9 @@ fn request(definition: Value, input: Value, mock: Option<Mock>) -> TestStateRequ
         inspection: Inspection::Debug,
         variables: Map::new(),
         mock,
+        validation: FieldValidation::default(),
+        context: None,
+        config: StateConfiguration::default(),
     }
 }
 
@@ -71,7 +74,7 @@ async fn refusals() {
     let map = json!({"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true});
     let callback = json!({"Type": "Callback", "End": true});
     for (definition, expected) in [
-        (map, "is a Map state"),
+        (map, "a Map state is tested with a mock"),
         (callback, "is tested with a mock"),
         (json!({"Type": "Pass", "Next": 3}), ""),
     ] {
