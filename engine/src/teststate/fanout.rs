@@ -6,7 +6,6 @@
 //! them, and `stateConfiguration.mapIterationFailureCount` is weighed against its
 //! ToleratedFailureCount / ToleratedFailurePercentage.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 
 use serde_json::{Map, Value, json};
@@ -177,7 +176,7 @@ fn read_items(
     let tolerated_percentage = match &map.tolerated_failure_percentage {
         None => None,
         Some(Percent::Fixed(p)) => Some(*p),
-        Some(Percent::Path(path)) => number(&pipeline::select(path, &effective, &ctx)?),
+        Some(Percent::Path(path)) => number(&*pipeline::select(path, &effective, &ctx)?),
     };
     Ok(Items {
         after_items_path: Some(items),
@@ -188,7 +187,7 @@ fn read_items(
     })
 }
 
-fn number(v: &Cow<'_, Value>) -> Option<f64> {
+fn number(v: &Value) -> Option<f64> {
     v.as_f64()
         .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
 }
