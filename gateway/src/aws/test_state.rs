@@ -177,10 +177,19 @@ fn mock_input(mock: &Map<String, Value>) -> Result<Mock, AwsError> {
         (Some(Value::String(text)), None) => serde_json::from_str(text)
             .map(Mock::Result)
             .map_err(|e| AwsError::validation(format!("mock.result is not JSON: {e}"))),
-        (None, Some(Value::Object(e))) => Ok(Mock::Error {
-            error: e.get("error").and_then(Value::as_str).map(str::to_owned),
-            cause: e.get("cause").and_then(Value::as_str).map(str::to_owned),
-        }),
+        (None, Some(Value::Object(e))) => {
+            let text = |name: &str| match e.get(name).filter(|v| !v.is_null()) {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(AwsError::validation(format!(
+                    "mock.errorOutput.{name} must be a string"
+                ))),
+            };
+            Ok(Mock::Error {
+                error: text("error")?,
+                cause: text("cause")?,
+            })
+        }
         (Some(_), Some(_)) => Err(AwsError::validation(
             "mock takes result or errorOutput, not both",
         )),

@@ -13,6 +13,7 @@ mod machines;
 mod redrive;
 mod support;
 mod tags;
+mod test_state;
 mod versions;
 
 use serde_json::{Value, json};
