@@ -84,6 +84,12 @@ pub(super) fn check(
             "stateConfiguration.mapItemReaderData is for a Map with an ItemReader, which Baton does not support",
         ));
     }
+    let map = fanout.is_some_and(|f| matches!(f.state().kind, StateKind::Map(_)));
+    if config.map_iteration_failure_count.is_some() && !map {
+        return Err(invalid(
+            "stateConfiguration.mapIterationFailureCount is for a Map state",
+        ));
+    }
     if config.retrier_retry_count.is_some() && !mocked_error {
         return Err(invalid(
             "stateConfiguration.retrierRetryCount applies to a mocked error: give mock.errorOutput",

@@ -17,6 +17,7 @@ mod definition;
 mod fanout;
 mod inspect;
 mod jsonata;
+mod outcome;
 
 use serde_json::{Map, Value};
 
@@ -24,8 +25,8 @@ use baton_definitions::{ErrorName, Failure, StateKind};
 
 use crate::http::HttpInvoker;
 use crate::machine::{
-    Effect, Event, Execution, Input, Machine, Outcome, PlainTokens, Settings, Status, Step,
-    Transition, apply, start,
+    Effect, Event, Execution, Input, Machine, Outcome, PlainTokens, Settings, Step, Transition,
+    apply, start,
 };
 
 pub use config::{FieldValidation, StateConfiguration};
@@ -196,7 +197,7 @@ pub async fn run(
     let details = failure
         .as_ref()
         .and_then(|f| config::error_details(state, &counts, f, input.random));
-    let mut response = outcome(&exec, &name, failure);
+    let mut response = outcome::outcome(&exec, &name, failure);
     config::no_choice_matched(state, &mut response);
     if request.inspection >= Inspection::Debug {
         let mut data = inspect::data(&machine, &exec, state, request, &history, &exchange);
@@ -295,52 +296,6 @@ fn mock_result(mock: &Mock) -> Result<Value, Failure> {
             cause: cause.clone(),
         }),
     }
-}
-
-/// The status, output, error and next state after the run.
-fn outcome(exec: &Execution, name: &str, failure: Option<Failure>) -> TestStateResponse {
-    let mut response = TestStateResponse {
-        status: TestStatus::Succeeded,
-        output: None,
-        error: None,
-        cause: None,
-        next_state: None,
-        inspection_data: None,
-    };
-    let error_of = |f: &Failure| {
-        let e = f.error.to_string();
-        (!e.is_empty()).then_some(e)
-    };
-    match exec.status {
-        Status::Succeeded => response.output = exec.output.clone(),
-        Status::Running => match exec.frames.get(&0) {
-            Some(frame) if matches!(frame.step, Step::Backoff { .. }) => {
-                response.status = TestStatus::Retriable;
-                response.error = failure.as_ref().and_then(error_of);
-                response.cause = failure.and_then(|f| f.cause);
-            }
-            Some(frame) if frame.step == Step::Enter => {
-                response.output = Some(frame.input.clone());
-                response.next_state = Some(frame.state.clone());
-                if let Some(f) = failure {
-                    response.status = TestStatus::CaughtError;
-                    response.error = error_of(&f);
-                    response.cause = f.cause;
-                }
-            }
-            _ => {
-                response.status = TestStatus::Failed;
-                response.error = Some("States.Runtime".into());
-                response.cause = Some(format!("the state '{name}' did not finish"));
-            }
-        },
-        _ => {
-            response.status = TestStatus::Failed;
-            response.error.clone_from(&exec.error);
-            response.cause.clone_from(&exec.cause);
-        }
-    }
-    response
 }
 
 #[cfg(test)]

@@ -213,6 +213,16 @@ async fn a_parallel_runs_with_its_mocked_result_or_error() {
         json(out.output.as_deref()),
         json!({"a": 1, "err": {"Error": "Broken", "Cause": "branch"}})
     );
+    // mapIterationFailureCount is for a Map.
+    let failed = Some(
+        TestStateConfiguration::builder()
+            .map_iteration_failure_count(1)
+            .build(),
+    );
+    let e = run(result("[1, 2]"), failed)
+        .await
+        .expect_err("a Parallel's failed iterations");
+    assert!(e.into_service_error().is_validation_exception());
     // errorCausedByState names a state of the branches.
     let elsewhere = Some(
         TestStateConfiguration::builder()
