@@ -29,6 +29,10 @@ mod sigv4;
 mod tags;
 #[path = "aws_sdk/test_state.rs"]
 mod test_state;
+#[path = "aws_sdk/test_state_config.rs"]
+mod test_state_config;
+#[path = "aws_sdk/test_state_fanout.rs"]
+mod test_state_fanout;
 #[path = "aws_sdk/test_state_jsonata.rs"]
 mod test_state_jsonata;
 #[path = "aws_sdk/validate.rs"]

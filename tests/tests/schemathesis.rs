@@ -72,6 +72,14 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 include-operation-id = "redrive_execution"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
+# TestState runs whatever definition it is sent: a string of the schema is rarely a valid
+# state (400 InvalidDefinition), a mock may not fit the state (400 ValidationException: a
+# mock for a Pass, `mock` without result or errorOutput, retrierRetryCount without an
+# error), by design. A definition whose Task calls an endpoint would be called for real.
+[[operations]]
+include-operation-id = "test_state"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+
 # Names of the seeded resources, mixed into generated path parameters.
 [dictionaries.machines]
 values = ["orders", "approval", "fanout"]

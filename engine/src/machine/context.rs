@@ -79,7 +79,27 @@ impl<'a> Context<'a> {
         if let Some((index, value)) = self.item {
             ctx["Map"] = json!({"Item": {"Index": index, "Value": value}});
         }
+        if let Some(overlay) = &s.context_overlay {
+            overlay_onto(&mut ctx, overlay);
+        }
         ctx
+    }
+}
+
+/// Lays `overlay`'s members over `base`, object members merged, anything else replaced.
+fn overlay_onto(base: &mut Value, overlay: &Value) {
+    match (base, overlay) {
+        (Value::Object(base), Value::Object(overlay)) => {
+            for (key, value) in overlay {
+                match base.get_mut(key) {
+                    Some(existing) => overlay_onto(existing, value),
+                    None => {
+                        base.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (base, overlay) => *base = overlay.clone(),
     }
 }
 

@@ -19,6 +19,8 @@ pub struct Settings {
     /// How long a finished execution is kept (AWS: 90 days); it sets the record's
     /// `expires_ms`.
     pub retention_ms: u64,
+    /// TestState's `context`: members laid over the Context object (`$$`) the core builds.
+    pub context_overlay: Option<serde_json::Value>,
 }
 
 /// AWS keeps closed executions 90 days.
@@ -34,6 +36,7 @@ impl Default for Settings {
             max_history_events: 25_000,
             inline_map_concurrency: 40,
             retention_ms: DEFAULT_RETENTION_MS,
+            context_overlay: None,
         }
     }
 }

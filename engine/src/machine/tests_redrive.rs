@@ -417,3 +417,6 @@ fn the_context_object_counts_redrives() {
         ))
     );
 }
+
+#[path = "tests_redrive_jsonata.rs"]
+mod jsonata;

@@ -6,15 +6,17 @@ use serde_json::{Map, Value, json};
 use baton_definitions::{StateKind, StateMachine, parse_value};
 
 use super::TestStateError;
+use super::fanout::{Fanout, as_mocked_task};
 
 /// The name a state given alone runs under (`$$.State.Name`).
 pub const SINGLE_STATE_NAME: &str = "TestState";
 
-/// The machine and the name of the state to run.
+/// The machine, the name of the state to run, and for a Map or Parallel state the machine
+/// as written (the state runs as a mocked Task: see `fanout`).
 pub fn machine(
     definition: &str,
     state_name: Option<&str>,
-) -> Result<(StateMachine, String), TestStateError> {
+) -> Result<(StateMachine, String, Option<Fanout>), TestStateError> {
     let value: Value = serde_json::from_str(definition).map_err(|e| {
         TestStateError::InvalidDefinition(format!("the definition is not JSON: {e}"))
     })?;
@@ -34,23 +36,37 @@ pub fn machine(
         }
         (false, None) => (wrap(value)?, SINGLE_STATE_NAME.to_owned()),
     };
-    let parsed = parse_value(&machine_value).map_err(|diagnostics| {
-        let first: Vec<String> = diagnostics.iter().take(3).map(|d| d.to_string()).collect();
-        TestStateError::InvalidDefinition(first.join("; "))
-    })?;
-    let machine = parsed.machine;
+    let machine = parse(&machine_value)?;
     let Some(state) = machine.state(&name) else {
         return Err(TestStateError::Validation(format!(
             "the state machine has no state named '{name}'"
         )));
     };
-    if matches!(state.kind, StateKind::Map(_) | StateKind::Parallel(_)) {
-        return Err(TestStateError::Validation(format!(
-            "Baton's TestState runs Pass, Task, Choice, Wait, Succeed and Fail states; '{name}' is a {} state",
-            state.type_name()
-        )));
+    if !matches!(state.kind, StateKind::Map(_) | StateKind::Parallel(_)) {
+        return Ok((machine, name, None));
     }
-    Ok((machine, name))
+    let mut rewritten = machine_value;
+    let Some(written) = find_state(&mut rewritten, &name) else {
+        return Err(TestStateError::Validation(format!(
+            "TestState runs a Map or Parallel state of the top level; '{name}' is nested"
+        )));
+    };
+    *written = as_mocked_task(written);
+    let run = parse(&rewritten)?;
+    Ok((run, name.clone(), Some(Fanout { machine, name })))
+}
+
+fn parse(value: &Value) -> Result<StateMachine, TestStateError> {
+    let parsed = parse_value(value).map_err(|diagnostics| {
+        let first: Vec<String> = diagnostics.iter().take(3).map(|d| d.to_string()).collect();
+        TestStateError::InvalidDefinition(first.join("; "))
+    })?;
+    Ok(parsed.machine)
+}
+
+/// The top-level state `name` of a machine's JSON.
+fn find_state<'v>(machine: &'v mut Value, name: &str) -> Option<&'v mut Value> {
+    machine.get_mut("States")?.get_mut(name)
 }
 
 /// `{"StartAt": "TestState", "States": {"TestState": state, <every target>: Succeed}}`.

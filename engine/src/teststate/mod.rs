@@ -7,13 +7,17 @@
 //! `result` and `variables`, and a failed expression (`States.QueryEvaluationError`) is
 //! retried or caught like any error (`RETRIABLE`, `CAUGHT_ERROR`).
 //!
-//! Baton runs Pass, Task, Choice, Wait (without waiting), Succeed and Fail states; Map and
-//! Parallel are refused (AWS runs them with a mock only). `.waitForTaskToken` tasks need a
-//! mock, as on AWS.
+//! Every state type runs. Map and Parallel need a mock, as on AWS: the mocked result stands
+//! for the iterations' / branches' results (see `fanout`). `.waitForTaskToken` tasks need a
+//! mock, as on AWS. `context` is laid over the Context object, `stateConfiguration` and
+//! `mock.fieldValidationMode` are applied as `config` describes.
 
+mod config;
 mod definition;
+mod fanout;
 mod inspect;
 mod jsonata;
+mod outcome;
 
 use serde_json::{Map, Value};
 
@@ -21,10 +25,11 @@ use baton_definitions::{ErrorName, Failure, StateKind};
 
 use crate::http::HttpInvoker;
 use crate::machine::{
-    Effect, Event, Execution, Input, Machine, Outcome, PlainTokens, Settings, Status, Step,
-    Transition, apply, start,
+    Effect, Event, Execution, Input, Machine, Outcome, PlainTokens, Settings, Step, Transition,
+    apply, start,
 };
 
+pub use config::{FieldValidation, StateConfiguration};
 pub use definition::SINGLE_STATE_NAME;
 
 /// How much the answer shows.
@@ -59,6 +64,12 @@ pub struct TestStateRequest {
     /// Variables in scope (`$name`).
     pub variables: Map<String, Value>,
     pub mock: Option<Mock>,
+    /// `mock.fieldValidationMode` (AWS's default: `STRICT`).
+    pub validation: FieldValidation,
+    /// `context`: a JSON object laid over the Context object (`$$`, `$states.context`).
+    pub context: Option<Value>,
+    /// `stateConfiguration`.
+    pub config: StateConfiguration,
 }
 
 /// AWS's `TestExecutionStatus`.
@@ -115,11 +126,12 @@ pub async fn run(
     settings: &Settings,
     http: Option<&HttpInvoker>,
 ) -> Result<TestStateResponse, TestStateError> {
-    let (definition, name) =
+    let (definition, name, fanout) =
         definition::machine(&request.definition, request.state_name.as_deref())?;
     let state = definition
         .state(&name)
         .expect("checked by definition::machine");
+    config::check(request, state, fanout.as_ref())?;
     if let StateKind::Task(task) = &state.kind
         && task.wait_for_callback
         && request.mock.is_none()
@@ -128,6 +140,10 @@ pub async fn run(
             "a .waitForTaskToken or Callback state is tested with a mock (mock.result or mock.errorOutput)".into(),
         ));
     }
+    let settings = &Settings {
+        context_overlay: request.context.clone(),
+        ..settings.clone()
+    };
     let machine = Machine {
         definition: &definition,
         settings,
@@ -159,6 +175,13 @@ pub async fn run(
     let mut exchange = Exchange::default();
     let mut failure: Option<Failure> = None;
     let mut tx = apply(&machine, &mut exec, Event::Run { frame: 0 }, input);
+    // A Map's failed iterations over its tolerance fail it, whatever the mock says.
+    let mock = fanout::effective_mock(&machine, &exec, fanout.as_ref(), request)?;
+    let request = &TestStateRequest {
+        mock,
+        ..request.clone()
+    };
+    let counts = config::retries_done(&mut exec, state, request);
     // At most a few steps: the task's answer (after a notification), a Wait's timer.
     for _ in 0..4 {
         history.append(&mut tx.history);
@@ -171,11 +194,27 @@ pub async fn run(
     history.append(&mut tx.history);
     // A JSONata expression that failed (retried or caught) is in its `EvaluationFailed`.
     let failure = failure.or_else(|| jsonata::evaluation_failure(&history));
-    let mut response = outcome(&exec, &name, failure);
+    let details = failure
+        .as_ref()
+        .and_then(|f| config::error_details(state, &counts, f, input.random));
+    let mut response = outcome::outcome(&exec, &name, failure);
+    config::no_choice_matched(state, &mut response);
     if request.inspection >= Inspection::Debug {
         let mut data = inspect::data(&machine, &exec, state, request, &history, &exchange);
-        if let (Value::Object(members), Some(after)) = (&mut data, after_arguments) {
-            members.insert("afterArguments".into(), after);
+        if let Value::Object(members) = &mut data {
+            if let Some(after) = after_arguments {
+                members.insert("afterArguments".into(), after);
+            }
+            if let Some(fanout) = &fanout {
+                fanout::inspection(&machine, &exec, fanout, request, members);
+            }
+            let handled = matches!(
+                response.status,
+                TestStatus::Retriable | TestStatus::CaughtError
+            );
+            if let (true, Some(details)) = (handled, details) {
+                members.insert("errorDetails".into(), details);
+            }
         }
         response.inspection_data = Some(data);
     }
@@ -257,52 +296,6 @@ fn mock_result(mock: &Mock) -> Result<Value, Failure> {
             cause: cause.clone(),
         }),
     }
-}
-
-/// The status, output, error and next state after the run.
-fn outcome(exec: &Execution, name: &str, failure: Option<Failure>) -> TestStateResponse {
-    let mut response = TestStateResponse {
-        status: TestStatus::Succeeded,
-        output: None,
-        error: None,
-        cause: None,
-        next_state: None,
-        inspection_data: None,
-    };
-    let error_of = |f: &Failure| {
-        let e = f.error.to_string();
-        (!e.is_empty()).then_some(e)
-    };
-    match exec.status {
-        Status::Succeeded => response.output = exec.output.clone(),
-        Status::Running => match exec.frames.get(&0) {
-            Some(frame) if matches!(frame.step, Step::Backoff { .. }) => {
-                response.status = TestStatus::Retriable;
-                response.error = failure.as_ref().and_then(error_of);
-                response.cause = failure.and_then(|f| f.cause);
-            }
-            Some(frame) if frame.step == Step::Enter => {
-                response.output = Some(frame.input.clone());
-                response.next_state = Some(frame.state.clone());
-                if let Some(f) = failure {
-                    response.status = TestStatus::CaughtError;
-                    response.error = error_of(&f);
-                    response.cause = f.cause;
-                }
-            }
-            _ => {
-                response.status = TestStatus::Failed;
-                response.error = Some("States.Runtime".into());
-                response.cause = Some(format!("the state '{name}' did not finish"));
-            }
-        },
-        _ => {
-            response.status = TestStatus::Failed;
-            response.error.clone_from(&exec.error);
-            response.cause.clone_from(&exec.cause);
-        }
-    }
-    response
 }
 
 #[cfg(test)]

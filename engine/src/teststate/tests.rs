@@ -10,6 +10,9 @@ fn request(definition: Value, input: Value, mock: Option<Mock>) -> TestStateRequ
         inspection: Inspection::Debug,
         variables: Map::new(),
         mock,
+        validation: FieldValidation::default(),
+        context: None,
+        config: StateConfiguration::default(),
     }
 }
 
@@ -71,7 +74,7 @@ async fn refusals() {
     let map = json!({"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true});
     let callback = json!({"Type": "Callback", "End": true});
     for (definition, expected) in [
-        (map, "is a Map state"),
+        (map, "a Map state is tested with a mock"),
         (callback, "is tested with a mock"),
         (json!({"Type": "Pass", "Next": 3}), ""),
     ] {
@@ -84,4 +87,60 @@ async fn refusals() {
         .expect_err("refused");
         assert!(err.to_string().contains(expected), "{err}");
     }
+}
+
+#[tokio::test]
+async fn a_jsonata_map_runs_with_its_mock_and_shows_its_items() {
+    let map = json!({"Type": "Map", "QueryLanguage": "JSONata", "End": true,
+        "Items": "{% $states.input.xs %}",
+        "ItemSelector": {"x": "{% $states.context.Map.Item.Value %}", "n": "{% $states.context.Map.Item.Index %}"},
+        "ToleratedFailureCount": 0,
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "Output": "{% $sum($states.result) %}"});
+    let ok = run_it(&request(
+        map.clone(),
+        json!({"xs": ["a", "b"]}),
+        Some(Mock::Result(json!([1, 2]))),
+    ))
+    .await;
+    assert_eq!(ok.status, TestStatus::Succeeded);
+    assert_eq!(ok.output, Some(json!(3)));
+    let data = ok.inspection_data.expect("DEBUG");
+    assert_eq!(
+        data["afterItemSelector"],
+        "[{\"x\":\"a\",\"n\":0},{\"x\":\"b\",\"n\":1}]"
+    );
+    assert_eq!(data["toleratedFailureCount"], 0);
+    assert!(data.get("afterItemsPath").is_none());
+    // One failed iteration over a tolerance of 0 fails the Map.
+    let mut failing = request(
+        map,
+        json!({"xs": ["a", "b"]}),
+        Some(Mock::Result(json!([1, 2]))),
+    );
+    failing.config.map_iteration_failure_count = Some(1);
+    let failed = run_it(&failing).await;
+    assert_eq!(failed.status, TestStatus::Failed);
+    assert_eq!(
+        failed.error.as_deref(),
+        Some("States.ExceedToleratedFailureThreshold")
+    );
+}
+
+#[test]
+fn a_map_runs_as_a_task_with_its_own_fields() {
+    let map = json!({"Type": "Map", "ItemsPath": "$.xs", "Parameters": {"a.$": "$"},
+        "ItemProcessor": {}, "ResultPath": "$.r", "Retry": [], "Next": "N"});
+    assert_eq!(
+        fanout::as_mocked_task(&map),
+        json!({"Type": "Task", "Resource": "http://127.0.0.1:9/baton-teststate-mocked",
+            "ResultPath": "$.r", "Retry": [], "Next": "N"})
+    );
+    let parallel =
+        json!({"Type": "Parallel", "Parameters": {"a.$": "$"}, "Branches": [], "End": true});
+    assert_eq!(
+        fanout::as_mocked_task(&parallel),
+        json!({"Type": "Task", "Resource": "http://127.0.0.1:9/baton-teststate-mocked",
+            "Parameters": {"a.$": "$"}, "End": true})
+    );
 }

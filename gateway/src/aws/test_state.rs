@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
-use baton_engine::teststate::{Inspection, Mock, TestStateError, TestStateRequest, run};
+use baton_engine::teststate::{
+    FieldValidation, Inspection, Mock, StateConfiguration, TestStateError, TestStateRequest, run,
+};
 
 use super::errors::AwsError;
 use super::shapes::{Input, json_text};
@@ -83,15 +85,23 @@ fn request(input: &Input) -> Result<TestStateRequest, AwsError> {
     };
     input.str("roleArn")?;
     input.bool("revealSecrets")?;
-    let mock = match input.structure("mock")? {
-        None => None,
-        Some(mock) => Some(mock_input(mock)?),
+    let (mock, validation) = match input.structure("mock")? {
+        None => (None, FieldValidation::default()),
+        Some(mock) => (Some(mock_input(mock)?), field_validation(mock)?),
     };
-    if input.str("context")?.is_some() && mock.is_none() {
+    let context = input.payload("context", MAX_PAYLOAD_BYTES)?;
+    if context.is_some() && mock.is_none() {
         return Err(AwsError::validation(
             "context may be given only with a mock",
         ));
     }
+    let context = context
+        .map(|text| json("context", Some(text), Value::Null))
+        .transpose()?;
+    let config = match input.structure("stateConfiguration")? {
+        None => StateConfiguration::default(),
+        Some(config) => state_configuration(config)?,
+    };
     Ok(TestStateRequest {
         definition: definition.to_owned(),
         state_name: input.bounded("stateName", 80)?.map(str::to_owned),
@@ -99,6 +109,63 @@ fn request(input: &Input) -> Result<TestStateRequest, AwsError> {
         inspection,
         variables,
         mock,
+        validation,
+        context,
+        config,
+    })
+}
+
+/// `mock.fieldValidationMode`: `STRICT` (the default), `PRESENT` or `NONE`.
+fn field_validation(mock: &Map<String, Value>) -> Result<FieldValidation, AwsError> {
+    match mock.get("fieldValidationMode").filter(|v| !v.is_null()) {
+        None => Ok(FieldValidation::Strict),
+        Some(Value::String(mode)) => match mode.as_str() {
+            "STRICT" => Ok(FieldValidation::Strict),
+            "PRESENT" => Ok(FieldValidation::Present),
+            "NONE" => Ok(FieldValidation::None),
+            other => Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'mock.fieldValidationMode' failed to satisfy constraint: Member must satisfy enum value set: [STRICT, PRESENT, NONE]"
+            ))),
+        },
+        Some(_) => Err(AwsError::validation(
+            "mock.fieldValidationMode must be a string",
+        )),
+    }
+}
+
+/// `stateConfiguration {retrierRetryCount, errorCausedByState, mapIterationFailureCount,
+/// mapItemReaderData}` with AWS's constraints.
+fn state_configuration(config: &Map<String, Value>) -> Result<StateConfiguration, AwsError> {
+    let count = |name: &str| -> Result<Option<u32>, AwsError> {
+        match config.get(name).filter(|v| !v.is_null()) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| {
+                    AwsError::validation(format!(
+                        "stateConfiguration.{name} must be a whole number of at least 0"
+                    ))
+                }),
+        }
+    };
+    let text = |name: &str, max: usize| -> Result<Option<String>, AwsError> {
+        match config.get(name).filter(|v| !v.is_null()) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= max => {
+                Ok(Some(s.clone()))
+            }
+            Some(_) => Err(AwsError::validation(format!(
+                "stateConfiguration.{name} must be a string of 1 to {max} characters"
+            ))),
+        }
+    };
+    Ok(StateConfiguration {
+        retrier_retry_count: count("retrierRetryCount")?,
+        error_caused_by_state: text("errorCausedByState", 80)?,
+        map_iteration_failure_count: count("mapIterationFailureCount")?,
+        map_item_reader_data: text("mapItemReaderData", 262_144)?,
     })
 }
 
@@ -110,10 +177,19 @@ fn mock_input(mock: &Map<String, Value>) -> Result<Mock, AwsError> {
         (Some(Value::String(text)), None) => serde_json::from_str(text)
             .map(Mock::Result)
             .map_err(|e| AwsError::validation(format!("mock.result is not JSON: {e}"))),
-        (None, Some(Value::Object(e))) => Ok(Mock::Error {
-            error: e.get("error").and_then(Value::as_str).map(str::to_owned),
-            cause: e.get("cause").and_then(Value::as_str).map(str::to_owned),
-        }),
+        (None, Some(Value::Object(e))) => {
+            let text = |name: &str| match e.get(name).filter(|v| !v.is_null()) {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(AwsError::validation(format!(
+                    "mock.errorOutput.{name} must be a string"
+                ))),
+            };
+            Ok(Mock::Error {
+                error: text("error")?,
+                cause: text("cause")?,
+            })
+        }
         (Some(_), Some(_)) => Err(AwsError::validation(
             "mock takes result or errorOutput, not both",
         )),

@@ -7,6 +7,7 @@
 //! | `GET /v1/state-machines/{name}?revision` | describe, with the definition | 200 |
 //! | `DELETE /v1/state-machines/{name}` | delete (idempotent) | 204 |
 //! | `POST /v1/validate` | check a definition without saving it | 200 `{valid, diagnostics}` |
+//! | `POST /v1/test-state` | run one state without an execution: AWS's `TestState`, same body and answer ([`test_state`]) | 200 |
 //! | `GET /v1/state-machines/{name}/tags` · `POST` (add) · `DELETE …/tags/{key}` | a machine's tags ([`tags`]) | 200 `{tags}`, 204 |
 //! | `POST /v1/state-machines/{name}/versions` · `GET` (list) · `GET`/`DELETE …/versions/{n}` | publish the latest revision as a version, list, describe, delete ([`versions`]) | 201 (200 when it had one), 200, 204 |
 //! | `POST /v1/state-machines/{name}/aliases` · `GET` (list) · `GET`/`PUT`/`DELETE …/aliases/{alias}` | aliases routing starts to one or two versions by weight ([`aliases`]) | 201, 200, 204 |
@@ -41,6 +42,7 @@ pub mod progress;
 pub mod redrive;
 pub mod system;
 pub mod tags;
+pub mod test_state;
 pub mod versions;
 pub mod views;
 
@@ -100,6 +102,7 @@ fn api_router() -> OpenApiRouter<SharedState> {
             machines::delete_state_machine
         ))
         .routes(routes!(machines::validate))
+        .routes(routes!(test_state::test_state))
         .routes(routes!(tags::get_tags, tags::add_tags))
         .routes(routes!(tags::delete_tag))
         .routes(routes!(versions::publish_version, versions::list_versions))

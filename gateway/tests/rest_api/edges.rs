@@ -144,6 +144,7 @@ async fn openapi_document_lists_every_route() {
         "DELETE /v1/state-machines/{name}",
         "GET /v1/state-machines",
         "POST /v1/validate",
+        "POST /v1/test-state",
         "GET /v1/state-machines/{name}/tags",
         "POST /v1/state-machines/{name}/tags",
         "DELETE /v1/state-machines/{name}/tags/{key}",

@@ -14,6 +14,7 @@ mod map_runs;
 mod redrive;
 mod support;
 mod tags;
+mod test_state;
 mod versions;
 
 use serde_json::{Value, json};
