@@ -243,21 +243,7 @@ impl<'m> Cx<'m> {
                 output_and_assign(j.output.as_ref(), j.assign.as_ref(), &env, &raw)?;
             (due, output, assigned)
         };
-        if (due - self.now) / 1000 > i32::MAX as i64 {
-            return Err(Failure::runtime("Wait state delay is too long."));
-        }
-        if due <= self.now {
-            return self.exit_with(f, state, output, assigned);
-        }
-        self.assign(f, state, assigned)?;
-        let timer = self.new_timer(due);
-        let frame = self.frame(f);
-        frame.input = output;
-        frame.step = Step::Wait {
-            timer,
-            raw: Some(Box::new(raw)),
-        };
-        Ok(())
+        self.wait_until(f, state, due, output, assigned, raw)
     }
 
     /// `Output` and `Assign` of a Task, Map or Parallel whose work gave `result`.

@@ -362,6 +362,21 @@ impl<'m> Cx<'m> {
                 assigned,
             )
         };
+        self.wait_until(f, state, due, output, assigned, raw)
+    }
+
+    /// A Wait state of either language once its time, output and variables are known:
+    /// leave at once when `due` has passed, else park the frame on a timer (keeping the raw
+    /// input for a redrive).
+    pub(super) fn wait_until(
+        &mut self,
+        f: u32,
+        state: &'m State,
+        due: i64,
+        output: Value,
+        assigned: Option<serde_json::Map<String, Value>>,
+        raw: Value,
+    ) -> Result<(), Failure> {
         if (due - self.now) / 1000 > i32::MAX as i64 {
             return Err(Failure::runtime("Wait state delay is too long."));
         }
