@@ -135,13 +135,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let engine = engine(&args.engine).await?;
     let shutdown = shutdown_signal();
-    let workers = start_workers(&engine, &args.engine, &shutdown);
+    let ended = Arc::new(baton_gateway::service::EndWatch::default());
+    let workers = start_workers(&engine, &args.engine, &shutdown, Some(ended.clone()));
     let state = Arc::new(AppState {
         service: Service::new(
             engine.backend.clone(),
             engine.settings.clone(),
             engine.keys.clone(),
         )
+        .with_ended(ended)
         .with_mocks(engine.mocks.clone())
         .with_http(engine.http.clone()),
         config: GatewayConfig {
@@ -181,7 +183,7 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     }
     let engine = engine(&args.engine).await?;
     let shutdown = shutdown_signal();
-    let workers = start_workers(&engine, &args.engine, &shutdown);
+    let workers = start_workers(&engine, &args.engine, &shutdown, None);
     if let Some(addr) = args.listen {
         let listener = tokio::net::TcpListener::bind(addr)
             .await

@@ -5,8 +5,11 @@
 //!
 //! ```text
 //! Charge (HTTP Task) → Pause (Wait 1 s) → Approve (Callback, Notify) → Approved? (Choice)
-//!   → Ship (HTTP Task)
+//!   → Tally → (Round → More?) × ROUNDS (Pass/Choice) → Ship (HTTP Task)
 //! ```
+//!
+//! The Pass/Choice loop is there for the pipelined commits: its transitions go to Redis
+//! without waiting for each other's answers, so a fault lands in the middle of many.
 //!
 //! started through the REST API the way a careful client does (a connection error or a
 //! 5xx is retried with the same name and input). Every output is a function of the input
@@ -85,8 +88,12 @@ pub fn expected_output(i: usize) -> Value {
         "charge": {"receipt": format!("R-o-{i}"), "amount": order["total"]},
         "approval": approval,
         "shipping": {"parcel": format!("P-o-{i}"), "approvedBy": approval["by"]},
+        "rounds": {"i": ROUNDS},
     })
 }
+
+/// Rounds of the Pass/Choice loop before Ship.
+const ROUNDS: u32 = 25;
 
 pub fn definition(tasks: &Service, approvals: &Approvals) -> Value {
     json!({
@@ -106,8 +113,14 @@ pub fn definition(tasks: &Service, approvals: &Approvals) -> Value {
                 "Next": "Approved?"
             },
             "Approved?": {"Type": "Choice", "Choices": [
-                    {"Variable": "$.approval.approved", "BooleanEquals": true, "Next": "Ship"}],
+                    {"Variable": "$.approval.approved", "BooleanEquals": true, "Next": "Tally"}],
                 "Default": "Refused"},
+            "Tally": {"Type": "Pass", "Result": {"i": 0}, "ResultPath": "$.rounds", "Next": "Round"},
+            "Round": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.rounds.i, 1)"},
+                      "ResultPath": "$.rounds", "Next": "More?"},
+            "More?": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.rounds.i", "NumericLessThan": ROUNDS, "Next": "Round"}],
+                "Default": "Ship"},
             "Refused": {"Type": "Fail", "Error": "Refused"},
             "Ship": {"Type": "Task", "Resource": tasks.url("/ship"),
                      "Parameters": {"order.$": "$.order.id", "approvedBy.$": "$.approval.by"},

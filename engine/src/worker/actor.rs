@@ -21,6 +21,7 @@ use baton_definitions::Failure;
 use super::backoff::Backoff;
 use super::committer::Committer;
 use super::partition::TimerWake;
+use super::pipeline::{Flushed, Pipelined};
 use super::shared::{Loaded, Shared};
 use crate::machine::{Effect, Event, Execution, Settings};
 use crate::store::{Lease, QueueEntry, Store, StoreError};
@@ -103,6 +104,8 @@ pub struct Actor<S: Store> {
     /// Set while transitions wait for such a callback.
     pub(super) blocked: Option<tokio::time::Instant>,
     pub(super) backoff: Backoff,
+    /// Commits sent and not answered yet, in order (`pipeline.rs`).
+    pub(super) pipeline: VecDeque<Pipelined>,
 }
 
 impl<S: Store> std::fmt::Debug for Actor<S> {
@@ -183,6 +186,7 @@ pub async fn run<S: Store>(
         deferred: VecDeque::new(),
         blocked: None,
         backoff,
+        pipeline: VecDeque::new(),
     };
     match actor.main(first).await {
         Ok(()) | Err(Stop::Cancelled) => {}
@@ -219,6 +223,11 @@ impl<S: Store> Actor<S> {
                 && let Some(frame) = self.exec.runnable()
             {
                 self.transition(Event::Run { frame }, Vec::new()).await?;
+            }
+            // Nothing waits here for an answer that is not durable yet.
+            if let Flushed::Refused { retry } = self.flush().await? {
+                self.deferred.extend(retry);
+                continue;
             }
             if self.blocked.is_none() && !self.deferred.is_empty() {
                 self.retry_deferred().await?;

@@ -25,20 +25,40 @@ impl<S: Store> Committer<S> {
         Committer { tx, direct }
     }
 
-    /// Commits one transition; resolves once it is durable (or refused).
-    pub async fn commit(&self, request: CommitRequest) -> Result<(), CommitError> {
+    /// Sends one transition to be committed after those sent before it, without waiting
+    /// for it: the [`Answer`] says whether it was. Commits of one sender are applied in the
+    /// order sent (one channel, one batch at a time, each batch in order).
+    pub async fn send(&self, request: CommitRequest) -> Answer {
         if let Some((store, lease)) = &self.direct {
-            return store
-                .commit(lease, vec![request])
-                .await
-                .pop()
+            let result = (store.commit(lease, vec![request]).await.pop())
                 .unwrap_or(Err(CommitError::LeaseLost));
+            return Answer(AnswerInner::Ready(result));
         }
         let (done, wait) = oneshot::channel();
         if self.tx.send((request, done)).is_err() {
-            return Err(CommitError::LeaseLost);
+            return Answer(AnswerInner::Ready(Err(CommitError::LeaseLost)));
         }
-        wait.await.unwrap_or(Err(CommitError::LeaseLost))
+        Answer(AnswerInner::Waiting(wait))
+    }
+}
+
+/// The answer to a commit sent with [`Committer::send`].
+#[derive(Debug)]
+pub struct Answer(AnswerInner);
+
+#[derive(Debug)]
+enum AnswerInner {
+    Ready(Result<(), CommitError>),
+    Waiting(oneshot::Receiver<Result<(), CommitError>>),
+}
+
+impl Answer {
+    /// Waits for the store's answer.
+    pub async fn answer(self) -> Result<(), CommitError> {
+        match self.0 {
+            AnswerInner::Ready(result) => result,
+            AnswerInner::Waiting(wait) => wait.await.unwrap_or(Err(CommitError::LeaseLost)),
+        }
     }
 }
 

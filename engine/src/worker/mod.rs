@@ -8,6 +8,7 @@ mod backoff;
 mod committer;
 mod mocked;
 mod partition;
+mod pipeline;
 mod shared;
 mod sweep;
 mod transition;

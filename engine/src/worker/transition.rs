@@ -9,22 +9,28 @@
 //! | version conflict | reload (our last commit may have been applied after all); apply the event again |
 //! | store error | back off (bounded, jittered); reload; apply the event again |
 //!
+//! Commits are pipelined (`pipeline.rs`): a refusal discards the transitions computed
+//! after it; an event from outside among them is applied again, a `Run` is not (the
+//! reloaded record says what can run).
+//!
 //! After a reload, requests the stored record has in flight that this actor has not sent
 //! are sent (a commit whose answer was lost may have asked for them).
 
 use tracing::Instrument;
 
 use super::actor::{Actor, Msg, Stop, store_error};
+use super::pipeline::{Flushed, MAX_PIPELINED, Pipelined};
 use crate::machine::{Effect, Event, Input, Machine, apply};
 use crate::store::record::RecordWrite;
-use crate::store::{CommitError, CommitRequest, Store};
+use crate::store::{CommitRequest, Store};
 
 impl<S: Store> Actor<S> {
-    /// Applies one event, commits it, then runs its effects. `Ok(true)` when committed;
-    /// `Ok(false)` when the event was stale, or was kept to be applied later.
+    /// Applies one event, commits it, then runs its effects. `Ok(true)` when committed
+    /// (or, for a `Run` sent down the pipeline, sent to be); `Ok(false)` when the event
+    /// was stale, or was kept to be applied later.
     pub(super) async fn transition(
         &mut self,
-        event: Event,
+        mut event: Event,
         mut acks: Vec<String>,
     ) -> Result<bool, Stop> {
         loop {
@@ -58,6 +64,13 @@ impl<S: Store> Actor<S> {
                     || !self.deferred.is_empty()
                     || self.mocked_callback_due());
             let earliest = tx.timers_set.iter().map(|t| t.due_ms).min();
+            // Nothing of this transition leaves the process: the next one need not wait
+            // for its commit (pipeline.rs).
+            let inward = matches!(event, Event::Run { .. })
+                && tx.effects.is_empty()
+                && tx.timers_set.is_empty()
+                && tx.tokens_opened.is_empty()
+                && !tx.finished;
             let request = CommitRequest {
                 record: RecordWrite::changes(&mut self.exec),
                 history: tx.history,
@@ -70,41 +83,27 @@ impl<S: Store> Actor<S> {
             };
             let span =
                 tracing::debug_span!("transition", execution = %self.id, seq = self.exec.seq);
-            let result = self
+            let answer = self
                 .partition
                 .committer
-                .commit(request)
+                .send(request)
                 .instrument(span)
                 .await;
-            match result {
-                Ok(()) => {}
-                Err(CommitError::LeaseLost) => return Err(Stop::LeaseLost),
-                Err(CommitError::CallbackPending) => {
-                    metrics::counter!("baton_transitions_deferred_total").increment(1);
-                    self.reload().await?;
-                    self.deferred.push_back((event, acks));
-                    self.blocked = Some(tokio::time::Instant::now());
-                    return Ok(false);
-                }
-                Err(CommitError::Conflict) => {
-                    metrics::counter!("baton_commit_conflicts_total").increment(1);
-                    tracing::debug!(execution = %self.id, "version conflict; reloading");
-                    self.reload().await?;
-                    continue;
-                }
-                Err(CommitError::Store(error)) => {
-                    store_error(&self.id, "commit", &error, &self.backoff);
-                    if !self.backoff.sleep(&self.partition.cancel).await {
-                        return Err(Stop::Cancelled);
-                    }
-                    self.reload().await?;
-                    continue;
-                }
+            self.pipeline.push_back(Pipelined {
+                answer,
+                event: event.clone(),
+                acks: acks.clone(),
+            });
+            if inward && self.pipeline.len() < MAX_PIPELINED {
+                return Ok(true);
             }
-            self.backoff.reset();
-            metrics::counter!("baton_transitions_total").increment(1);
-            if self.partition.verify_records {
-                self.verify().await;
+            match self.flush().await? {
+                Flushed::Committed => {}
+                Flushed::Refused { retry: Some(again) } => {
+                    (event, acks) = again;
+                    continue;
+                }
+                Flushed::Refused { retry: None } => return Ok(false),
             }
             if let Some(due) = earliest {
                 self.partition.timers.note(due);
@@ -153,7 +152,7 @@ impl<S: Store> Actor<S> {
     }
 
     /// Tests: the record as stored must read back as the one in memory.
-    async fn verify(&self) {
+    pub(super) async fn verify(&self) {
         let Ok(Some(stored)) = self.shared.store.load_execution(&self.id).await else {
             return;
         };

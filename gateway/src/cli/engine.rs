@@ -14,6 +14,7 @@ use baton_engine::machine::Settings;
 use baton_engine::mock::{MockConfig, parse_mock_config};
 use baton_engine::store::{MemoryStore, RedisStore, RedisTarget};
 use baton_engine::worker::{DefinitionCache, KeyRingMinter, Shared, Worker, WorkerConfig};
+use baton_gateway::service::EndWatch;
 use baton_gateway::{Backend, observe};
 
 #[derive(Args, Debug, Clone)]
@@ -257,18 +258,30 @@ pub async fn connect_redis(args: &EngineArgs) -> anyhow::Result<Option<RedisStor
     Ok(redis)
 }
 
+/// Starts the engine workers. `ended`, when given, hears of every execution they end (a
+/// gateway in the same process waits on it instead of polling).
 pub fn start_workers(
     engine: &Engine,
     args: &EngineArgs,
     shutdown: &CancellationToken,
+    ended: Option<Arc<EndWatch>>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
+    let finished = ended.map(|ended| {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        tokio::spawn(async move {
+            while let Some(id) = rx.recv().await {
+                ended.ended(&id);
+            }
+        });
+        tx
+    });
     let shared = Arc::new(Shared {
         store: engine.backend.clone(),
         settings: engine.settings.clone(),
         tokens: Arc::new(KeyRingMinter(engine.keys.clone())),
         http: engine.http.clone(),
         definitions: DefinitionCache::default(),
-        finished: None,
+        finished,
         mocks: engine.mocks.clone(),
     });
     (0..args.workers)

@@ -169,13 +169,23 @@ impl<S: Store> Service<S> {
     pub async fn wait_for_end(&self, id: &str, timeout: Duration) -> Result<Execution> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut pause = Duration::from_millis(2);
+        let watch = self.ended.as_ref().map(|ended| ended.watch(id));
+        let never = tokio::sync::Notify::new();
+        let ended = watch.as_ref().map_or(&never, |w| &*w.notify);
         loop {
+            // Listening before reading: an end in between is not missed.
+            let mut woken = std::pin::pin!(ended.notified());
+            woken.as_mut().enable();
             let exec = self.describe_execution(id).await?;
             if exec.status.is_final() || tokio::time::Instant::now() >= deadline {
                 return Ok(exec);
             }
-            tokio::time::sleep(pause.min(deadline - tokio::time::Instant::now())).await;
-            pause = (pause * 2).min(Duration::from_millis(100));
+            // Executions run by other processes end unseen: poll them, less and less often.
+            let sleep = tokio::time::sleep(pause.min(deadline - tokio::time::Instant::now()));
+            tokio::select! {
+                () = sleep => pause = (pause * 2).min(Duration::from_millis(100)),
+                () = woken => {}
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 mod aliases;
 mod callback_info;
 mod callbacks;
+mod ended;
 mod errors;
 mod executions;
 mod listing;
@@ -25,6 +26,7 @@ use baton_engine::store::Store;
 use baton_engine::worker::DefinitionCache;
 
 pub use callback_info::{CallbackInfo, TokenState};
+pub use ended::EndWatch;
 pub use errors::ServiceError;
 pub use executions::{MAX_PAYLOAD_BYTES, StartOptions};
 pub use listing::PinFilter;
@@ -44,6 +46,9 @@ pub struct Service<S: Store> {
     pub mocks: Option<Arc<MockConfig>>,
     /// The HTTP client TestState calls tasks' endpoints with (none: it refuses them).
     pub http: Option<HttpInvoker>,
+    /// Notified when an execution run by this process's workers ends: a synchronous
+    /// start wakes at once instead of at its next poll.
+    pub ended: Option<Arc<EndWatch>>,
 }
 
 impl<S: Store> Service<S> {
@@ -55,7 +60,14 @@ impl<S: Store> Service<S> {
             definitions: DefinitionCache::default(),
             mocks: None,
             http: None,
+            ended: None,
         }
+    }
+
+    /// Woken by `ended` when this process's workers end an execution.
+    pub fn with_ended(mut self, ended: Arc<EndWatch>) -> Service<S> {
+        self.ended = Some(ended);
+        self
     }
 
     /// With an HTTP client for TestState's tasks.
