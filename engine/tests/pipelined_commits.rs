@@ -1,0 +1,188 @@
+//! Pipelined commits under faults: Pass/Choice loops send their commits without waiting
+//! for each other's answers (`worker/pipeline.rs`). While they run, every client
+//! connection of the Redis store is killed again and again, so commits fail in the middle
+//! of a pipeline with an ambiguous error (the script may or may not have run). Every
+//! execution must still end with the output and the very history an undisturbed run gives
+//! — no event lost, none twice — and the worker checks after every flush that the stored
+//! record reads back as the one in memory (`verify_records`).
+
+#![allow(unused_macros, unused_imports)] // parts of `common` this test does not use
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::json;
+
+use baton_engine::machine::Status;
+use baton_engine::store::Store;
+use baton_engine::testing::resp::{Reply, command};
+
+use common::*;
+
+const ROUNDS: u64 = 1000;
+
+/// Counts the commits the store failed (`baton_store_errors_total{operation="commit"}`).
+#[derive(Debug, Default)]
+struct CommitErrors(Arc<AtomicU64>);
+
+impl metrics::CounterFn for CommitErrors {
+    fn increment(&self, value: u64) {
+        self.0.fetch_add(value, Ordering::Relaxed);
+    }
+    fn absolute(&self, _: u64) {}
+}
+
+#[derive(Debug)]
+struct Recorder(Arc<AtomicU64>);
+
+impl metrics::Recorder for Recorder {
+    fn describe_counter(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_gauge(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_histogram(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn register_counter(&self, key: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
+        let commit = key.name() == "baton_store_errors_total"
+            && key
+                .labels()
+                .any(|l| l.key() == "operation" && l.value() == "commit");
+        if commit {
+            metrics::Counter::from_arc(Arc::new(CommitErrors(self.0.clone())))
+        } else {
+            metrics::Counter::noop()
+        }
+    }
+    fn register_gauge(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+        metrics::Gauge::noop()
+    }
+    fn register_histogram(
+        &self,
+        _: &metrics::Key,
+        _: &metrics::Metadata<'_>,
+    ) -> metrics::Histogram {
+        metrics::Histogram::noop()
+    }
+}
+const LOOPS: usize = 8;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_killed_mid_pipeline_lose_and_repeat_nothing() {
+    let failed_commits = Arc::new(AtomicU64::new(0));
+    metrics::set_global_recorder(Recorder(failed_commits.clone())).expect("the only recorder");
+    let Some(fixture) = redis().await else { return };
+    let rig = fixture.engine_with(Default::default());
+    let port = rig.server().expect("a redis-server").port();
+    let definition = json!({"StartAt": "Init", "States": {
+        "Init": {"Type": "Pass", "Parameters": {"i": 0, "n.$": "$.n"}, "Next": "Loop"},
+        "Loop": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)", "n.$": "$.n"}, "Next": "Check"},
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThanPath": "$.n", "Next": "Loop"}], "Default": "Done"},
+        "Done": {"Type": "Succeed"}}});
+    let input = json!({"n": ROUNDS});
+    // Read through the connection kills.
+    let history = |id: String| {
+        let store = rig.store.clone();
+        async move {
+            loop {
+                match store.history(&id, 1, 100_000, false).await {
+                    Ok(events) => return events,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+        }
+    };
+
+    // The undisturbed run.
+    let control = rig.start("control", &definition, input.clone()).await;
+    assert_eq!(rig.wait_final(&control).await.status, Status::Succeeded);
+    let expected = kinds(&history(control.clone()).await)
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    assert!(
+        expected.len() as u64 > 4 * ROUNDS,
+        "{} events",
+        expected.len()
+    );
+
+    let mut ids = Vec::new();
+    for l in 0..LOOPS {
+        ids.push(
+            rig.start(&format!("loop{l}"), &definition, input.clone())
+                .await,
+        );
+    }
+    // Connections killed every 100 ms while the loops run.
+    let stop = Arc::new(AtomicBool::new(false));
+    let killed = Arc::new(AtomicU64::new(0));
+    let began = std::time::Instant::now();
+    let killer = {
+        let (stop, killed) = (stop.clone(), killed.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let args = ["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"];
+                if let Ok(Reply::Integer(n)) = command(port, &args, Duration::from_secs(1)) {
+                    killed.fetch_add(n as u64, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    for id in &ids {
+        let exec = final_state(&rig.store, id).await;
+        assert_eq!(exec.status, Status::Succeeded, "{id}");
+        assert_eq!(exec.output, Some(json!({"i": ROUNDS, "n": ROUNDS})), "{id}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    killer.join().expect("the killer thread");
+    let killed = killed.load(Ordering::Relaxed);
+    let failed_commits = failed_commits.load(Ordering::Relaxed);
+    println!(
+        "{LOOPS} loops of {ROUNDS} rounds in {:.1} s, {killed} connections killed meanwhile, \
+         {failed_commits} commit batches failed",
+        began.elapsed().as_secs_f64()
+    );
+    assert!(killed >= 10, "only {killed} connections were killed");
+    assert!(failed_commits >= 5, "only {failed_commits} commits failed");
+    for id in &ids {
+        let events = history(id.clone()).await;
+        assert_linear(&events);
+        assert_eq!(
+            kinds(&events),
+            expected,
+            "{id}: the history of an undisturbed run"
+        );
+    }
+}
+
+/// Waits for the execution's end, reading through the connection kills.
+async fn final_state<S: Store>(store: &S, id: &str) -> baton_engine::machine::Execution {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(Some(exec)) = store.load_execution(id).await
+            && exec.status.is_final()
+        {
+            return exec;
+        }
+        assert!(std::time::Instant::now() < deadline, "{id} did not end");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
