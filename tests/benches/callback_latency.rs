@@ -41,7 +41,10 @@ use setup::Metrics;
 use stats::Summary;
 
 const USAGE: &str = "callback_latency [--parked N (100000)] [--rate PER_SECOND (1000)] \
-                     [--seconds S (60)] [--start-concurrency N (32)] [--floor-seconds S (5)]";
+                     [--seconds S (60)] [--start-concurrency N (32)] [--floor-seconds S (5)] \
+                     [--timeline CSV] [--monitor FILE]\n\
+  --timeline: each callback's scheduled, sent, answered and entered times (Unix µs)\n\
+  --monitor: `redis-cli monitor` during the open loop (costs Redis time: for diagnosis)";
 
 #[derive(Debug)]
 struct Args {
@@ -50,6 +53,8 @@ struct Args {
     seconds: usize,
     start_concurrency: usize,
     floor_seconds: usize,
+    timeline: Option<String>,
+    monitor: Option<String>,
 }
 
 fn args() -> Args {
@@ -59,6 +64,8 @@ fn args() -> Args {
         seconds: 60,
         start_concurrency: 32,
         floor_seconds: 5,
+        timeline: None,
+        monitor: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -73,6 +80,17 @@ fn args() -> Args {
             "--seconds" => &mut a.seconds,
             "--start-concurrency" => &mut a.start_concurrency,
             "--floor-seconds" => &mut a.floor_seconds,
+            "--timeline" | "--monitor" => {
+                let path = it
+                    .next()
+                    .unwrap_or_else(|| fail(&format!("{flag} needs a path")));
+                *(if flag == "--timeline" {
+                    &mut a.timeline
+                } else {
+                    &mut a.monitor
+                }) = Some(path);
+                continue;
+            }
             other => fail(&format!("unknown flag {other}\n{USAGE}")),
         };
         let value = it.next().unwrap_or_default();
@@ -196,6 +214,10 @@ async fn run(
     ];
     let cpu_before = pids.clone().map(|p| setup::cpu_seconds(&p));
     let (metrics_before, load_before) = (Metrics::scrape(&rest).await, setup::load_average());
+    let monitor = a
+        .monitor
+        .as_deref()
+        .map(|path| setup::monitor(redis_url, path));
     let (base, rec) = (rest.base.clone(), svc.rec.clone());
     let (start, sent) = load::open_loop(a.rate as f64, n, move |i| {
         let token = rec.token(i).expect("every token was collected");
@@ -211,6 +233,13 @@ async fn run(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let wall = start.elapsed().as_secs_f64();
+    if let Some(mut monitor) = monitor {
+        let _ = monitor.kill();
+        let _ = monitor.wait();
+    }
+    if let Some(path) = &a.timeline {
+        report::timeline(path, &sent, &svc);
+    }
     let mut cpu = pids.map(|p| setup::cpu_seconds(&p));
     for (c, b) in cpu.iter_mut().zip(cpu_before) {
         *c -= b;

@@ -1,6 +1,6 @@
 //! The figures of one run, as lines and as one JSON line.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
@@ -90,4 +90,32 @@ pub fn report(run: &Run<'_>) -> bool {
                "load_average": [run.load.0, run.load.1]})
     );
     errors.is_empty() && missing == 0
+}
+
+/// Writes `i,scheduled,sent,answered,entered` per callback, in Unix microseconds (entered
+/// empty when the Task request never came), for lining up with `redis-cli monitor`.
+pub fn timeline(path: &str, sent: &[Sent], svc: &Loopback) {
+    let (now, unix) = (Instant::now(), SystemTime::now());
+    let us = |at: Instant| {
+        let at = if at <= now {
+            unix - (now - at)
+        } else {
+            unix + (at - now)
+        };
+        at.duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_micros()
+    };
+    let mut csv = String::from("i,scheduled,sent,answered,entered\n");
+    for (i, s) in sent.iter().enumerate() {
+        let entered = svc.rec.arrival(i).map(|at| us(at).to_string());
+        csv.push_str(&format!(
+            "{i},{},{},{},{}\n",
+            us(s.scheduled),
+            us(s.sent),
+            us(s.answered),
+            entered.unwrap_or_default()
+        ));
+    }
+    std::fs::write(path, csv).unwrap_or_else(|e| panic!("write {path}: {e}"));
 }

@@ -140,3 +140,15 @@ pub fn load_average() -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// `redis-cli -u <url> monitor > path`, until killed.
+pub fn monitor(redis_url: &str, path: &str) -> std::process::Child {
+    let file = std::fs::File::create(path).unwrap_or_else(|e| panic!("create {path}: {e}"));
+    let child = Command::new("redis-cli")
+        .args(["-u", redis_url, "monitor"])
+        .stdout(file)
+        .spawn()
+        .expect("redis-cli runs");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    child
+}
