@@ -42,9 +42,10 @@ use stats::Summary;
 
 const USAGE: &str = "callback_latency [--parked N (100000)] [--rate PER_SECOND (1000)] \
                      [--seconds S (60)] [--start-concurrency N (32)] [--floor-seconds S (5)] \
-                     [--timeline CSV] [--monitor FILE]\n\
+                     [--timeline CSV] [--monitor FILE] [--env NAME=VALUE]…\n\
   --timeline: each callback's scheduled, sent, answered and entered times (Unix µs)\n\
-  --monitor: `redis-cli monitor` during the open loop (costs Redis time: for diagnosis)";
+  --monitor: `redis-cli monitor` during the open loop (costs Redis time: for diagnosis)\n\
+  --env: an environment variable of the baton process";
 
 #[derive(Debug)]
 struct Args {
@@ -55,6 +56,8 @@ struct Args {
     floor_seconds: usize,
     timeline: Option<String>,
     monitor: Option<String>,
+    /// `NAME=VALUE` settings for the baton process (e.g. `MIMALLOC_ALLOW_THP=0`).
+    env: Vec<(String, String)>,
 }
 
 fn args() -> Args {
@@ -66,6 +69,7 @@ fn args() -> Args {
         floor_seconds: 5,
         timeline: None,
         monitor: None,
+        env: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -80,6 +84,14 @@ fn args() -> Args {
             "--seconds" => &mut a.seconds,
             "--start-concurrency" => &mut a.start_concurrency,
             "--floor-seconds" => &mut a.floor_seconds,
+            "--env" => {
+                let pair = it.next().unwrap_or_default();
+                let Some((name, value)) = pair.split_once('=') else {
+                    fail(&format!("--env needs NAME=VALUE, not {pair:?}"))
+                };
+                a.env.push((name.to_owned(), value.to_owned()));
+                continue;
+            }
             "--timeline" | "--monitor" => {
                 let path = it
                     .next()
@@ -121,15 +133,29 @@ fn main() {
     let binary = baton_tests::baton::binary();
     assert!(binary.is_file(), "no baton binary at {}", binary.display());
     let url = redis.url();
-    let mut baton = Baton::serve(&["--redis", &url], &[]);
-    println!("{} serve --redis {url}: {}", binary.display(), baton.url);
+    let env: Vec<(&str, &str)> = a
+        .env
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let mut baton = Baton::serve(&["--redis", &url], &env);
+    println!(
+        "{} serve --redis {url} {env:?}: {}",
+        binary.display(),
+        baton.url
+    );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
     let redis_pid = redis.info("server")["process_id"].clone();
-    let ok = runtime.block_on(run(&a, &mut baton, &url, (set_per_sec, &redis_pid)));
+    let ok = runtime.block_on(run(
+        &a,
+        &mut baton,
+        &url,
+        (set_per_sec, &redis_pid, redis.port()),
+    ));
     let problems: Vec<String> = baton
         .output()
         .iter()
@@ -162,7 +188,7 @@ async fn run(
     a: &Args,
     baton: &mut Baton,
     redis_url: &str,
-    (set_per_sec, redis_pid): (f64, &str),
+    (set_per_sec, redis_pid, port): (f64, &str, u16),
 ) -> bool {
     let svc = Loopback::start(a.parked).await;
     let rest = Rest::new(&baton.url);
@@ -218,6 +244,7 @@ async fn run(
         .monitor
         .as_deref()
         .map(|path| setup::monitor(redis_url, path));
+    setup::redis_reset(port);
     let (base, rec) = (rest.base.clone(), svc.rec.clone());
     let (start, sent) = load::open_loop(a.rate as f64, n, move |i| {
         let token = rec.token(i).expect("every token was collected");
@@ -246,6 +273,7 @@ async fn run(
     }
     let load = (load_before, setup::load_average());
     let baton_metrics = metrics_before.describe(&Metrics::scrape(&rest).await);
+    let redis_work = setup::redis_work(port, n);
     report::report(&report::Run {
         args: a,
         svc: &svc,
@@ -258,5 +286,6 @@ async fn run(
         cpu,
         load,
         baton: baton_metrics,
+        redis: redis_work,
     })
 }

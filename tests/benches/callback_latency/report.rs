@@ -28,6 +28,8 @@ pub struct Run<'a> {
     pub load: (String, String),
     /// Baton's own metrics over the open loop: a line and its JSON.
     pub baton: (String, Value),
+    /// Redis's commands over the open loop, per callback: a line and its JSON.
+    pub redis: (String, Value),
 }
 
 fn summary(sent: &[Sent], f: impl Fn(&Sent) -> Duration) -> Summary {
@@ -68,6 +70,7 @@ pub fn report(run: &Run<'_>) -> bool {
         println!("  error: {e}");
     }
     println!("{}", run.baton.0);
+    println!("{}", run.redis.0);
     let (wall, cpu) = (run.wall, run.cpu);
     println!(
         "CPU during the open loop ({wall:.1} s): baton {:.1} s, redis-server {:.1} s, this harness {:.1} s; load average {} before, {} after",
@@ -86,6 +89,7 @@ pub fn report(run: &Run<'_>) -> bool {
                "entered_ms": entered.json(), "post_ms": post.json(), "sender_lag_ms": lag.json(),
                "sent_to_entered_ms": from_sent.json(), "http_floor_ms": run.floor.json(),
                "redis_set_per_sec": run.set_per_sec.round(), "baton_metrics": run.baton.1,
+               "redis_per_callback": run.redis.1,
                "cpu_seconds": {"baton": cpu[0], "redis": cpu[1], "harness": cpu[2], "wall": wall},
                "load_average": [run.load.0, run.load.1]})
     );

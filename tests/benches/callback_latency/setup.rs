@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use baton_engine::testing::redis_server::RedisServer;
-use baton_engine::testing::resp::Reply;
+use baton_engine::testing::resp::{self, Reply};
 use baton_tests::rest::Rest;
 
 /// A fresh `redis-server` on a free port with `appendonly yes`, `appendfsync everysec`;
@@ -152,3 +152,45 @@ pub fn monitor(redis_url: &str, path: &str) -> std::process::Child {
     std::thread::sleep(std::time::Duration::from_millis(200));
     child
 }
+
+/// Redis's own account of the open loop: `CONFIG RESETSTAT` before ([`redis_reset`]),
+/// `INFO commandstats` after, per callback: script calls (`EVALSHA`) with their time, and
+/// every command counted (those the scripts run included).
+pub fn redis_work(port: u16, callbacks: usize) -> (String, serde_json::Value) {
+    let info = resp::command(port, &["INFO", "commandstats"], TIMEOUT)
+        .and_then(|r| r.text().map_err(std::io::Error::other))
+        .expect("INFO commandstats");
+    let (mut scripts, mut script_us, mut commands) = (0.0, 0.0, 0.0);
+    for (name, stats) in resp::parse_info(&info) {
+        let field = |f: &str| -> f64 {
+            stats
+                .split(',')
+                .find_map(|kv| kv.strip_prefix(f)?.strip_prefix('='))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.0)
+        };
+        commands += field("calls");
+        if name == "cmdstat_evalsha" || name == "cmdstat_eval" {
+            scripts += field("calls");
+            script_us += field("usec");
+        }
+    }
+    let n = callbacks.max(1) as f64;
+    let line = format!(
+        "Redis per callback: {:.2} script calls ({:.1} µs each, {:.0} µs in all), {:.1} commands counted (scripts' own included)",
+        scripts / n,
+        script_us / scripts.max(1.0),
+        script_us / n,
+        commands / n
+    );
+    let json = serde_json::json!({"script_calls": scripts / n, "script_us": script_us / n,
+                                  "commands": commands / n});
+    (line, json)
+}
+
+/// `CONFIG RESETSTAT`: [`redis_work`] counts from here.
+pub fn redis_reset(port: u16) {
+    resp::command(port, &["CONFIG", "RESETSTAT"], TIMEOUT).expect("CONFIG RESETSTAT");
+}
+
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
