@@ -1,7 +1,8 @@
 //! Pipelined commits. Every transition is still committed on its own, atomically and in
 //! order, but an actor does not wait for a commit's answer before computing the next
-//! transition when nothing leaves the process in between: a `Run` that asks for no effect,
-//! timer or task token, and does not end the execution. Those commits go to the
+//! transition when nothing leaves the process in between: a transition that asks for no
+//! effect, timer or task token, and does not end the execution (a Pass, a Choice, a
+//! callback's answer taken in). Those commits go to the
 //! partition's committer one after another and are applied in the order sent. A
 //! transition that does ask for one of those waits for every commit before it and its own
 //! ([`Actor::flush`]) before its effects run, so nothing leaves the process before the

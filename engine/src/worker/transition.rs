@@ -26,8 +26,8 @@ use crate::store::{CommitRequest, Store};
 
 impl<S: Store> Actor<S> {
     /// Applies one event, commits it, then runs its effects. `Ok(true)` when committed
-    /// (or, for a `Run` sent down the pipeline, sent to be); `Ok(false)` when the event
-    /// was stale, or was kept to be applied later.
+    /// (or, for a transition sent down the pipeline, sent to be); `Ok(false)` when the
+    /// event was stale, or was kept to be applied later.
     pub(super) async fn transition(
         &mut self,
         mut event: Event,
@@ -66,8 +66,7 @@ impl<S: Store> Actor<S> {
             let earliest = tx.timers_set.iter().map(|t| t.due_ms).min();
             // Nothing of this transition leaves the process: the next one need not wait
             // for its commit (pipeline.rs).
-            let inward = matches!(event, Event::Run { .. })
-                && tx.effects.is_empty()
+            let inward = tx.effects.is_empty()
                 && tx.timers_set.is_empty()
                 && tx.tokens_opened.is_empty()
                 && !tx.finished;
