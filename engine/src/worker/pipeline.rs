@@ -44,12 +44,18 @@ pub(super) enum Flushed {
 impl<S: Store> Actor<S> {
     /// Waits for the answers of every commit in flight, in order.
     pub(super) async fn flush(&mut self) -> Result<Flushed, Stop> {
+        self.flush_to(0).await
+    }
+
+    /// Waits for the answers of the oldest commits in flight until at most `left` are.
+    pub(super) async fn flush_to(&mut self, left: usize) -> Result<Flushed, Stop> {
         let mut committed = false;
-        while let Some(Pipelined {
-            answer,
-            event,
-            acks,
-        }) = self.pipeline.pop_front()
+        while self.pipeline.len() > left
+            && let Some(Pipelined {
+                answer,
+                event,
+                acks,
+            }) = self.pipeline.pop_front()
         {
             match answer.answer().await {
                 Ok(()) => {
@@ -60,7 +66,7 @@ impl<S: Store> Actor<S> {
                 Err(error) => return self.refused((event, acks), error).await,
             }
         }
-        if committed && self.partition.verify_records {
+        if committed && self.pipeline.is_empty() && self.partition.verify_records {
             self.verify().await;
         }
         Ok(Flushed::Committed)

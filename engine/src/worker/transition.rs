@@ -93,10 +93,14 @@ impl<S: Store> Actor<S> {
                 event: event.clone(),
                 acks: acks.clone(),
             });
-            if inward && self.pipeline.len() < MAX_PIPELINED {
-                return Ok(true);
-            }
-            match self.flush().await? {
+            let flushed = if inward {
+                // Keep the pipeline full: wait for the oldest answer only.
+                self.flush_to(MAX_PIPELINED - 1).await?
+            } else {
+                self.flush().await?
+            };
+            match flushed {
+                Flushed::Committed if inward => return Ok(true),
                 Flushed::Committed => {}
                 Flushed::Refused { retry: Some(again) } => {
                     (event, acks) = again;
