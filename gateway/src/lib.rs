@@ -3,8 +3,9 @@
 //! workers, in one process or split (`baton serve` / `baton worker`).
 //!
 //! Dependency rule: this crate sits on `baton-engine` (and the leaf crates); nothing but
-//! the end-to-end tests depends on it. It is the only crate with axum, clap and
-//! tracing-subscriber, and the only place `anyhow` appears (in `main`).
+//! the end-to-end tests depends on it. It is the only crate with axum and
+//! tracing-subscriber, the only one with clap besides the engine's `baton-bench` binary,
+//! and the only place `anyhow` appears (in `main`).
 
 pub mod auth;
 pub mod aws;

@@ -1,8 +1,10 @@
 //! The embedded store: everything in this process's memory, behind one mutex per
 //! partition. It is what `baton serve` uses without `--redis`, and it implements the same
 //! contract as [`super::RedisStore`] (the same suite runs against both). It keeps values
-//! typed, so nothing in it can be undecodable: it never has dead letters.
+//! typed (histories in an encoding only `history.rs` writes and reads), so nothing in it
+//! can be undecodable: it never has dead letters.
 
+mod history;
 mod listing;
 mod machines;
 mod partition;
@@ -25,6 +27,7 @@ use super::{
 use crate::clock::now_ms;
 use crate::machine::{Execution, HistoryEvent, QueuedEvent, Timer};
 use crate::store::listing::list;
+use history::History;
 use machines::{Created, Machines};
 use partition::{Partitioned, Stored};
 
@@ -231,7 +234,7 @@ impl Store for MemoryStore {
                 data.timers.insert((timer.due_ms, id.clone(), timer.id));
                 data.timer_due.insert((id.clone(), timer.id), timer.due_ms);
             }
-            data.history.insert(id.clone(), history);
+            data.history.insert(id.clone(), History::new(history));
             data.active.insert(id.clone());
             let (sm, status, start) =
                 (record.state_machine.clone(), record.status, record.start_ms);
@@ -263,13 +266,14 @@ impl Store for MemoryStore {
         let Some(events) = data.history.get(id) else {
             return Ok(Vec::new());
         };
-        Ok(if reverse {
+        let positions = if reverse {
             let end = (from_id as usize).min(events.len());
-            events[..end].iter().rev().take(limit).cloned().collect()
+            (0..end).rev().take(limit).collect::<Vec<_>>()
         } else {
             let start = (from_id.max(1) - 1) as usize;
-            events.iter().skip(start).take(limit).cloned().collect()
-        })
+            (start..events.len()).take(limit).collect()
+        };
+        Ok(positions.into_iter().map(|i| events.get(i)).collect())
     }
 
     async fn list_executions_filtered(

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
-use crate::machine::{Execution, HistoryEvent, QueuedEvent, Status, TokenClosed};
+use super::history::History;
+use crate::machine::{Execution, QueuedEvent, Status, TokenClosed};
 use crate::store::record::{Part, PartKey, RecordWrite, assemble};
 use crate::store::{CallbackError, CallbackMessage, CommitError, CommitRequest, Lease};
 
@@ -76,7 +77,7 @@ pub(super) enum TokenState {
 pub(super) struct Partitioned {
     pub lease: Option<(String, Instant)>,
     pub records: HashMap<String, Stored>,
-    pub history: HashMap<String, Vec<HistoryEvent>>,
+    pub history: HashMap<String, History>,
     /// `<state>/<attempt>` → token state, per execution.
     pub tokens: HashMap<String, HashMap<String, TokenState>>,
     /// (due, execution, timer id).
@@ -215,7 +216,11 @@ impl Partitioned {
                 self.expiry.insert((at, id.clone()));
             }
         }
-        (self.history.entry(id.clone()).or_default()).extend(request.history);
+        let history = self.history.entry(id.clone()).or_default();
+        history.extend(request.history);
+        if finished {
+            history.shrink_to_fit();
+        }
         if request.active {
             self.active.insert(id.clone());
         } else {
