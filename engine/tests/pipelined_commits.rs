@@ -83,6 +83,8 @@ impl metrics::Recorder for Recorder {
     }
 }
 const LOOPS: usize = 8;
+/// Waves of LOOPS executions at most.
+const MAX_WAVES: usize = 20;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_killed_mid_pipeline_lose_and_repeat_nothing() {
@@ -123,41 +125,63 @@ async fn connections_killed_mid_pipeline_lose_and_repeat_nothing() {
         expected.len()
     );
 
-    let mut ids = Vec::new();
-    for l in 0..LOOPS {
-        ids.push(
-            rig.start(&format!("loop{l}"), &definition, input.clone())
-                .await,
-        );
-    }
-    // Connections killed every 100 ms while the loops run.
+    // Connections killed every 25 ms while the loops run.
     let stop = Arc::new(AtomicBool::new(false));
+    // Whether the killer kills (held while it does): off while a wave is being started,
+    // since the test's own starts do not retry.
+    let killing = Arc::new(std::sync::Mutex::new(false));
     let killed = Arc::new(AtomicU64::new(0));
     let began = std::time::Instant::now();
     let killer = {
-        let (stop, killed) = (stop.clone(), killed.clone());
+        let (stop, killed, killing) = (stop.clone(), killed.clone(), killing.clone());
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                let args = ["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"];
-                if let Ok(Reply::Integer(n)) = command(port, &args, Duration::from_secs(1)) {
-                    killed.fetch_add(n as u64, Ordering::Relaxed);
+                let on = killing.lock().expect("not poisoned");
+                if *on {
+                    let args = ["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"];
+                    if let Ok(Reply::Integer(n)) = command(port, &args, Duration::from_secs(1)) {
+                        killed.fetch_add(n as u64, Ordering::Relaxed);
+                    }
                 }
-                std::thread::sleep(Duration::from_millis(100));
+                drop(on);
+                std::thread::sleep(Duration::from_millis(25));
             }
         })
     };
-    for id in &ids {
-        let exec = final_state(&rig.store, id).await;
-        assert_eq!(exec.status, Status::Succeeded, "{id}");
-        assert_eq!(exec.output, Some(json!({"i": ROUNDS, "n": ROUNDS})), "{id}");
+    // Waves of LOOPS executions until the kills have hit enough commits (a quiet machine
+    // runs a wave in well under a second).
+    let mut ids = Vec::new();
+    for wave in 0..MAX_WAVES {
+        *killing.lock().expect("not poisoned") = false;
+        let started: Vec<String> = {
+            let mut v = Vec::new();
+            for l in 0..LOOPS {
+                v.push(
+                    rig.start(&format!("w{wave}-loop{l}"), &definition, input.clone())
+                        .await,
+                );
+            }
+            v
+        };
+        *killing.lock().expect("not poisoned") = true;
+        for id in &started {
+            let exec = final_state(&rig.store, id).await;
+            assert_eq!(exec.status, Status::Succeeded, "{id}");
+            assert_eq!(exec.output, Some(json!({"i": ROUNDS, "n": ROUNDS})), "{id}");
+        }
+        ids.extend(started);
+        if killed.load(Ordering::Relaxed) >= 10 && failed_commits.load(Ordering::Relaxed) >= 5 {
+            break;
+        }
     }
     stop.store(true, Ordering::Relaxed);
     killer.join().expect("the killer thread");
     let killed = killed.load(Ordering::Relaxed);
     let failed_commits = failed_commits.load(Ordering::Relaxed);
     println!(
-        "{LOOPS} loops of {ROUNDS} rounds in {:.1} s, {killed} connections killed meanwhile, \
+        "{} loops of {ROUNDS} rounds in {:.1} s, {killed} connections killed meanwhile, \
          {failed_commits} commit batches failed",
+        ids.len(),
         began.elapsed().as_secs_f64()
     );
     assert!(killed >= 10, "only {killed} connections were killed");
