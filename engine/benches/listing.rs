@@ -120,6 +120,7 @@ async fn main() {
                     tokens_closed: vec![],
                     acks: vec![],
                     active: false,
+                    active_unchanged: false,
                 };
                 let lease = &leases[partition_of(&id, partitions) as usize];
                 let results = store.commit(lease, vec![request]).await;

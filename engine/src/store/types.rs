@@ -152,6 +152,9 @@ pub struct CommitRequest {
     /// True when the execution needs a worker (a runnable frame or a request in flight);
     /// false when it is parked or finished.
     pub active: bool,
+    /// The commit of this execution that this one follows wrote the same `active` (a
+    /// commit applies only after the one before it): the store may skip writing it.
+    pub active_unchanged: bool,
 }
 
 impl CommitRequest {

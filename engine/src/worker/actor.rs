@@ -106,6 +106,9 @@ pub struct Actor<S: Store> {
     pub(super) backoff: Backoff,
     /// Commits sent and not answered yet, in order (`pipeline.rs`).
     pub(super) pipeline: VecDeque<Pipelined>,
+    /// The `active` flag of the last commit sent (None after a reload): a later commit
+    /// applies only after that one, so one with the same flag need not write it again.
+    pub(super) sent_active: Option<bool>,
 }
 
 impl<S: Store> std::fmt::Debug for Actor<S> {
@@ -187,6 +190,7 @@ pub async fn run<S: Store>(
         blocked: None,
         backoff,
         pipeline: VecDeque::new(),
+        sent_active: None,
     };
     match actor.main(first).await {
         Ok(()) | Err(Stop::Cancelled) => {}

@@ -79,7 +79,9 @@ impl<S: Store> Actor<S> {
                 tokens_closed: tx.tokens_closed,
                 acks: acks.clone(),
                 active,
+                active_unchanged: self.sent_active == Some(active),
             };
+            self.sent_active = Some(active);
             let span =
                 tracing::debug_span!("transition", execution = %self.id, seq = self.exec.seq);
             let answer = self
@@ -139,6 +141,7 @@ impl<S: Store> Actor<S> {
             }
         };
         self.exec = exec;
+        self.sent_active = None;
         self.resend_in_flight();
         if self.exec.status.is_final() && !was_final {
             self.finished();

@@ -24,14 +24,39 @@ pub(super) struct Segment {
     pub expected: u64,
     pub seq: u64,
     pub head: String,
-    pub active: bool,
+    /// `None`: the stored flag is already right (`CommitRequest::active_unchanged`).
+    pub active: Option<bool>,
     pub finished: bool,
+    /// Replace the whole record (parts not written are deleted).
+    pub full: bool,
     pub keys: Vec<String>,
+    /// Record parts: field, value, … (written with `q` and `h` in one HSET).
+    pub parts: Vec<String>,
     pub ops: Vec<Op>,
 }
 
-/// Arguments of the header: len id expected seq head active final nkeys.
-const HEADER: usize = 8;
+/// Arguments of the header: len id expected flags nkeys nset.
+const HEADER: usize = 6;
+
+/// The flags' letters, one position each: active (`a` add, `i` remove, `-` unchanged),
+/// final (`f`), full (`w`), guarded (`g`: a `G` operation follows).
+fn flags(s: &Segment) -> String {
+    let active = match s.active {
+        Some(true) => 'a',
+        Some(false) => 'i',
+        None => '-',
+    };
+    let on = |b: bool, c: char| if b { c } else { '-' };
+    let guarded = s.ops.iter().any(|o| o.code == "G");
+    [
+        active,
+        on(s.finished, 'f'),
+        on(s.full, 'w'),
+        on(guarded, 'g'),
+    ]
+    .into_iter()
+    .collect()
+}
 
 impl Segment {
     pub fn new(request: &CommitRequest, keys: &PartitionKeys) -> Result<Segment> {
@@ -44,9 +69,11 @@ impl Segment {
             expected: head.seq.wrapping_sub(1),
             seq: head.seq,
             head: encode(head)?,
-            active: request.active,
+            active: (!request.active_unchanged).then_some(request.active),
             finished,
+            full: record.full,
             keys: vec![keys.record(id), keys.history(id), keys.tokens(id)],
+            parts: parts(record)?,
             ops: Vec::new(),
         };
         // Tokens: the net effect of those opened, then those closed, in order.
@@ -71,13 +98,6 @@ impl Segment {
             tokens.insert(key.as_str(), state);
         }
         segment.op("G", guarded);
-        if record.full {
-            segment.ops.push(Op {
-                code: "W",
-                args: Vec::new(),
-            });
-        }
-        segment.op("P", parts(record)?);
         segment.op(
             "R",
             record.removed.iter().map(|f| PartKey::Frame(*f).field()),
@@ -143,18 +163,25 @@ impl Segment {
 
     /// The arguments of the segment, `len` first.
     pub fn args(&self) -> Vec<String> {
-        let mut out =
-            Vec::with_capacity(HEADER + self.ops.iter().map(|o| 2 + o.args.len()).sum::<usize>());
+        let mut out = Vec::with_capacity(
+            HEADER
+                + 4
+                + self.parts.len()
+                + self.ops.iter().map(|o| 2 + o.args.len()).sum::<usize>(),
+        );
         out.extend([
             String::new(),
             self.id.clone(),
             self.expected.to_string(),
-            self.seq.to_string(),
-            self.head.clone(),
-            if self.active { "1" } else { "0" }.to_owned(),
-            if self.finished { "1" } else { "0" }.to_owned(),
+            flags(self),
             self.keys.len().to_string(),
+            (4 + self.parts.len()).to_string(),
+            "q".to_owned(),
+            self.seq.to_string(),
+            "h".to_owned(),
+            self.head.clone(),
         ]);
+        out.extend(self.parts.iter().cloned());
         for op in &self.ops {
             out.push(op.code.to_owned());
             out.push(op.args.len().to_string());
@@ -186,11 +213,15 @@ pub(super) fn decode(args: &[String], keys: &[String]) -> Vec<Segment> {
     let (mut i, mut k) = (0, 0);
     while i < args.len() {
         let len: usize = args[i].parse().unwrap();
-        let nkeys: usize = args[i + 7].parse().unwrap();
+        let flags: Vec<char> = args[i + 3].chars().collect();
+        let nkeys: usize = args[i + 4].parse().unwrap();
+        let nset: usize = args[i + 5].parse().unwrap();
+        let sets = &args[i + HEADER..i + HEADER + nset];
+        assert_eq!((sets[0].as_str(), sets[2].as_str()), ("q", "h"));
         let mut ops = Vec::new();
-        let mut p = i + HEADER;
+        let mut p = i + HEADER + nset;
         while p < i + len {
-            let code = ["G", "P", "R", "X", "W", "H", "C", "Z", "T", "K", "A", "F"]
+            let code = ["G", "R", "X", "H", "C", "Z", "T", "K", "A", "F"]
                 .into_iter()
                 .find(|c| *c == args[p])
                 .expect("a known operation");
@@ -202,16 +233,27 @@ pub(super) fn decode(args: &[String], keys: &[String]) -> Vec<Segment> {
             p += 2 + count;
         }
         assert_eq!(p, i + len, "the segment ends where its length says");
-        out.push(Segment {
+        let segment = Segment {
             id: args[i + 1].clone(),
             expected: args[i + 2].parse().unwrap(),
-            seq: args[i + 3].parse().unwrap(),
-            head: args[i + 4].clone(),
-            active: args[i + 5] == "1",
-            finished: args[i + 6] == "1",
+            seq: sets[1].parse().unwrap(),
+            head: sets[3].clone(),
+            active: match flags[0] {
+                'a' => Some(true),
+                'i' => Some(false),
+                _ => None,
+            },
+            finished: flags[1] == 'f',
+            full: flags[2] == 'w',
             keys: keys[k..k + nkeys].to_vec(),
+            parts: sets[4..].to_vec(),
             ops,
-        });
+        };
+        assert_eq!(
+            flags.iter().collect::<String>(),
+            super::commit::flags(&segment)
+        );
+        out.push(segment);
         i += len;
         k += nkeys;
     }
@@ -379,6 +421,7 @@ mod tests {
             ],
             acks: vec!["1-1".into()],
             active: false,
+            active_unchanged: false,
         }
     }
 
@@ -392,6 +435,10 @@ mod tests {
         b.ops.retain(|op| op.code != "F");
         b.keys.truncate(3);
         b.finished = false;
+        b.active = None;
+        b.full = false;
+        b.ops.retain(|op| op.code != "G");
+        assert_eq!(flags(&b), "----");
         let args: Vec<String> = a.args().into_iter().chain(b.args()).collect();
         let keys: Vec<String> = a.keys.iter().chain(&b.keys).cloned().collect();
         assert_eq!(decode(&args, &keys), [a.clone(), b]);
@@ -403,15 +450,15 @@ mod tests {
                 .map(|o| o.args.clone())
         };
         assert_eq!(
-            (a.expected, a.seq, a.finished, a.active),
-            (4, 5, true, false)
+            (a.expected, a.seq, a.finished, a.active, a.full),
+            (4, 5, true, Some(false), true)
         );
+        assert_eq!(flags(&a), "ifwg");
         assert_eq!(
             op("G"),
             Some(vec!["T/0".into(), "V/1".into()]),
             "answered is not guarded"
         );
-        assert_eq!(op("W"), Some(vec![]));
         assert_eq!(op("C"), Some(vec!["sm:x|2".into(), "sm:x|3".into()]));
         assert_eq!(op("Z"), Some(vec!["7000".into(), "sm:x|4".into()]));
         assert_eq!(
@@ -438,7 +485,7 @@ mod tests {
         );
         assert_eq!(a.keys[3], "b:{p0}:l:sm:RUNNING");
         assert_eq!(a.keys[4], "b:{p0}:l:sm:FAILED");
-        let parts = op("P").unwrap();
+        let parts = &a.parts;
         assert_eq!(parts[0], "i", "the input first");
         assert_eq!(parts[1], r#"{"a":1}"#);
         assert_eq!(parts[2], "0", "then frame 0");

@@ -62,6 +62,7 @@ async fn commit_changes<S: Store>(store: &S, lease: &Lease, record: &mut Executi
         tokens_closed: Vec::new(),
         acks: Vec::new(),
         active: true,
+        active_unchanged: false,
     };
     assert_eq!(outcomes(&store.commit(lease, vec![request]).await), ["ok"]);
     let stored = store.load_execution(&record.id).await.unwrap();

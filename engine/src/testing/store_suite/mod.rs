@@ -177,6 +177,7 @@ pub fn next(record: &Execution) -> CommitRequest {
         tokens_closed: Vec::new(),
         acks: Vec::new(),
         active: true,
+        active_unchanged: false,
     }
 }
 

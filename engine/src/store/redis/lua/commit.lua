@@ -13,13 +13,14 @@
 -- ARGV[1]     the lease token
 -- ARGV[2]     n, the number of requests
 -- then one segment per request:
---   len id expected seq head active final nkeys  (len counts the segment's arguments)
+--   len id expected flags nkeys nset   (len counts the segment's arguments)
+--   flags: one letter per position: active (`a` SADD, `i` SREM, `-` already right),
+--          final (`f`), full (`w`: replace the record, DEL it first), guarded (`g`)
+--   then nset arguments written with one HSET: `q` seq `h` head, then record parts
 --   then operations, each `code count args…`:
 --     G  token fields that must not hold an answered callback (`c`): else code 3
---     P  record parts: field value …            HSET
 --     R  record parts: field …                  HDEL
 --     X  dropped Children: id size …            HDEL c<id>.n c<id>.i c<id>.s c<id>.0 …
---     W  (no args) replace the record: DEL it first
 --     H  history event JSON …                   RPUSH
 --     C  timer members …                        ZREM (cleared before those set)
 --     Z  score member …                         ZADD
@@ -29,7 +30,11 @@
 --     F  start_ms status expires rev            final: move the index entry, count, expiry
 --
 -- A record is a hash: `q` its seq, `h` its head JSON, then its parts. A record stored by an
--- earlier version is a string `<seq>|<JSON>`: only a segment with `W` may replace it.
+-- earlier version is a string `<seq>|<JSON>`: only a full segment may replace it.
+--
+-- Redis's time here goes mostly to the calls themselves (each `redis.call` costs several
+-- times the command it runs), so a transition makes as few as it can: one HSET for the
+-- version, head and parts, one RPUSH, and the version read once per record and batch.
 --
 -- Returns one code per request: 0 committed, 1 version conflict, 2 lease lost, 3 a
 -- callback waits to be applied.
@@ -47,6 +52,7 @@ local function call(cmd, key, group, from, count)
   end
 end
 
+local ADD, REMOVE, FINAL, FULL, GUARDED = string.byte('aifwg', 1, 5)
 local n = tonumber(ARGV[2])
 local codes = {}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -54,31 +60,32 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return codes
 end
 local queue, timers, active, expiry, counts = KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+-- record key -> its version as committed earlier in this batch
+local versions = {}
 
 local i, k = 3, 7
 for r = 1, n do
-  local len, id, expected, seq = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local head, is_active, final = ARGV[i + 4], ARGV[i + 5] == '1', ARGV[i + 6] == '1'
-  local nkeys = tonumber(ARGV[i + 7])
+  local len, id, expected = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2]
+  local is_active, final, full, guarded = string.byte(ARGV[i + 3], 1, 4)
+  final, full = final == FINAL, full == FULL
+  local nkeys, nset = tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])
   local rec, hist, tok = KEYS[k], KEYS[k + 1], KEYS[k + 2]
-  local first, stop = i + 8, i + len
+  local sets = i + 6
+  local first, stop = sets + nset, i + len
 
-  local full = false
-  local p = first
-  while p < stop do
-    if ARGV[p] == 'W' then full = true end
-    p = p + 2 + tonumber(ARGV[p + 1])
-  end
-  local current = redis.pcall('HGET', rec, 'q')
-  if type(current) == 'table' then
-    local text = redis.call('GET', rec)
-    current = full and text and string.match(text, '^(%d+)|') or nil
+  local current = versions[rec]
+  if current == nil then
+    current = redis.pcall('HGET', rec, 'q')
+    if type(current) == 'table' then
+      local text = redis.call('GET', rec)
+      current = full and text and string.match(text, '^(%d+)|') or nil
+    end
   end
   local code = 0
   if current ~= expected then
     code = 1
-  else
-    p = first
+  elseif guarded == GUARDED then
+    local p = first
     while p < stop and code == 0 do
       local c = tonumber(ARGV[p + 1])
       if ARGV[p] == 'G' then
@@ -92,13 +99,14 @@ for r = 1, n do
 
   if code == 0 then
     if full then redis.call('DEL', rec) end
-    redis.call('HSET', rec, 'q', seq, 'h', head)
-    p = first
+    call('HSET', rec, nil, sets, nset)
+    versions[rec] = ARGV[sets + 1]
+    local p = first
     while p < stop do
       local op, c = ARGV[p], tonumber(ARGV[p + 1])
       local a = p + 2
       if c > 0 then
-        if op == 'P' then call('HSET', rec, nil, a, c)
+        if op == 'H' then call('RPUSH', hist, nil, a, c)
         elseif op == 'R' then call('HDEL', rec, nil, a, c)
         elseif op == 'X' then
           for j = a, a + c - 1, 2 do
@@ -113,7 +121,6 @@ for r = 1, n do
               from = from + 1000
             end
           end
-        elseif op == 'H' then call('RPUSH', hist, nil, a, c)
         elseif op == 'C' then call('ZREM', timers, nil, a, c)
         elseif op == 'Z' then call('ZADD', timers, nil, a, c)
         elseif op == 'T' then if not final then call('HSET', tok, nil, a, c) end
@@ -133,9 +140,9 @@ for r = 1, n do
       p = a + c
     end
     if final then redis.call('DEL', tok) end
-    if is_active then
+    if is_active == ADD then
       redis.call('SADD', active, id)
-    else
+    elseif is_active == REMOVE then
       redis.call('SREM', active, id)
     end
   end
