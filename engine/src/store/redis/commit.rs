@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::events::Stored;
 use super::{PartitionKeys, RedisStore, SCRIPTS, encode, timer_member};
 use crate::machine::{Status, TokenClosed};
 use crate::store::record::{Part, PartKey, RecordWrite};
@@ -111,7 +112,7 @@ impl Segment {
             request
                 .history
                 .iter()
-                .map(encode)
+                .map(|e| encode(&Stored(e)))
                 .collect::<Result<Vec<_>>>()?,
         );
         segment.op(

@@ -2,6 +2,7 @@
 
 use redis::Value;
 
+use super::events::{Read, Stored};
 use super::{RedisStore, SCRIPTS, decode, encode, text, timer_member};
 use crate::clock::now_ms;
 use crate::machine::{Execution, Frame, HistoryEvent, QueuedEvent, Status, Timer};
@@ -71,7 +72,7 @@ impl RedisStore {
             }
             call.arg(history.len());
             for event in &history {
-                call.arg(encode(event)?);
+                call.arg(encode(&Stored(event))?);
             }
             for timer in &timers {
                 call.arg(timer.due_ms).arg(timer_member(&id, timer.id));
@@ -143,7 +144,10 @@ impl RedisStore {
                 .query_async(&mut con)
                 .await?
         };
-        texts.iter().map(|t| decode("history event", t)).collect()
+        texts
+            .iter()
+            .map(|t| decode::<Read>("history event", t).map(|r| r.0))
+            .collect()
     }
 
     pub(super) async fn callback(

@@ -18,7 +18,7 @@
 //! | `<prefix>:{p<N>}:d` | stream | dead letters: `s` source, `x` execution, `v` data, `r` reason, `u` unknown event |
 //! | `<prefix>:{p<N>}:l:<sm>:<status>` | zset | the listing index: execution ids by start ms |
 //! | `<prefix>:{p<N>}:x:<id>` | hash | the record ([`crate::store::record`]): `q` seq, `h` head JSON, `i` input, `<f>` each frame, `c<id>.…` each Parallel/Map run's input, items, selector input and results |
-//! | `<prefix>:{p<N>}:h:<id>` | list | history event JSON; event id = 1-based position |
+//! | `<prefix>:{p<N>}:h:<id>` | list | history events (`events.rs`: `[id,ts,kind,details]`); event id = 1-based position |
 //! | `<prefix>:{p<N>}:layout` | string | the fence: the largest partition count an execution was started under here ([`layout`]) |
 //! | `<prefix>:{p<N>}:k:<id>` | hash | task `<state>/<attempt>` → `o\|<hb timer>\|<hb s>` open, `c` answered (callback queued), `d` done, `t` timed out |
 //!
@@ -63,6 +63,7 @@
 mod bell;
 mod commit;
 mod con;
+mod events;
 mod executions;
 mod layout;
 mod listing;

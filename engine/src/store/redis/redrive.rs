@@ -74,7 +74,7 @@ impl RedisStore {
         }
         call.arg(request.history.len());
         for event in &request.history {
-            call.arg(encode(event)?);
+            call.arg(encode(&super::events::Stored(event))?);
         }
         for timer in &request.timers {
             call.arg(timer.due_ms).arg(timer_member(&id, timer.id));
