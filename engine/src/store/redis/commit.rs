@@ -31,13 +31,14 @@ pub(super) struct Segment {
     /// Replace the whole record (parts not written are deleted).
     pub full: bool,
     pub keys: Vec<String>,
-    /// Record parts: field, value, … (written with `q` and `h` in one HSET).
+    /// Record parts: field, value, … (written with `q` and `h` in one HSET). The keys:
+    /// record, history, tokens, and for a final commit the two index keys.
     pub parts: Vec<String>,
     pub ops: Vec<Op>,
 }
 
-/// Arguments of the header: len id expected flags nkeys nset.
-const HEADER: usize = 6;
+/// Arguments of the header: len id expected flags nparts seq head.
+const HEADER: usize = 7;
 
 /// The flags' letters, one position each: active (`a` add, `i` remove, `-` unchanged),
 /// final (`f`), full (`w`), guarded (`g`: a `G` operation follows).
@@ -162,33 +163,32 @@ impl Segment {
         }
     }
 
-    /// The arguments of the segment, `len` first.
-    pub fn args(&self) -> Vec<String> {
-        let mut out = Vec::with_capacity(
-            HEADER
-                + 4
-                + self.parts.len()
-                + self.ops.iter().map(|o| 2 + o.args.len()).sum::<usize>(),
-        );
-        out.extend([
-            String::new(),
-            self.id.clone(),
-            self.expected.to_string(),
-            flags(self),
-            self.keys.len().to_string(),
-            (4 + self.parts.len()).to_string(),
-            "q".to_owned(),
-            self.seq.to_string(),
-            "h".to_owned(),
-            self.head.clone(),
-        ]);
-        out.extend(self.parts.iter().cloned());
+    /// Hands each argument of the segment to `f`, `len` first (borrowed: a batch's
+    /// arguments are copied once, into the script call).
+    pub fn each_arg(&self, mut f: impl FnMut(&str)) {
+        let len =
+            HEADER + self.parts.len() + self.ops.iter().map(|o| 2 + o.args.len()).sum::<usize>();
+        f(&len.to_string());
+        f(&self.id);
+        f(&self.expected.to_string());
+        f(&flags(self));
+        f(&self.parts.len().to_string());
+        f(&self.seq.to_string());
+        f(&self.head);
+        self.parts.iter().for_each(|a| f(a));
         for op in &self.ops {
-            out.push(op.code.to_owned());
-            out.push(op.args.len().to_string());
-            out.extend(op.args.iter().cloned());
+            f(op.code);
+            f(&op.args.len().to_string());
+            op.args.iter().for_each(|a| f(a));
         }
-        out[0] = out.len().to_string();
+    }
+
+    /// The arguments of the segment, `len` first.
+    #[cfg(test)]
+    pub fn args(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.each_arg(|a| out.push(a.to_owned()));
+        assert_eq!(out[0], out.len().to_string(), "len counts the arguments");
         out
     }
 }
@@ -215,12 +215,12 @@ pub(super) fn decode(args: &[String], keys: &[String]) -> Vec<Segment> {
     while i < args.len() {
         let len: usize = args[i].parse().unwrap();
         let flags: Vec<char> = args[i + 3].chars().collect();
-        let nkeys: usize = args[i + 4].parse().unwrap();
-        let nset: usize = args[i + 5].parse().unwrap();
-        let sets = &args[i + HEADER..i + HEADER + nset];
-        assert_eq!((sets[0].as_str(), sets[2].as_str()), ("q", "h"));
+        // The record, history and tokens keys; and the index keys of a final commit.
+        let nkeys = if flags[1] == 'f' { 5 } else { 3 };
+        let nparts: usize = args[i + 4].parse().unwrap();
+        let parts = &args[i + HEADER..i + HEADER + nparts];
         let mut ops = Vec::new();
-        let mut p = i + HEADER + nset;
+        let mut p = i + HEADER + nparts;
         while p < i + len {
             let code = ["G", "R", "X", "H", "C", "Z", "T", "K", "A", "F"]
                 .into_iter()
@@ -237,8 +237,8 @@ pub(super) fn decode(args: &[String], keys: &[String]) -> Vec<Segment> {
         let segment = Segment {
             id: args[i + 1].clone(),
             expected: args[i + 2].parse().unwrap(),
-            seq: sets[1].parse().unwrap(),
-            head: sets[3].clone(),
+            seq: args[i + 5].parse().unwrap(),
+            head: args[i + 6].clone(),
             active: match flags[0] {
                 'a' => Some(true),
                 'i' => Some(false),
@@ -247,7 +247,7 @@ pub(super) fn decode(args: &[String], keys: &[String]) -> Vec<Segment> {
             finished: flags[1] == 'f',
             full: flags[2] == 'w',
             keys: keys[k..k + nkeys].to_vec(),
-            parts: sets[4..].to_vec(),
+            parts: parts.to_vec(),
             ops,
         };
         assert_eq!(
@@ -340,9 +340,9 @@ impl RedisStore {
                 for key in &segment.keys {
                     call.key(key);
                 }
-                for arg in segment.args() {
+                segment.each_arg(|arg| {
                     call.arg(arg);
-                }
+                });
             }
             let mut con = self.con();
             let mut codes: Result<Vec<i64>> =

@@ -7,16 +7,18 @@
 -- KEYS[1..6]  <prefix>:{p<N>}: lease, q (queue stream, group `w`), t (timers zset), a
 --             (active set), e (expiry zset: member `<rev>|<status>|<id>`), n (counts hash:
 --             status -> executions)
--- then, per request, `nkeys` keys: x:<id> (record hash), h:<id> (history list), k:<id>
+-- then, per request, its keys: x:<id> (record hash), h:<id> (history list), k:<id>
 -- (tokens hash), and for a final commit l:<sm>:RUNNING and l:<sm>:<status> (index zsets)
 --
 -- ARGV[1]     the lease token
 -- ARGV[2]     n, the number of requests
 -- then one segment per request:
---   len id expected flags nkeys nset   (len counts the segment's arguments)
+--   len id expected flags nparts seq head   (len counts the segment's arguments)
 --   flags: one letter per position: active (`a` SADD, `i` SREM, `-` already right),
---          final (`f`), full (`w`: replace the record, DEL it first), guarded (`g`)
---   then nset arguments written with one HSET: `q` seq `h` head, then record parts
+--          final (`f`: 5 keys, else 3), full (`w`: replace the record, DEL it first),
+--          guarded (`g`)
+--   then nparts arguments: record parts, field value …; one HSET writes `q` seq, `h` head
+--   and them
 --   then operations, each `code count args…`:
 --     G  token fields that must not hold an answered callback (`c`): else code 3
 --     R  record parts: field …                  HDEL
@@ -68,10 +70,11 @@ for r = 1, n do
   local len, id, expected = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2]
   local is_active, final, full, guarded = string.byte(ARGV[i + 3], 1, 4)
   final, full = final == FINAL, full == FULL
-  local nkeys, nset = tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])
+  local nkeys = final and 5 or 3
+  local nparts, seq = tonumber(ARGV[i + 4]), ARGV[i + 5]
   local rec, hist, tok = KEYS[k], KEYS[k + 1], KEYS[k + 2]
-  local sets = i + 6
-  local first, stop = sets + nset, i + len
+  local parts = i + 7
+  local first, stop = parts + nparts, i + len
 
   local current = versions[rec]
   if current == nil then
@@ -99,8 +102,13 @@ for r = 1, n do
 
   if code == 0 then
     if full then redis.call('DEL', rec) end
-    call('HSET', rec, nil, sets, nset)
-    versions[rec] = ARGV[sets + 1]
+    if nparts <= 998 then
+      redis.call('HSET', rec, 'q', seq, 'h', ARGV[i + 6], unpack(ARGV, parts, first - 1))
+    else
+      redis.call('HSET', rec, 'q', seq, 'h', ARGV[i + 6])
+      call('HSET', rec, nil, parts, nparts)
+    end
+    versions[rec] = seq
     local p = first
     while p < stop do
       local op, c = ARGV[p], tonumber(ARGV[p + 1])
