@@ -160,12 +160,12 @@ async fn redis_out_of_memory_then_relieved() {
             }
             answer => {
                 check_refusal(&run, answer, took);
-                refused_at = Some(full.elapsed());
+                refused_at = Some((full.elapsed(), took));
                 break;
             }
         }
     }
-    if let Some(at) = refused_at {
+    if let Some((at, first_took)) = refused_at {
         tokio::time::sleep(Duration::from_secs(5)).await;
         // Still full: Redis frees client buffers as commits are refused (pipelined
         // commits make them large), which can make room for one more write under a limit
@@ -173,7 +173,10 @@ async fn redis_out_of_memory_then_relieved() {
         tokio::task::block_in_place(|| run.server().config_set("maxmemory", "1"));
         let (answer, took) = run.probe_write(k + 1).await;
         check_refusal(&run, answer, took);
-        println!("out of memory: the first write refused {at:?} after maxmemory was set");
+        println!(
+            "out of memory: the first write refused {at:?} after maxmemory was set; \
+             the refusals took {first_took:?} and {took:?}"
+        );
     } else {
         run.problem("no write through the API was refused within 15 s of maxmemory".into());
     }
@@ -181,8 +184,9 @@ async fn redis_out_of_memory_then_relieved() {
     run.finish("redis out of memory", Instant::now()).await;
 }
 
-/// A write refused for lack of memory: 503 within 2 s, `{"error", "message"}`, the message
-/// about memory and free of script internals (a 40-hex SHA, `@user_script`).
+/// A write refused for lack of memory: 503, `{"error", "message"}`, the message about
+/// memory and free of script internals (a 40-hex SHA, `@user_script`), in less than
+/// [`REFUSED_WITHIN`].
 fn check_refusal(run: &Run, answer: Result<(u16, Value), String>, took: Duration) {
     let (status, body) = match answer {
         Ok(answer) => answer,
@@ -203,9 +207,15 @@ fn check_refusal(run: &Run, answer: Result<(u16, Value), String>, took: Duration
              {{\"error\", \"message\"}}, the message about memory, without a script SHA or @user_script"
         ));
     }
-    if took > Duration::from_secs(2) {
+    if took > REFUSED_WITHIN {
         run.problem(format!(
             "a write while out of memory took {took:?} to be refused"
         ));
     }
 }
+
+/// Less than Baton's 5 s Redis command timeout, so a refusal that came from waiting it out
+/// fails. Not 2 s: CI runs this beside other tests on 2 cores with `appendfsync always`, and
+/// a refusal by Redis's own OOM error once took 3.3 s there (0.09–0.5 s on a calm machine,
+/// printed by the test).
+const REFUSED_WITHIN: Duration = Duration::from_millis(4500);

@@ -328,25 +328,45 @@ impl RedisStore {
             }
         }
         if !sent.is_empty() {
-            let mut call = SCRIPTS.commit.prepare_invoke();
-            call.key(&keys.lease)
-                .key(&keys.queue)
-                .key(&keys.timers)
-                .key(&keys.active)
-                .key(&keys.expiry)
-                .key(&keys.counts);
+            // The call is built as one command (its arguments in one buffer) rather than
+            // with `prepare_invoke`, which keeps each argument in a buffer of its own and
+            // copies them all again into the command it sends.
+            let partition_keys = [
+                &keys.lease,
+                &keys.queue,
+                &keys.timers,
+                &keys.active,
+                &keys.expiry,
+                &keys.counts,
+            ];
+            let nkeys = partition_keys.len() + segments.iter().map(|s| s.keys.len()).sum::<usize>();
+            let mut call = redis::cmd("EVALSHA");
+            call.arg(SCRIPTS.commit.get_hash()).arg(nkeys);
+            for key in partition_keys {
+                call.arg(key);
+            }
+            for key in segments.iter().flat_map(|s| &s.keys) {
+                call.arg(key);
+            }
             call.arg(&lease.token).arg(sent.len());
             for segment in &segments {
-                for key in &segment.keys {
-                    call.key(key);
-                }
                 segment.each_arg(|arg| {
                     call.arg(arg);
                 });
             }
             let mut con = self.con();
-            let mut codes: Result<Vec<i64>> =
-                call.invoke_async(&mut con).await.map_err(StoreError::from);
+            let mut codes: Result<Vec<i64>> = match call.query_async(&mut con).await {
+                Err(e)
+                    if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+                {
+                    match SCRIPTS.commit.load_async(&mut con).await {
+                        Ok(_) => call.query_async(&mut con).await,
+                        Err(e) => Err(e),
+                    }
+                }
+                other => other,
+            }
+            .map_err(StoreError::from);
             if let Ok(committed) = &codes
                 && committed.contains(&0)
                 && self.inner.wait_replicas > 0
