@@ -71,6 +71,7 @@ mod machines;
 mod maintenance;
 mod queue;
 mod redrive;
+mod segment;
 mod versions;
 
 use std::sync::{Arc, LazyLock};
