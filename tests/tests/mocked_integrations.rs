@@ -138,6 +138,22 @@ async fn answer_callback(rest: &Rest, notify: &Service, name: &str, path: &str, 
         .await
         .unwrap_or_else(|| panic!("no notification for {name}"));
     let token = received.body["token"].as_str().expect("token").to_owned();
+    // As an approver would: after the notification's answer was recorded (`TaskSubmitted`,
+    // as in the mocked run). A callback that overtakes it is taken, and the answer that
+    // comes later changes nothing: a real history then has no `TaskSubmitted`.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while !rest
+        .history(MACHINE, name, 100)
+        .await
+        .iter()
+        .any(|e| e["type"] == "TaskSubmitted")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name}: no TaskSubmitted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let request = rest
         .http
         .post(format!("{}/v1/callbacks/{token}/{path}", rest.base))

@@ -268,7 +268,10 @@ function summarize(
     visit.status = visitStatus(visit, ended);
     if (!ended && !visit.exited && !isClosed(visit.frame, false)) {
       const reported = takeCurrent(pending.get(visit.name), visit);
-      if (reported) visit.status = CURRENT[reported.status] ?? visit.status;
+      // A Wait state reported RUNNING has been entered and its timer not set yet (the
+      // worker sets it next); no event follows until the timer fires, so keep "waiting".
+      const entering = reported?.status === "RUNNING" && visit.type === "Wait";
+      if (reported && !entering) visit.status = CURRENT[reported.status] ?? visit.status;
     }
     const s = get(visit.name);
     s.visits.push(visit);
