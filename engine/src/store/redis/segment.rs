@@ -29,9 +29,9 @@ pub(super) struct Segment {
     pub finished: bool,
     /// Replace the whole record (parts not written are deleted).
     pub full: bool,
+    /// Record, history, tokens, and for a final commit the two index keys.
     pub keys: Vec<String>,
-    /// Record parts: field, value, … (written with `q` and `h` in one HSET). The keys:
-    /// record, history, tokens, and for a final commit the two index keys.
+    /// Record parts: field, value, … (written with `q` and `h` in one HSET).
     pub parts: Vec<String>,
     pub ops: Vec<Op>,
 }

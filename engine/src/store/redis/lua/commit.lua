@@ -2,7 +2,7 @@
 -- commit: applies a batch of transitions of one partition, each on its own, in order
 -- (`Store::commit`). The lease is checked once: a script runs atomically, so it cannot
 -- change between the requests of a batch. The layout of ARGV is built and read by
--- `commit.rs` (`Segment`, and `decode` in its tests).
+-- `segment.rs` (`Segment`, and `decode` in its tests).
 --
 -- KEYS[1..6]  <prefix>:{p<N>}: lease, q (queue stream, group `w`), t (timers zset), a
 --             (active set), e (expiry zset: member `<rev>|<status>|<id>`), n (counts hash:
