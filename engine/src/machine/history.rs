@@ -19,6 +19,75 @@ pub struct HistoryEvent {
     pub details: Value,
 }
 
+/// The event types Baton writes, numbered by position. The stores keep an event's number
+/// instead of its name (the Redis store persists it: this list only grows at its end, and
+/// a number keeps its name); a type not listed is kept by name.
+pub const EVENT_KINDS: [&str; 51] = [
+    "ExecutionStarted",
+    "ExecutionSucceeded",
+    "ExecutionFailed",
+    "ExecutionAborted",
+    "ExecutionTimedOut",
+    "ExecutionRedriven",
+    "TaskStateEntered",
+    "TaskStateExited",
+    "TaskScheduled",
+    "TaskStarted",
+    "TaskSubmitted",
+    "TaskSubmitFailed",
+    "TaskSucceeded",
+    "TaskFailed",
+    "TaskTimedOut",
+    "TaskStateAborted",
+    "PassStateEntered",
+    "PassStateExited",
+    "ChoiceStateEntered",
+    "ChoiceStateExited",
+    "WaitStateEntered",
+    "WaitStateExited",
+    "SucceedStateEntered",
+    "SucceedStateExited",
+    "FailStateEntered",
+    "FailStateExited",
+    "ParallelStateEntered",
+    "ParallelStateExited",
+    "ParallelStateStarted",
+    "ParallelStateSucceeded",
+    "ParallelStateFailed",
+    "ParallelStateAborted",
+    "MapStateEntered",
+    "MapStateExited",
+    "MapStateStarted",
+    "MapStateSucceeded",
+    "MapStateFailed",
+    "MapStateAborted",
+    "MapIterationStarted",
+    "MapIterationSucceeded",
+    "MapIterationFailed",
+    "MapIterationAborted",
+    "MapRunStarted",
+    "MapRunSucceeded",
+    "MapRunFailed",
+    "MapRunAborted",
+    "MapRunRedriven",
+    "EvaluationFailed",
+    "WaitStateAborted",
+    "ChoiceStateAborted",
+    "PassStateAborted",
+];
+
+static EVENT_KIND_CODES: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
+    std::sync::LazyLock::new(|| {
+        (EVENT_KINDS.iter().enumerate())
+            .map(|(code, kind)| (*kind, code))
+            .collect()
+    });
+
+/// The number of an event type in [`EVENT_KINDS`].
+pub fn event_kind_code(kind: &str) -> Option<usize> {
+    EVENT_KIND_CODES.get(kind).copied()
+}
+
 /// The member of AWS's `HistoryEvent` that holds the details of an event type.
 pub fn details_member(kind: &str) -> Option<&'static str> {
     Some(match kind {

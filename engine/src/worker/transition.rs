@@ -90,10 +90,11 @@ impl<S: Store> Actor<S> {
                 .send(request)
                 .instrument(span)
                 .await;
+            // Kept until answered: a refusal applies an outside event again.
             self.pipeline.push_back(Pipelined {
                 answer,
-                event: event.clone(),
-                acks: acks.clone(),
+                event,
+                acks,
             });
             let flushed = if inward {
                 // Keep the pipeline full: wait for the oldest answer only.

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Number, Value};
 
-use crate::machine::HistoryEvent;
+use crate::machine::{EVENT_KINDS, HistoryEvent};
 
 #[derive(Debug, Default)]
 pub(super) struct History {
@@ -85,28 +85,22 @@ impl History {
     }
 }
 
-/// Words stored as one byte: detail keys and event types.
+/// Detail keys stored as one byte, as event types are ([`EVENT_KINDS`] after them).
 #[rustfmt::skip]
-const WORDS: &[&str] = &[
-    // detail keys
+const DETAIL_KEYS: &[&str] = &[
     "name", "input", "output", "error", "cause", "resource", "resourceType", "parameters",
     "index", "length", "mapRunArn", "redriveCount", "roleArn", "stateMachineArn",
     "assignedVariables", "timeoutInSeconds", "heartbeatInSeconds",
-    // event types
-    "ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted",
-    "ExecutionTimedOut", "ExecutionRedriven", "TaskScheduled", "TaskStarted",
-    "TaskSubmitted", "TaskSubmitFailed", "TaskSucceeded", "TaskFailed", "TaskTimedOut",
-    "TaskStateAborted", "MapStateStarted", "MapStateSucceeded", "MapStateFailed",
-    "MapStateAborted", "ParallelStateStarted", "ParallelStateSucceeded",
-    "ParallelStateFailed", "ParallelStateAborted", "MapIterationStarted",
-    "MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted", "MapRunStarted",
-    "MapRunSucceeded", "MapRunFailed", "MapRunAborted", "MapRunRedriven",
-    "EvaluationFailed", "WaitStateAborted", "PassStateEntered", "PassStateExited",
-    "TaskStateEntered", "TaskStateExited", "ChoiceStateEntered", "ChoiceStateExited",
-    "WaitStateEntered", "WaitStateExited", "SucceedStateEntered", "SucceedStateExited",
-    "FailStateEntered", "FailStateExited", "ParallelStateEntered", "ParallelStateExited",
-    "MapStateEntered", "MapStateExited",
 ];
+
+/// The words: [`DETAIL_KEYS`] then [`EVENT_KINDS`].
+static WORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    DETAIL_KEYS
+        .iter()
+        .chain(EVENT_KINDS.iter())
+        .copied()
+        .collect()
+});
 
 static WORD_INDEX: LazyLock<HashMap<&'static str, u64>> = LazyLock::new(|| {
     (WORDS.iter().enumerate())

@@ -1,6 +1,6 @@
 //! How a history event is stored in an execution's history list: a JSON array
 //! `[id, ts, kind, details]`, with `prev` appended only when it is not `id - 1`, `details`
-//! left out when null, and `kind` a number from [`KINDS`] when it is one of them (else its
+//! left out when null, and `kind` a number from [`EVENT_KINDS`] when it is one of them (else its
 //! name). Every event of every execution is stored so until the execution expires, so the
 //! envelope is kept small: `{"id":3,"prev":2,"ts":…,"type":"TaskScheduled","d":…}` spends
 //! about 50 bytes more per event on names. Events stored as that object by earlier versions
@@ -11,63 +11,7 @@ use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::machine::HistoryEvent;
-
-/// Event kinds stored as their index. Append only: a stored number must keep its name.
-const KINDS: [&str; 52] = [
-    "ExecutionStarted",
-    "ExecutionSucceeded",
-    "ExecutionFailed",
-    "ExecutionAborted",
-    "ExecutionTimedOut",
-    "ExecutionRedriven",
-    "TaskStateEntered",
-    "TaskStateExited",
-    "TaskScheduled",
-    "TaskStarted",
-    "TaskSubmitted",
-    "TaskSubmitFailed",
-    "TaskSucceeded",
-    "TaskFailed",
-    "TaskTimedOut",
-    "TaskStateAborted",
-    "PassStateEntered",
-    "PassStateExited",
-    "ChoiceStateEntered",
-    "ChoiceStateExited",
-    "WaitStateEntered",
-    "WaitStateExited",
-    "SucceedStateEntered",
-    "SucceedStateExited",
-    "FailStateEntered",
-    "FailStateExited",
-    "ParallelStateEntered",
-    "ParallelStateExited",
-    "ParallelStateStarted",
-    "ParallelStateSucceeded",
-    "ParallelStateFailed",
-    "ParallelStateAborted",
-    "MapStateEntered",
-    "MapStateExited",
-    "MapStateStarted",
-    "MapStateSucceeded",
-    "MapStateFailed",
-    "MapStateAborted",
-    "MapIterationStarted",
-    "MapIterationSucceeded",
-    "MapIterationFailed",
-    "MapIterationAborted",
-    "MapRunStarted",
-    "MapRunSucceeded",
-    "MapRunFailed",
-    "MapRunAborted",
-    "MapRunRedriven",
-    "EvaluationFailed",
-    "WaitStateAborted",
-    "ChoiceStateAborted",
-    "PassStateAborted",
-    "TaskStateStarted",
-];
+use crate::machine::{EVENT_KINDS, HistoryEvent, event_kind_code};
 
 /// The stored form of an event (see the module's comment).
 pub(super) struct Stored<'a>(pub &'a HistoryEvent);
@@ -80,7 +24,7 @@ impl Serialize for Stored<'_> {
         let mut seq = s.serialize_seq(Some(3 + usize::from(details) + usize::from(prev)))?;
         seq.serialize_element(&e.id)?;
         seq.serialize_element(&e.timestamp_ms)?;
-        match KINDS.iter().position(|k| *k == e.kind) {
+        match event_kind_code(&e.kind) {
             Some(code) => seq.serialize_element(&code)?,
             None => seq.serialize_element(&e.kind)?,
         }
@@ -105,7 +49,7 @@ impl<'de> Deserialize<'de> for Read {
 
 struct ReadVisitor;
 
-/// A kind: its number in [`KINDS`] or its name.
+/// A kind: its number in [`EVENT_KINDS`] or its name.
 enum Kind {
     Code(u64),
     Name(String),
@@ -137,7 +81,7 @@ impl<'de> Visitor<'de> for ReadVisitor {
         let timestamp_ms: i64 = seq.next_element()?.ok_or_else(|| missing("time"))?;
         let kind = match seq.next_element::<Kind>()?.ok_or_else(|| missing("kind"))? {
             Kind::Name(name) => name,
-            Kind::Code(code) => KINDS
+            Kind::Code(code) => EVENT_KINDS
                 .get(code as usize)
                 .ok_or_else(|| de::Error::custom(format!("unknown event kind {code}")))?
                 .to_string(),
@@ -207,12 +151,13 @@ mod tests {
             round_trip(&event(9, 8, "SomethingNew", json!({"x": [1, 2]}))),
             r#"[9,1796576618336,"SomethingNew",{"x":[1,2]}]"#
         );
-        for (code, kind) in KINDS.iter().enumerate() {
+        for (code, kind) in EVENT_KINDS.iter().enumerate() {
             assert_eq!(
-                KINDS.iter().position(|k| k == kind),
+                EVENT_KINDS.iter().position(|k| k == kind),
                 Some(code),
                 "{kind} twice"
             );
+            assert_eq!(event_kind_code(kind), Some(code));
             round_trip(&event(3, 2, kind, json!({})));
         }
     }
