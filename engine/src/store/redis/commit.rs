@@ -1,6 +1,8 @@
 //! `Store::commit`: a batch of transitions in one `commit.lua` call, each request encoded
 //! as a [`Segment`].
 
+use super::PartitionKeys;
+use super::coalesce::coalesce;
 use super::segment::Segment;
 use super::{RedisStore, SCRIPTS};
 use crate::store::{CommitError, CommitRequest, Lease, Result, StoreError};
@@ -72,32 +74,8 @@ impl RedisStore {
             }
         }
         if !sent.is_empty() {
-            // The call is built as one command (its arguments in one buffer) rather than
-            // with `prepare_invoke`, which keeps each argument in a buffer of its own and
-            // copies them all again into the command it sends.
-            let partition_keys = [
-                &keys.lease,
-                &keys.queue,
-                &keys.timers,
-                &keys.active,
-                &keys.expiry,
-                &keys.counts,
-            ];
-            let nkeys = partition_keys.len() + segments.iter().map(|s| s.keys.len()).sum::<usize>();
-            let mut call = redis::cmd("EVALSHA");
-            call.arg(SCRIPTS.commit.get_hash()).arg(nkeys);
-            for key in partition_keys {
-                call.arg(key);
-            }
-            for key in segments.iter().flat_map(|s| &s.keys) {
-                call.arg(key);
-            }
-            call.arg(&lease.token).arg(sent.len());
-            for segment in &segments {
-                segment.each_arg(|arg| {
-                    call.arg(arg);
-                });
-            }
+            let groups = coalesce(segments);
+            let call = script_call(&keys, &lease.token, groups.iter().map(|g| &g.segment));
             let mut con = self.con();
             let mut codes: Result<Vec<i64>> = match call.query_async(&mut con).await {
                 Err(e)
@@ -118,15 +96,24 @@ impl RedisStore {
             {
                 codes = Err(e);
             }
+            // Each request's answer (positions in `sent`), from its group's.
+            let mut each = vec![None; sent.len()];
+            if let Ok(codes) = &codes {
+                for (group, &code) in groups.iter().zip(codes) {
+                    for (m, c) in group.codes(code) {
+                        each[m] = Some(c);
+                    }
+                }
+            }
             for (n, i) in sent.into_iter().enumerate() {
                 results[i] = Some(match &codes {
-                    Ok(codes) => match codes.get(n) {
+                    Ok(_) => match each[n] {
                         Some(0) => Ok(()),
                         Some(1) => Err(CommitError::Conflict),
                         Some(2) => Err(CommitError::LeaseLost),
                         Some(3) => Err(CommitError::CallbackPending),
                         other => Err(CommitError::Store(StoreError::Corrupt(format!(
-                            "commit.lua answered {other:?}"
+                            "commit.lua answered {other:?} for request {n}"
                         )))),
                     },
                     Err(StoreError::Redis(e)) => Err(StoreError::Redis(e.clone()).into()),
@@ -139,4 +126,38 @@ impl RedisStore {
             .map(|r| r.unwrap_or(Err(CommitError::Conflict)))
             .collect()
     }
+}
+
+/// The `EVALSHA` of `commit.lua` for `segments` of one partition, built as one command (its
+/// arguments in one buffer) rather than with `prepare_invoke`, which keeps each argument in
+/// a buffer of its own and copies them all again into the command it sends.
+pub(super) fn script_call<'a>(
+    keys: &PartitionKeys,
+    token: &str,
+    segments: impl Iterator<Item = &'a Segment> + Clone,
+) -> redis::Cmd {
+    let partition_keys = [
+        &keys.lease,
+        &keys.queue,
+        &keys.timers,
+        &keys.active,
+        &keys.expiry,
+        &keys.counts,
+    ];
+    let nkeys = partition_keys.len() + segments.clone().map(|s| s.keys.len()).sum::<usize>();
+    let mut call = redis::cmd("EVALSHA");
+    call.arg(SCRIPTS.commit.get_hash()).arg(nkeys);
+    for key in partition_keys {
+        call.arg(key);
+    }
+    for key in segments.clone().flat_map(|s| &s.keys) {
+        call.arg(key);
+    }
+    call.arg(token).arg(segments.clone().count());
+    for segment in segments {
+        segment.each_arg(|arg| {
+            call.arg(arg);
+        });
+    }
+    call
 }

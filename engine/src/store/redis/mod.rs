@@ -61,6 +61,7 @@
 //! --ignored --nocapture --test-threads=1 bench`.
 
 mod bell;
+mod coalesce;
 mod commit;
 mod con;
 mod events;

@@ -18,7 +18,7 @@ pub(super) struct Op {
 
 /// One request, encoded: the header and operations of its segment in `commit.lua`, and the
 /// keys it uses.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct Segment {
     pub id: String,
     pub expected: u64,

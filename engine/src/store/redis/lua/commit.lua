@@ -11,8 +11,9 @@
 -- (tokens hash), and for a final commit l:<sm>:RUNNING and l:<sm>:<status> (index zsets)
 --
 -- ARGV[1]     the lease token
--- ARGV[2]     n, the number of requests
--- then one segment per request:
+-- ARGV[2]     n, the number of segments
+-- then one segment per request, or per run of one execution's requests merged into one
+-- (`coalesce.rs`):
 --   len id expected flags nparts seq head   (len counts the segment's arguments)
 --   flags: one letter per position: active (`a` SADD, `i` SREM, `-` already right),
 --          final (`f`: 5 keys, else 3), full (`w`: replace the record, DEL it first),
@@ -38,7 +39,7 @@
 -- times the command it runs), so a transition makes as few as it can: one HSET for the
 -- version, head and parts, one RPUSH, and the version read once per record and batch.
 --
--- Returns one code per request: 0 committed, 1 version conflict, 2 lease lost, 3 a
+-- Returns one code per segment: 0 committed, 1 version conflict, 2 lease lost, 3 a
 -- callback waits to be applied.
 
 local function call(cmd, key, group, from, count)
