@@ -3,14 +3,14 @@
 //! The worker pipelines an execution's commits (`worker/pipeline.rs`), so one `commit.lua`
 //! call often carries dozens of consecutive transitions of the same execution. Each would
 //! write the record's version and head and push its events with Redis calls of its own,
-//! although only the last head survives. [`coalesce`] merges them into one segment with
+//! although only the last head survives. [`plan`] finds those groups and [`merge`] merges them into one segment with
 //! the net effect of applying them in order: the first one's expected version, the last
 //! one's version and head, the parts each field was left with, every event in order in one
 //! push, the timers and tokens as the last of them left them, every ack.
 //!
 //! Nothing a reader can see changes: a script runs atomically, so the transitions of one
 //! call were never visible one by one, and each is still in the history, in order. Only
-//! the answers differ when a group is refused, and [`Group::codes`] gives each request the
+//! the answers differ when a group is refused, and [`member_code`] gives each request the
 //! answer it would have had alone: the first the group's code, the later ones a version
 //! conflict (they follow a refused commit) — or all of them a lost lease.
 //!
@@ -22,6 +22,8 @@
 use std::collections::HashMap;
 
 use super::segment::{Op, Segment};
+use crate::machine::TokenClosed;
+use crate::store::CommitRequest;
 
 /// A merged segment and the requests (positions in the batch) it carries, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,49 +32,118 @@ pub(super) struct Group {
     pub members: Vec<usize>,
 }
 
-impl Group {
-    /// Each member's answer, given the script's answer for the group.
-    pub fn codes(&self, code: i64) -> impl Iterator<Item = (usize, i64)> + '_ {
-        self.members.iter().enumerate().map(move |(n, &i)| {
-            let each = match code {
-                0 | 2 => code,
-                _ if n == 0 => code,
-                _ => 1,
-            };
-            (i, each)
-        })
+/// The answer of the `k`th request of a group, given the script's answer for the group.
+pub(super) fn member_code(k: usize, code: i64) -> i64 {
+    match code {
+        0 | 2 => code,
+        _ if k == 0 => code,
+        _ => 1,
     }
 }
 
-fn has(segment: &Segment, code: &str) -> bool {
-    segment.ops.iter().any(|o| o.code == code)
+/// What decides whether a request joins the group before it: the same for a request and
+/// for the segment it is encoded as.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Shape<'a> {
+    id: &'a str,
+    expected: u64,
+    seq: u64,
+    full: bool,
+    guarded: bool,
+    finished: bool,
+    drops: bool,
 }
 
-/// Whether `later` may join a group that ends with `last`.
-fn joins(last: &Segment, later: &Segment) -> bool {
-    last.id == later.id
-        && later.expected == last.seq
-        && !last.finished
-        && !has(last, "X")
-        && !later.full
-        && !has(later, "G")
+impl<'a> Shape<'a> {
+    #[cfg(test)]
+    pub fn of_segment(s: &'a Segment) -> Shape<'a> {
+        let has = |code: &str| s.ops.iter().any(|o| o.code == code);
+        Shape {
+            id: &s.id,
+            expected: s.expected,
+            seq: s.seq,
+            full: s.full,
+            guarded: has("G"),
+            finished: s.finished,
+            drops: has("X"),
+        }
+    }
+
+    pub fn of_request(r: &'a CommitRequest) -> Shape<'a> {
+        let head = &r.record.head;
+        Shape {
+            id: &head.id,
+            expected: head.seq.wrapping_sub(1),
+            seq: head.seq,
+            full: r.record.full,
+            guarded: (r.tokens_closed.iter()).any(|(_, how)| *how != TokenClosed::Answered),
+            finished: head.status.is_final(),
+            drops: !r.record.dropped.is_empty(),
+        }
+    }
+
+    /// Whether `later` may join a group that ends with `self`.
+    fn joined_by(&self, later: &Shape<'_>) -> bool {
+        self.id == later.id
+            && later.expected == self.seq
+            && !self.finished
+            && !self.drops
+            && !later.full
+            && !later.guarded
+    }
 }
 
-/// Groups `segments` (in batch order) per execution, as described above.
-pub(super) fn coalesce(segments: Vec<Segment>) -> Vec<Group> {
-    let mut groups: Vec<Merging> = Vec::with_capacity(segments.len());
-    // id -> the group its next segment may join
-    let mut open: HashMap<String, usize> = HashMap::new();
-    for (i, segment) in segments.into_iter().enumerate() {
-        match open.get(&segment.id) {
-            Some(&g) if joins(groups[g].last(), &segment) => groups[g].absorb(i, segment),
+/// The groups of a batch, as positions in it: those of one execution that follow on each
+/// other, as described above, each in order.
+pub(super) fn plan(shapes: &[Shape<'_>]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::with_capacity(shapes.len());
+    // id -> the group its next request may join
+    let mut open: HashMap<&str, usize> = HashMap::new();
+    for (i, shape) in shapes.iter().enumerate() {
+        match open.get(shape.id) {
+            Some(&g) if shapes[*groups[g].last().expect("not empty")].joined_by(shape) => {
+                groups[g].push(i)
+            }
             _ => {
-                open.insert(segment.id.clone(), groups.len());
-                groups.push(Merging::One(i, segment));
+                open.insert(shape.id, groups.len());
+                groups.push(vec![i]);
             }
         }
     }
-    groups.into_iter().map(Merging::finish).collect()
+    groups
+}
+
+/// The segments of one group of [`plan`] (in order; `members` their positions in the
+/// batch), merged.
+pub(super) fn merge(members: Vec<usize>, segments: Vec<Segment>) -> Group {
+    let mut segments = segments.into_iter();
+    let mut merging = match segments.next() {
+        Some(first) => Merging::One(members[0], first),
+        None => {
+            return Group {
+                segment: Segment::default(),
+                members,
+            };
+        }
+    };
+    for (&i, segment) in members[1..].iter().zip(segments) {
+        merging.absorb(i, segment);
+    }
+    merging.finish()
+}
+
+/// Groups `segments` (in batch order) per execution and merges each group.
+#[cfg(test)]
+pub(super) fn coalesce(segments: Vec<Segment>) -> Vec<Group> {
+    let groups = plan(&segments.iter().map(Shape::of_segment).collect::<Vec<_>>());
+    let mut segments: Vec<Option<Segment>> = segments.into_iter().map(Some).collect();
+    (groups.into_iter())
+        .map(|members| {
+            let group = members.iter().map(|&i| segments[i].take().expect("once"));
+            let group: Vec<Segment> = group.collect();
+            merge(members, group)
+        })
+        .collect()
 }
 
 /// A group being built: most stay one segment, left as it is.
@@ -265,13 +336,6 @@ impl Net {
 }
 
 impl Merging {
-    fn last(&self) -> &Segment {
-        match self {
-            Merging::One(_, s) => s,
-            Merging::Many(net) => &net.last,
-        }
-    }
-
     fn absorb(&mut self, i: usize, segment: Segment) {
         if let Merging::One(first_i, first) = self {
             let net = Net::new(*first_i, std::mem::take(first));

@@ -126,15 +126,11 @@ fn a_group_writes_what_its_segments_left() {
 
 #[test]
 fn a_refused_group_answers_each_request_as_it_would_have_been_answered() {
-    let group = Group {
-        segment: Segment::default(),
-        members: vec![4, 5, 6],
-    };
-    let codes = |code| group.codes(code).collect::<Vec<_>>();
-    assert_eq!(codes(0), [(4, 0), (5, 0), (6, 0)]);
-    assert_eq!(codes(2), [(4, 2), (5, 2), (6, 2)]);
-    assert_eq!(codes(1), [(4, 1), (5, 1), (6, 1)]);
-    assert_eq!(codes(3), [(4, 3), (5, 1), (6, 1)]);
+    let codes = |code| (0..3).map(|k| member_code(k, code)).collect::<Vec<_>>();
+    assert_eq!(codes(0), [0, 0, 0]);
+    assert_eq!(codes(2), [2, 2, 2]);
+    assert_eq!(codes(1), [1, 1, 1]);
+    assert_eq!(codes(3), [3, 1, 1]);
 }
 
 /// A small deterministic generator (xorshift), so a failure can be replayed by its seed.
@@ -408,8 +404,8 @@ async fn a_coalesced_batch_leaves_redis_as_its_segments_one_by_one() {
         .await;
         let mut together = vec![-1; batch.len()];
         for (group, code) in groups.iter().zip(answers) {
-            for (m, c) in group.codes(code) {
-                together[m] = c;
+            for (k, &m) in group.members.iter().enumerate() {
+                together[m] = member_code(k, code);
             }
         }
         assert_eq!(alone, together, "answers, seed {seed}");
@@ -431,4 +427,127 @@ async fn a_coalesced_batch_leaves_redis_as_its_segments_one_by_one() {
         merged_groups > 300 && refused > 100 && refused < requests / 2,
         "the batches exercise merging, and refusals"
     );
+}
+
+/// A random batch of requests of three executions (parts set and removed, children
+/// dropped, guards, replaced records, final ones), versions following on per execution.
+fn random_requests(rng: &mut Rng) -> Vec<CommitRequest> {
+    use crate::machine::{ChildrenId, Execution, OpenToken, TokenClosed};
+    use crate::store::record::{Part, PartKey, RecordWrite};
+    use serde_json::json;
+    let keys = [
+        PartKey::Input,
+        PartKey::Frame(0),
+        PartKey::Frame(1),
+        PartKey::ChildrenInput(1),
+        PartKey::Result(1, 0),
+        PartKey::Result(1, 1),
+    ];
+    let mut seq = [0u64; 3];
+    let mut out = Vec::new();
+    for _ in 0..rng.below(24) + 1 {
+        let x = rng.below(3) as usize;
+        seq[x] += 1;
+        let mut head = Execution::new(
+            format!("sm:{}", IDS[x]),
+            "sm".into(),
+            1,
+            IDS[x].into(),
+            json!(null),
+            "A",
+            5,
+        );
+        head.seq = seq[x] + u64::from(rng.chance(2)) * 7;
+        if rng.chance(8) {
+            head.status = Status::Succeeded;
+        }
+        let set: Vec<(PartKey, Part)> = (keys.iter())
+            .filter(|_| rng.chance(40))
+            .map(|k| (*k, Part::Value(json!({"at": seq[x], "key": k.field()}))))
+            .collect();
+        let removed: Vec<u32> = [0u32, 1]
+            .into_iter()
+            .filter(|f| rng.chance(20) && !set.iter().any(|(k, _)| *k == PartKey::Frame(*f)))
+            .collect();
+        let dropped = rng.chance(8).then_some(ChildrenId { id: 1, size: 2 });
+        let closed = (rng.chance(8)).then(|| ("S/1".to_owned(), TokenClosed::TimedOut));
+        let opened = (rng.chance(20)).then(|| OpenToken {
+            key: "S/2".into(),
+            heartbeat: None,
+        });
+        out.push(CommitRequest {
+            record: RecordWrite {
+                head,
+                set,
+                removed,
+                dropped: dropped.into_iter().collect(),
+                full: rng.chance(8),
+            },
+            history: Vec::new(),
+            timers_set: Vec::new(),
+            timers_cleared: Vec::new(),
+            tokens_opened: opened.into_iter().collect(),
+            tokens_closed: closed.into_iter().collect(),
+            acks: Vec::new(),
+            active: rng.chance(50),
+            active_unchanged: rng.chance(50),
+        });
+    }
+    out
+}
+
+/// `groups` with their parts and removed parts sorted (the order of fields in one HSET or
+/// HDEL does not matter).
+fn unordered(mut groups: Vec<Group>) -> Vec<Group> {
+    for g in &mut groups {
+        let mut pairs: Vec<Vec<String>> = g.segment.parts.chunks(2).map(<[_]>::to_vec).collect();
+        pairs.sort();
+        g.segment.parts = pairs.concat();
+        for op in &mut g.segment.ops {
+            if op.code == "R" {
+                op.args.sort();
+            }
+        }
+    }
+    groups
+}
+
+/// Grouping requests and encoding each group's earlier ones without what a later one
+/// writes again (what `commit_batch` does) gives the very segments that encoding every
+/// request whole and coalescing the segments gives.
+#[test]
+fn requests_grouped_before_encoding_give_the_coalesced_segments() {
+    let keys = PartitionKeys::new("b", 0);
+    let (mut skipped, mut merged) = (0, 0);
+    for seed in 1..=500u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let requests = random_requests(&mut rng);
+        let whole: Vec<Segment> = (requests.iter())
+            .map(|r| Segment::new(r, &keys, None).unwrap())
+            .collect();
+        for (r, s) in requests.iter().zip(&whole) {
+            assert_eq!(Shape::of_request(r), Shape::of_segment(s), "seed {seed}");
+        }
+        let expected = coalesce(whole.clone());
+        let shapes: Vec<Shape<'_>> = requests.iter().map(Shape::of_request).collect();
+        let mut encoded = 0;
+        let groups: Vec<Group> = (plan(&shapes).into_iter())
+            .map(|members| {
+                let segments =
+                    crate::store::redis::commit::group_segments(&members, |m| &requests[m], &keys)
+                        .unwrap();
+                encoded += segments.iter().map(|s| s.parts.len()).sum::<usize>();
+                merge(members, segments)
+            })
+            .collect();
+        merged += requests.len() - groups.len();
+        assert_eq!(unordered(groups), unordered(expected), "seed {seed}");
+        skipped += whole.iter().map(|s| s.parts.len()).sum::<usize>() - encoded;
+    }
+    println!(
+        "500 batches: {merged} requests merged into an earlier one's group, {} parts not \
+         encoded",
+        skipped / 2
+    );
+    assert!(merged > 500 && skipped > 0);
 }

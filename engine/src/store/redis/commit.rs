@@ -1,10 +1,13 @@
 //! `Store::commit`: a batch of transitions in one `commit.lua` call, each request encoded
-//! as a [`Segment`].
+//! as a [`Segment`], those of one execution merged into one (`coalesce.rs`).
+
+use std::collections::HashSet;
 
 use super::PartitionKeys;
-use super::coalesce::coalesce;
+use super::coalesce::{Shape, member_code, merge, plan};
 use super::segment::Segment;
 use super::{RedisStore, SCRIPTS};
+use crate::store::record::PartKey;
 use crate::store::{CommitError, CommitRequest, Lease, Result, StoreError};
 
 /// How long one `WAIT` for replicas waits before it is tried again.
@@ -58,23 +61,31 @@ impl RedisStore {
             }
         }
         let keys = self.keys(lease.partition);
-        let mut sent = Vec::with_capacity(requests.len());
-        let mut segments = Vec::with_capacity(requests.len());
-        for (i, request) in requests.iter().enumerate() {
-            if !placed[i] || request.record.head.seq == 0 {
-                results[i] = Some(Err(CommitError::Conflict));
-                continue;
-            }
-            match Segment::new(request, &keys) {
-                Ok(segment) => {
-                    sent.push(i);
-                    segments.push(segment);
+        let sent: Vec<usize> = (0..requests.len())
+            .filter(|&i| {
+                let ok = placed[i] && requests[i].record.head.seq != 0;
+                if !ok {
+                    results[i] = Some(Err(CommitError::Conflict));
                 }
-                Err(e) => results[i] = Some(Err(e.into())),
+                ok
+            })
+            .collect();
+        let shapes: Vec<Shape<'_>> = (sent.iter())
+            .map(|&i| Shape::of_request(&requests[i]))
+            .collect();
+        let mut groups = Vec::new();
+        for members in plan(&shapes) {
+            match group_segments(&members, |m| &requests[sent[m]], &keys) {
+                Ok(segments) => groups.push(merge(members, segments)),
+                // A request that cannot be encoded fails with its group.
+                Err(e) => {
+                    for m in members {
+                        results[sent[m]] = Some(Err(StoreError::Other(e.to_string()).into()));
+                    }
+                }
             }
         }
-        if !sent.is_empty() {
-            let groups = coalesce(segments);
+        if !groups.is_empty() {
             let call = script_call(&keys, &lease.token, groups.iter().map(|g| &g.segment));
             let mut con = self.con();
             let mut codes: Result<Vec<i64>> = match call.query_async(&mut con).await {
@@ -96,29 +107,22 @@ impl RedisStore {
             {
                 codes = Err(e);
             }
-            // Each request's answer (positions in `sent`), from its group's.
-            let mut each = vec![None; sent.len()];
-            if let Ok(codes) = &codes {
-                for (group, &code) in groups.iter().zip(codes) {
-                    for (m, c) in group.codes(code) {
-                        each[m] = Some(c);
-                    }
+            for (n, group) in groups.iter().enumerate() {
+                for (k, &m) in group.members.iter().enumerate() {
+                    results[sent[m]] = Some(match &codes {
+                        Ok(codes) => match codes.get(n).map(|&code| member_code(k, code)) {
+                            Some(0) => Ok(()),
+                            Some(1) => Err(CommitError::Conflict),
+                            Some(2) => Err(CommitError::LeaseLost),
+                            Some(3) => Err(CommitError::CallbackPending),
+                            other => Err(CommitError::Store(StoreError::Corrupt(format!(
+                                "commit.lua answered {other:?} for segment {n}"
+                            )))),
+                        },
+                        Err(StoreError::Redis(e)) => Err(StoreError::Redis(e.clone()).into()),
+                        Err(e) => Err(StoreError::Other(e.to_string()).into()),
+                    });
                 }
-            }
-            for (n, i) in sent.into_iter().enumerate() {
-                results[i] = Some(match &codes {
-                    Ok(_) => match each[n] {
-                        Some(0) => Ok(()),
-                        Some(1) => Err(CommitError::Conflict),
-                        Some(2) => Err(CommitError::LeaseLost),
-                        Some(3) => Err(CommitError::CallbackPending),
-                        other => Err(CommitError::Store(StoreError::Corrupt(format!(
-                            "commit.lua answered {other:?} for request {n}"
-                        )))),
-                    },
-                    Err(StoreError::Redis(e)) => Err(StoreError::Redis(e.clone()).into()),
-                    Err(e) => Err(StoreError::Other(e.to_string()).into()),
-                });
             }
         }
         results
@@ -126,6 +130,28 @@ impl RedisStore {
             .map(|r| r.unwrap_or(Err(CommitError::Conflict)))
             .collect()
     }
+}
+
+/// The segments of one group of requests (`request(m)` for each member `m`, in order):
+/// the last one whole, each earlier one without what a later one writes again.
+pub(super) fn group_segments<'a>(
+    members: &[usize],
+    request: impl Fn(usize) -> &'a CommitRequest,
+    keys: &PartitionKeys,
+) -> Result<Vec<Segment>> {
+    let mut later: HashSet<PartKey> = HashSet::new();
+    let mut segments = Vec::with_capacity(members.len());
+    for (n, &m) in members.iter().enumerate().rev() {
+        let r = request(m);
+        let last = n + 1 == members.len();
+        segments.push(Segment::new(r, keys, (!last).then_some(&later))?);
+        if n > 0 {
+            later.extend(r.record.set.iter().map(|(key, _)| *key));
+            later.extend(r.record.removed.iter().map(|f| PartKey::Frame(*f)));
+        }
+    }
+    segments.reverse();
+    Ok(segments)
 }
 
 /// The `EVALSHA` of `commit.lua` for `segments` of one partition, built as one command (its

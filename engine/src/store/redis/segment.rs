@@ -1,7 +1,7 @@
 //! The arguments of one request in `commit.lua`: [`Segment`] builds them as the script reads
 //! them (the layout is written once, here; the tests read it back with [`decode`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::events::Stored;
 use super::{PartitionKeys, encode, timer_member};
@@ -60,7 +60,14 @@ fn flags(s: &Segment) -> String {
 }
 
 impl Segment {
-    pub fn new(request: &CommitRequest, keys: &PartitionKeys) -> Result<Segment> {
+    /// The segment of `request`. With `superseded`, a later request of the same execution
+    /// will be merged with it (`coalesce.rs`): its head (the later one's replaces it) and
+    /// the parts in `superseded` (written or removed again later) are left out.
+    pub fn new(
+        request: &CommitRequest,
+        keys: &PartitionKeys,
+        superseded: Option<&HashSet<PartKey>>,
+    ) -> Result<Segment> {
         let record = &request.record;
         let head = &record.head;
         let id = head.id.as_str();
@@ -69,12 +76,15 @@ impl Segment {
             id: id.to_owned(),
             expected: head.seq.wrapping_sub(1),
             seq: head.seq,
-            head: encode(head)?,
+            head: match superseded {
+                Some(_) => String::new(),
+                None => encode(head)?,
+            },
             active: (!request.active_unchanged).then_some(request.active),
             finished,
             full: record.full,
             keys: vec![keys.record(id), keys.history(id), keys.tokens(id)],
-            parts: parts(record)?,
+            parts: parts(record, superseded)?,
             ops: Vec::new(),
         };
         // Tokens: the net effect of those opened, then those closed, in order.
@@ -192,10 +202,13 @@ impl Segment {
     }
 }
 
-/// The `P` arguments: part field, part JSON, …
-fn parts(record: &RecordWrite) -> Result<Vec<String>> {
+/// The parts' arguments: field, JSON, … (leaving out those `superseded`).
+fn parts(record: &RecordWrite, superseded: Option<&HashSet<PartKey>>) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(record.set.len() * 2);
     for (key, part) in &record.set {
+        if superseded.is_some_and(|later| later.contains(key)) {
+            continue;
+        }
         out.push(key.field());
         out.push(match part {
             Part::Frame(frame) => encode(frame)?,
@@ -310,7 +323,7 @@ mod tests {
     #[test]
     fn segments_round_trip() {
         let keys = PartitionKeys::new("b", 0);
-        let a = Segment::new(&request(), &keys).unwrap();
+        let a = Segment::new(&request(), &keys, None).unwrap();
         let mut b = a.clone();
         b.id = "sm:y".into();
         b.ops.retain(|op| op.code != "F");
