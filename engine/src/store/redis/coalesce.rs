@@ -3,10 +3,12 @@
 //! The worker pipelines an execution's commits (`worker/pipeline.rs`), so one `commit.lua`
 //! call often carries dozens of consecutive transitions of the same execution. Each would
 //! write the record's version and head and push its events with Redis calls of its own,
-//! although only the last head survives. [`plan`] finds those groups and [`merge`] merges them into one segment with
-//! the net effect of applying them in order: the first one's expected version, the last
-//! one's version and head, the parts each field was left with, every event in order in one
-//! push, the timers and tokens as the last of them left them, every ack.
+//! although only the last head survives. [`plan`] finds those groups and [`merge`] merges
+//! each into one segment with the net effect of applying them in order: the first one's
+//! expected version, the last one's version and head, the parts each field was left with,
+//! every event in order in one push, the timers and tokens as the last of them left them,
+//! every ack. (`commit.rs` encodes the earlier requests of a group without their head and
+//! without the parts a later one writes again.)
 //!
 //! Nothing a reader can see changes: a script runs atomically, so the transitions of one
 //! call were never visible one by one, and each is still in the history, in order. Only
@@ -14,10 +16,11 @@
 //! answer it would have had alone: the first the group's code, the later ones a version
 //! conflict (they follow a refused commit) — or all of them a lost lease.
 //!
-//! A segment starts a new group when it does not follow on the group's last version, replaces the whole record or checks tokens first
-//! (the check must come before the transitions it guards are applied, not before earlier
-//! ones), and a group ends with a final commit or one that drops a Map's children (their
-//! fields are deleted after the parts are written; a later part must not be deleted).
+//! A request starts a new group when it does not follow on the group's last version,
+//! replaces the whole record, or checks tokens first (the check must come before the
+//! transitions it guards are applied, not before earlier ones); a group ends with a final
+//! commit or one that drops a Map's children (their fields are deleted after the parts are
+//! written; a later part must not be deleted).
 
 use std::collections::HashMap;
 
