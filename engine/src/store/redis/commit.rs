@@ -86,6 +86,8 @@ impl RedisStore {
             }
         }
         if !groups.is_empty() {
+            let merged = groups.iter().map(|g| g.members.len() - 1).sum::<usize>();
+            metrics::counter!("baton_store_commits_merged_total").increment(merged as u64);
             let call = script_call(&keys, &lease.token, groups.iter().map(|g| &g.segment));
             let mut con = self.con();
             let mut codes: Result<Vec<i64>> = match call.query_async(&mut con).await {
