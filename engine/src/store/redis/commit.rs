@@ -61,15 +61,14 @@ impl RedisStore {
             }
         }
         let keys = self.keys(lease.partition);
-        let sent: Vec<usize> = (0..requests.len())
-            .filter(|&i| {
-                let ok = placed[i] && requests[i].record.head.seq != 0;
-                if !ok {
-                    results[i] = Some(Err(CommitError::Conflict));
-                }
-                ok
-            })
-            .collect();
+        let mut sent: Vec<usize> = Vec::with_capacity(requests.len());
+        for (i, request) in requests.iter().enumerate() {
+            if placed[i] && request.record.head.seq != 0 {
+                sent.push(i);
+            } else {
+                results[i] = Some(Err(CommitError::Conflict));
+            }
+        }
         let shapes: Vec<Shape<'_>> = (sent.iter())
             .map(|&i| Shape::of_request(&requests[i]))
             .collect();
