@@ -218,25 +218,21 @@ impl Net {
     }
 
     /// Applies one segment as `commit.lua` would: parts, then its operations in order.
-    fn apply(&mut self, i: usize, segment: Segment) {
+    fn apply(&mut self, i: usize, mut segment: Segment) {
         self.members.push(i);
         self.active = segment.active.or(self.active);
-        for pair in segment.parts.chunks(2) {
-            if let [field, value] = pair {
-                put(
-                    &mut self.parts,
-                    &mut self.part_at,
-                    field,
-                    Some(value.clone()),
-                );
-            }
+        let mut parts = std::mem::take(&mut segment.parts).into_iter();
+        while let (Some(field), Some(value)) = (parts.next(), parts.next()) {
+            put(&mut self.parts, &mut self.part_at, &field, Some(value));
         }
-        for op in &segment.ops {
+        // Events move into the group; G, X and F stay with the segment (`last`).
+        let mut kept = Vec::new();
+        for op in std::mem::take(&mut segment.ops) {
             match op.code {
                 "R" => {
                     (op.args.iter()).for_each(|f| put(&mut self.parts, &mut self.part_at, f, None))
                 }
-                "H" => self.events.extend(op.args.iter().cloned()),
+                "H" => self.events.extend(op.args),
                 "C" => (op.args.iter())
                     .for_each(|m| put(&mut self.timers, &mut self.timer_at, m, None)),
                 "Z" => {
@@ -265,11 +261,12 @@ impl Net {
                 }
                 "K" => (op.args.iter())
                     .for_each(|f| put(&mut self.tokens, &mut self.token_at, f, None)),
-                "A" => self.acks.extend(op.args.iter().cloned()),
+                "A" => self.acks.extend(op.args),
                 // G only in the first (kept from it), X and F only in the last.
-                _ => {}
+                _ => kept.push(op),
             }
         }
+        segment.ops = kept;
         self.last = segment;
     }
 

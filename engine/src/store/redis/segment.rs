@@ -83,7 +83,11 @@ impl Segment {
             active: (!request.active_unchanged).then_some(request.active),
             finished,
             full: record.full,
-            keys: vec![keys.record(id), keys.history(id), keys.tokens(id)],
+            // A superseded request's keys are those of the request that supersedes it.
+            keys: match superseded {
+                Some(_) => Vec::new(),
+                None => vec![keys.record(id), keys.history(id), keys.tokens(id)],
+            },
             parts: parts(record, superseded)?,
             ops: Vec::new(),
         };
