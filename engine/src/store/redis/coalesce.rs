@@ -118,21 +118,18 @@ pub(super) fn plan(shapes: &[Shape<'_>]) -> Vec<Vec<usize>> {
 
 /// The segments of one group of [`plan`] (in order; `members` their positions in the
 /// batch), merged.
-pub(super) fn merge(members: Vec<usize>, segments: Vec<Segment>) -> Group {
-    let mut segments = segments.into_iter();
-    let mut merging = match segments.next() {
-        Some(first) => Merging::One(members[0], first),
-        None => {
-            return Group {
-                segment: Segment::default(),
-                members,
-            };
-        }
-    };
-    for (&i, segment) in members[1..].iter().zip(segments) {
-        merging.absorb(i, segment);
+pub(super) fn merge(members: Vec<usize>, mut segments: Vec<Segment>) -> Group {
+    if segments.len() <= 1 {
+        let segment = segments.pop().unwrap_or_default();
+        return Group { segment, members };
     }
-    merging.finish()
+    let mut segments = segments.into_iter();
+    let mut net = Net::new(segments.next().expect("two or more"));
+    segments.for_each(|segment| net.apply(segment));
+    Group {
+        segment: net.finish(),
+        members,
+    }
 }
 
 /// Groups `segments` (in batch order) per execution and merges each group.
@@ -149,15 +146,8 @@ pub(super) fn coalesce(segments: Vec<Segment>) -> Vec<Group> {
         .collect()
 }
 
-/// A group being built: most stay one segment, left as it is.
-enum Merging {
-    One(usize, Segment),
-    Many(Box<Net>),
-}
-
 /// The net effect of the segments of a group so far.
 struct Net {
-    members: Vec<usize>,
     /// From the first segment: the version it expects, whether it replaces the whole
     /// record, its token check.
     expected: u64,
@@ -166,101 +156,106 @@ struct Net {
     /// The last segment (its head, version, flags, keys, and its X and F operations).
     last: Segment,
     active: Option<bool>,
-    /// Record parts, in the order first written: field, its value (`None`: removed).
-    parts: Vec<(String, Option<String>)>,
-    part_at: HashMap<String, usize>,
+    /// Record parts: field -> its value (`None`: removed).
+    parts: Latest,
     events: Vec<String>,
     /// Timer member -> its due time (`None`: cleared).
-    timers: Vec<(String, Option<String>)>,
-    timer_at: HashMap<String, usize>,
+    timers: Latest,
     /// Token field -> its state (`None`: deleted).
-    tokens: Vec<(String, Option<String>)>,
-    token_at: HashMap<String, usize>,
+    tokens: Latest,
     acks: Vec<String>,
 }
 
-/// Sets `key` to `value` in an ordered map kept as a vector and an index.
-fn put(
-    list: &mut Vec<(String, Option<String>)>,
-    at: &mut HashMap<String, usize>,
-    key: &str,
-    value: Option<String>,
-) {
-    match at.get(key) {
-        Some(&n) => list[n].1 = value,
-        None => {
-            at.insert(key.to_owned(), list.len());
-            list.push((key.to_owned(), value));
+/// Keys and the last value each was given (`None`: removed), in the order first given.
+#[derive(Default)]
+struct Latest {
+    list: Vec<(String, Option<String>)>,
+    at: HashMap<String, usize>,
+}
+
+impl Latest {
+    fn put(&mut self, key: &str, value: Option<String>) {
+        match self.at.get(key) {
+            Some(&n) => self.list[n].1 = value,
+            None => {
+                self.at.insert(key.to_owned(), self.list.len());
+                self.list.push((key.to_owned(), value));
+            }
         }
+    }
+
+    fn remove_all(&mut self, keys: &[String]) {
+        keys.iter().for_each(|k| self.put(k, None));
+    }
+
+    /// Pairs `first, second, …`: `key_first` tells which of the two is the key.
+    fn put_pairs(&mut self, pairs: &[String], key_first: bool) {
+        for pair in pairs.chunks_exact(2) {
+            let (key, value) = if key_first {
+                (&pair[0], &pair[1])
+            } else {
+                (&pair[1], &pair[0])
+            };
+            self.put(key, Some(value.clone()));
+        }
+    }
+
+    fn removed(&self) -> Vec<String> {
+        (self.list.iter())
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// The keys with a value, as pairs (the key first or second).
+    fn pairs(&self, key_first: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        for (key, value) in &self.list {
+            if let Some(value) = value {
+                let (a, b) = if key_first {
+                    (key, value)
+                } else {
+                    (value, key)
+                };
+                out.extend([a.clone(), b.clone()]);
+            }
+        }
+        out
     }
 }
 
 impl Net {
-    fn new(i: usize, first: Segment) -> Net {
+    fn new(first: Segment) -> Net {
         let mut net = Net {
-            members: Vec::new(),
             expected: first.expected,
             full: first.full,
             guard: first.ops.iter().find(|o| o.code == "G").cloned(),
             last: Segment::default(),
             active: None,
-            parts: Vec::new(),
-            part_at: HashMap::new(),
+            parts: Latest::default(),
             events: Vec::new(),
-            timers: Vec::new(),
-            timer_at: HashMap::new(),
-            tokens: Vec::new(),
-            token_at: HashMap::new(),
+            timers: Latest::default(),
+            tokens: Latest::default(),
             acks: Vec::new(),
         };
-        net.apply(i, first);
+        net.apply(first);
         net
     }
 
     /// Applies one segment as `commit.lua` would: parts, then its operations in order.
-    fn apply(&mut self, i: usize, mut segment: Segment) {
-        self.members.push(i);
+    fn apply(&mut self, mut segment: Segment) {
         self.active = segment.active.or(self.active);
-        let mut parts = std::mem::take(&mut segment.parts).into_iter();
-        while let (Some(field), Some(value)) = (parts.next(), parts.next()) {
-            put(&mut self.parts, &mut self.part_at, &field, Some(value));
-        }
-        // Events move into the group; G, X and F stay with the segment (`last`).
+        self.parts.put_pairs(&segment.parts, true);
+        // Events and acks move into the group; G, X and F stay with the segment (`last`).
         let mut kept = Vec::new();
         for op in std::mem::take(&mut segment.ops) {
             match op.code {
-                "R" => {
-                    (op.args.iter()).for_each(|f| put(&mut self.parts, &mut self.part_at, f, None))
-                }
+                "R" => self.parts.remove_all(&op.args),
                 "H" => self.events.extend(op.args),
-                "C" => (op.args.iter())
-                    .for_each(|m| put(&mut self.timers, &mut self.timer_at, m, None)),
-                "Z" => {
-                    for pair in op.args.chunks(2) {
-                        if let [due, member] = pair {
-                            put(
-                                &mut self.timers,
-                                &mut self.timer_at,
-                                member,
-                                Some(due.clone()),
-                            );
-                        }
-                    }
-                }
-                "T" => {
-                    for pair in op.args.chunks(2) {
-                        if let [field, state] = pair {
-                            put(
-                                &mut self.tokens,
-                                &mut self.token_at,
-                                field,
-                                Some(state.clone()),
-                            );
-                        }
-                    }
-                }
-                "K" => (op.args.iter())
-                    .for_each(|f| put(&mut self.tokens, &mut self.token_at, f, None)),
+                "C" => self.timers.remove_all(&op.args),
+                "Z" => self.timers.put_pairs(&op.args, false),
+                "T" => self.tokens.put_pairs(&op.args, true),
+                "K" => self.tokens.remove_all(&op.args),
                 "A" => self.acks.extend(op.args),
                 // G only in the first (kept from it), X and F only in the last.
                 _ => kept.push(op),
@@ -270,9 +265,8 @@ impl Net {
         self.last = segment;
     }
 
-    fn finish(self) -> Group {
+    fn finish(self) -> Segment {
         let Net {
-            members,
             expected,
             full,
             guard,
@@ -283,40 +277,24 @@ impl Net {
             timers,
             tokens,
             acks,
-            ..
         } = self;
-        let removed = |list: &[(String, Option<String>)]| -> Vec<String> {
-            (list.iter())
-                .filter(|(_, v)| v.is_none())
-                .map(|(k, _)| k.clone())
-                .collect()
-        };
+        // The last segment kept only its X and F (at most one of each).
+        let (dropped, final_op): (Vec<Op>, Vec<Op>) =
+            last.ops.into_iter().partition(|o| o.code == "X");
         let op = |code: &'static str, args: Vec<String>| Op { code, args };
         let mut ops = Vec::new();
         ops.extend(guard);
-        ops.push(op("R", removed(&parts)));
-        ops.extend(last.ops.iter().filter(|o| o.code == "X").cloned());
+        ops.push(op("R", parts.removed()));
+        ops.extend(dropped);
         ops.push(op("H", events));
-        ops.push(op("C", removed(&timers)));
-        ops.push(op(
-            "Z",
-            (timers.iter())
-                .filter_map(|(m, due)| Some([due.clone()?, m.clone()]))
-                .flatten()
-                .collect(),
-        ));
-        ops.push(op(
-            "T",
-            (tokens.iter())
-                .filter_map(|(f, state)| Some([f.clone(), state.clone()?]))
-                .flatten()
-                .collect(),
-        ));
-        ops.push(op("K", removed(&tokens)));
+        ops.push(op("C", timers.removed()));
+        ops.push(op("Z", timers.pairs(false)));
+        ops.push(op("T", tokens.pairs(true)));
+        ops.push(op("K", tokens.removed()));
         ops.push(op("A", acks));
-        ops.extend(last.ops.iter().filter(|o| o.code == "F").cloned());
+        ops.extend(final_op);
         ops.retain(|o| !o.args.is_empty());
-        let segment = Segment {
+        Segment {
             id: last.id,
             expected,
             seq: last.seq,
@@ -325,34 +303,8 @@ impl Net {
             finished: last.finished,
             full,
             keys: last.keys,
-            parts: (parts.into_iter())
-                .filter_map(|(f, v)| Some([f, v?]))
-                .flatten()
-                .collect(),
+            parts: parts.pairs(true),
             ops,
-        };
-        Group { segment, members }
-    }
-}
-
-impl Merging {
-    fn absorb(&mut self, i: usize, segment: Segment) {
-        if let Merging::One(first_i, first) = self {
-            let net = Net::new(*first_i, std::mem::take(first));
-            *self = Merging::Many(Box::new(net));
-        }
-        if let Merging::Many(net) = self {
-            net.apply(i, segment);
-        }
-    }
-
-    fn finish(self) -> Group {
-        match self {
-            Merging::One(i, segment) => Group {
-                segment,
-                members: vec![i],
-            },
-            Merging::Many(net) => net.finish(),
         }
     }
 }
