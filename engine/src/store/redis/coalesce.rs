@@ -24,8 +24,7 @@
 
 use std::collections::HashMap;
 
-use super::segment::{Op, Segment};
-use crate::machine::TokenClosed;
+use super::segment::{Op, Segment, guards};
 use crate::store::CommitRequest;
 
 /// A merged segment and the requests (positions in the batch) it carries, in order.
@@ -79,7 +78,7 @@ impl<'a> Shape<'a> {
             expected: head.seq.wrapping_sub(1),
             seq: head.seq,
             full: r.record.full,
-            guarded: (r.tokens_closed.iter()).any(|(_, how)| *how != TokenClosed::Answered),
+            guarded: (r.tokens_closed.iter()).any(|(_, how)| guards(*how)),
             finished: head.status.is_final(),
             drops: !r.record.dropped.is_empty(),
         }

@@ -36,6 +36,12 @@ pub(super) struct Segment {
     pub ops: Vec<Op>,
 }
 
+/// Whether closing a token this way is checked first (`G`): only a callback's answer may
+/// close a token whose answer waits to be applied.
+pub(super) fn guards(how: TokenClosed) -> bool {
+    how != TokenClosed::Answered
+}
+
 /// Arguments of the header: len id expected flags nparts seq head.
 const HEADER: usize = 7;
 
@@ -102,7 +108,7 @@ impl Segment {
         }
         let mut guarded = Vec::new();
         for (key, how) in &request.tokens_closed {
-            if *how != TokenClosed::Answered {
+            if guards(*how) {
                 guarded.push(key.clone());
             }
             let state = match how {
