@@ -120,7 +120,7 @@ mod redis_only {
     use ::redis::aio::MultiplexedConnection;
     use baton_engine::machine::{QueuedEvent, Timer};
     use baton_engine::store::{CallbackError, CallbackMessage, Store, StoreError, partition_of};
-    use baton_engine::testing::store_suite::{commit, next, start, with_events};
+    use baton_engine::testing::store_suite::{commit, ids_in, next, start, with_events};
 
     use super::*;
 
@@ -262,6 +262,56 @@ mod redis_only {
         assert_eq!(token, "o|4|30");
         let queued: i64 = query(&mut raw, &["XLEN", &format!("{base}q")]).await;
         assert_eq!(queued, 0, "acknowledged entries are deleted");
+    }
+
+    /// `read_queue` reads a small record with an execution's first entry of a claim (the
+    /// worker then needs no load of its own), not with its later entries, and not a
+    /// record of more than 32 fields (a large Parallel's or Map's): the actor loads those.
+    #[tokio::test]
+    async fn queue_entries_bring_small_records() {
+        let Some(Setup {
+            server: _server,
+            store,
+            mut raw,
+            prefix,
+        }) = setup().await
+        else {
+            return;
+        };
+        let p = 1;
+        let ids = ids_in(&store, p, "prefetch", 2);
+        let (small, large) = (&ids[0], &ids[1]);
+        start(&store, small, 1_000, vec![]).await;
+        start(&store, large, 1_000, vec![]).await;
+        let stop = QueuedEvent::Stop {
+            error: None,
+            cause: None,
+        };
+        store.send_event(small, stop).await.unwrap();
+        // Fields this version does not read; they count towards the record's size.
+        let key = format!("{prefix}:{{p{p}}}:x:{large}");
+        for f in 0..40 {
+            let _: i64 = query(&mut raw, &["HSET", &key, &format!("z{f}"), "x"]).await;
+        }
+        let lease = store.acquire(p, "w", 60_000).await.unwrap().unwrap();
+        let entries = store
+            .read_queue(&lease, QueueRead::New, 10, 0)
+            .await
+            .unwrap();
+        let got: Vec<(&str, bool)> = entries
+            .iter()
+            .map(|e| (e.execution.as_str(), e.prefetched.is_some()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (small.as_str(), true),
+                (large.as_str(), false),
+                (small.as_str(), false)
+            ]
+        );
+        let loaded = store.load_execution(small).await.unwrap();
+        assert_eq!(entries[0].prefetched.as_deref(), loaded.as_ref());
     }
 
     /// Writes Redis refuses — out of memory, read-only — are errors that say the store is

@@ -116,13 +116,25 @@ pub fn entry_order(id: &str) -> (u64, u64) {
     (ms.parse().unwrap_or(0), n.parse().unwrap_or(0))
 }
 
-/// An entry of a partition's queue.
-#[derive(Debug, Clone, PartialEq)]
+/// An entry of a partition's queue. Two are equal when they are the same entry (id,
+/// execution, event), whether or not a record came with them.
+#[derive(Debug, Clone)]
 pub struct QueueEntry {
     /// Store-specific id, passed back in `acks`.
     pub id: String,
     pub execution: String,
     pub event: QueuedEvent,
+    /// The execution's record as the store read it with the entry, when it could do so at
+    /// no extra cost (`None` otherwise): a worker without a copy of its own may start from
+    /// it instead of loading it. It may be older than the record by the time it is used;
+    /// a commit from it is then refused as a version conflict, as from any stale copy.
+    pub prefetched: Option<Box<Execution>>,
+}
+
+impl PartialEq for QueueEntry {
+    fn eq(&self, other: &QueueEntry) -> bool {
+        (&self.id, &self.execution, &self.event) == (&other.id, &other.execution, &other.event)
+    }
 }
 
 /// Which queue entries to read.

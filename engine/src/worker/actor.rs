@@ -150,12 +150,28 @@ pub async fn run<S: Store>(
     partition: PartitionHandle<S>,
     me: mpsc::UnboundedSender<Msg>,
     rx: mpsc::UnboundedReceiver<Msg>,
-    first: Msg,
+    mut first: Msg,
 ) {
     let control = partition.control.clone();
     let mut backoff = Backoff::new(Duration::from_millis(50), partition.max_backoff);
+    // The record the store read with the first entry, if it did: no load of our own. It
+    // may be older than the store's (an actor of this execution may have committed and
+    // left since it was read): a commit from it is then refused and we reload, but the
+    // HTTP requests it shows in flight would be sent again at once, before any commit.
+    // So one with requests in flight is loaded afresh.
+    let mut prefetched = match &mut first {
+        Msg::Queued(entry) => entry
+            .prefetched
+            .take()
+            .filter(|exec| exec.in_flight().next().is_none()),
+        _ => None,
+    };
     let (exec, definition) = loop {
-        match load(&shared, &id).await {
+        let loaded = match prefetched.take() {
+            Some(exec) => with_definition(&shared, *exec).await.map(Some),
+            None => load(&shared, &id).await,
+        };
+        match loaded {
             Ok(Some(loaded)) => break loaded,
             Ok(None) => {
                 tracing::warn!(execution = %id, "event for an unknown execution dropped");
@@ -209,11 +225,19 @@ async fn load<S: Store>(
     let Some(exec) = (shared.store.load_execution(id).await).map_err(|e| ("load", e))? else {
         return Ok(None);
     };
+    with_definition(shared, exec).await.map(Some)
+}
+
+/// A record and its definition (from the cache, or the store when it is not there).
+async fn with_definition<S: Store>(
+    shared: &Shared<S>,
+    exec: Execution,
+) -> Result<(Execution, Arc<Loaded>), (&'static str, StoreError)> {
     let definition = (shared.definitions)
         .get(&shared.store, &exec.state_machine, exec.revision)
         .await
         .map_err(|e| ("definition", e))?;
-    Ok(Some((exec, definition)))
+    Ok((exec, definition))
 }
 
 impl<S: Store> Actor<S> {

@@ -415,6 +415,8 @@ impl Store for MemoryStore {
                             id: format!("{ms}-{n}"),
                             execution: x.clone(),
                             event: e.clone(),
+                            // A load here costs no round trip.
+                            prefetched: None,
                         })
                         .collect());
                 }
@@ -429,6 +431,7 @@ impl Store for MemoryStore {
                             id: format!("{ms}-{n}"),
                             execution: id,
                             event,
+                            prefetched: None,
                         });
                     }
                     return Ok(out);

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use redis::Value;
 
+use super::executions::decode_record;
 use super::{PartitionKeys, RedisStore, SCRIPTS, text};
-use crate::machine::QueuedEvent;
+use crate::clock::now_ms;
+use crate::machine::{Execution, QueuedEvent};
 use crate::store::{DeadLetter, Lease, Partition, QueueEntry, QueueRead, Result, StoreError};
 
 /// Longest wait of one blocking read.
@@ -52,6 +54,24 @@ fn read_event(execution: &str, data: &str) -> Result<QueuedEvent, (String, bool)
                 _ => Err((format!("the event cannot be read: {e}"), false)),
             }
         }
+    }
+}
+
+/// A record with more fields than this is not read with the entries that name it
+/// (`read_queue.lua`): the actor loads it if it needs it. A record has `q`, `h`, the input,
+/// one field per frame and a few per Parallel or Map run.
+const PREFETCH_MOST_FIELDS: usize = 32;
+
+/// The record `read_queue.lua` read with an entry, if it did and it is one the actor may
+/// start from (as `Store::load_execution` would answer it: present, readable, not expired).
+/// Anything else is left to the actor's own load, which reports what is wrong.
+fn prefetched(id: &str, record: Value) -> Option<Box<Execution>> {
+    let Value::Array(fields) = record else {
+        return None;
+    };
+    match decode_record(id, fields) {
+        Ok(Some(exec)) if exec.expires_ms.is_none_or(|at| at > now_ms()) => Some(Box::new(exec)),
+        _ => None,
     }
 }
 
@@ -112,7 +132,9 @@ impl RedisStore {
             .key(&keys.queue)
             .arg(&lease.token)
             .arg(from)
-            .arg(count);
+            .arg(count)
+            .arg(keys.record(""))
+            .arg(PREFETCH_MOST_FIELDS);
         let reply: Value = call.invoke_async(&mut self.con()).await?;
         let items = match reply {
             Value::Int(-1) => return Err(StoreError::LeaseLost),
@@ -124,15 +146,16 @@ impl RedisStore {
             Some(v) => text(v)?,
             None => return Err(corrupt(&Value::Nil)),
         };
-        let mut entries = Vec::with_capacity(items.len() / 3);
+        let mut entries = Vec::with_capacity(items.len() / 4);
         let mut unreadable = Vec::new();
-        while let (Some(id), Some(execution), Some(event)) =
-            (items.next(), items.next(), items.next())
+        while let (Some(id), Some(execution), Some(event), Some(record)) =
+            (items.next(), items.next(), items.next(), items.next())
         {
             let (id, execution) = (text(id)?, text(execution).unwrap_or_default());
             let data = text(event).unwrap_or_default();
             match read_event(&execution, &data) {
                 Ok(event) => entries.push(QueueEntry {
+                    prefetched: prefetched(&execution, record),
                     id,
                     execution,
                     event,

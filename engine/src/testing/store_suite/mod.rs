@@ -66,6 +66,7 @@ macro_rules! store_suite {
             heartbeat_moves_timer,
             queue_pending_after_new_lease,
             queue_blocking_read,
+            prefetched_records_are_the_stored_ones,
             active_set,
             list_executions_filter_and_paging,
             list_filters_alone_and_combined,

@@ -4,6 +4,57 @@ use super::*;
 
 // ----- queue -----
 
+/// A record that comes with a queue entry (a store may read it with the entry, to save
+/// the worker a load) is the one `load_execution` answers at the time of the read: after
+/// a commit, the new one.
+pub async fn prefetched_records_are_the_stored_ones<S: Store>(store: &S) {
+    let p = 0;
+    let [a, b] = <[String; 2]>::try_from(ids_in(store, p, "prefetch", 2)).unwrap();
+    let ra = start(store, &a, 1_000, vec![]).await;
+    start(store, &b, 1_000, vec![]).await;
+    let lease = store.acquire(p, "w", LONG).await.unwrap().unwrap();
+    let check = |entries: &[QueueEntry]| {
+        entries
+            .iter()
+            .filter_map(|e| {
+                e.prefetched
+                    .as_deref()
+                    .map(|r| (e.execution.clone(), r.clone()))
+            })
+            .collect::<Vec<_>>()
+    };
+    let entries = read_new(store, &lease).await;
+    assert_eq!(entries.len(), 2);
+    for (id, record) in check(&entries) {
+        assert_eq!(
+            Some(record),
+            store.load_execution(&id).await.unwrap(),
+            "{id}"
+        );
+    }
+    let mut request = next(&ra);
+    request.acks = vec![entries[0].id.clone()];
+    let ra = commit(store, &lease, request).await;
+    store.send_event(&a, stop()).await.unwrap();
+    let entries = read_new(store, &lease).await;
+    assert_eq!(entries.len(), 1);
+    for (id, record) in check(&entries) {
+        assert_eq!(record.seq, ra.seq, "the committed version");
+        assert_eq!(
+            Some(record),
+            store.load_execution(&id).await.unwrap(),
+            "{id}"
+        );
+    }
+    for (id, record) in check(&read_pending(store, &lease).await) {
+        assert_eq!(
+            Some(record),
+            store.load_execution(&id).await.unwrap(),
+            "{id}"
+        );
+    }
+}
+
 /// Delivered entries stay pending until acknowledged (by `ack` or a commit); the next lease
 /// holder reads the unacknowledged ones as `pending`, not the acknowledged ones. (Taking
 /// over an expired lease is `lease_lost_commits_nothing`.)

@@ -10,11 +10,21 @@
 -- ARGV[1]  the lease token
 -- ARGV[2]  `>` (new entries) or an entry id: pending entries after it (`0`: all)
 -- ARGV[3]  at most this many
+-- ARGV[4]  the partition's record key prefix, `<prefix>:{p<N>}:x:` ('' to read no records)
+-- ARGV[5]  the most fields a record may have to be read here
 --
 -- Returns -1 when the lease is not held. Otherwise an array: first 'idle' when nothing
--- new was there (the caller waits for its doorbell), else ''; then id, execution, event JSON for
--- each entry ('' for a field that is missing: the caller dead-letters such an entry).
--- Pending entries whose data is gone (deleted) are acknowledged and skipped.
+-- new was there (the caller waits for its doorbell), else ''; then id, execution, event JSON,
+-- record for each entry ('' for a field that is missing: the caller dead-letters such an
+-- entry). Pending entries whose data is gone (deleted) are acknowledged and skipped.
+--
+-- The record is the execution's record hash as `load.lua` answers it, read here so that a
+-- worker whose actor for the execution is gone (it left while the execution waited) needs
+-- no round trip of its own to load it: a callback, a timer or a start costs one fewer. It is
+-- read for an execution's first entry of the claim and only when the hash has at most
+-- ARGV[5] fields (a large record, e.g. a Map's, is loaded by the actor only when needed);
+-- else it is false (nil). The key is built from ARGV[4] and is in the partition's slot (its
+-- `{p<N>}` tag) like KEYS: Redis Cluster serves it on the same node.
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 
@@ -29,6 +39,16 @@ if type(reply) == 'table' and reply.err then
   if type(reply) == 'table' and reply.err then return redis.error_reply(reply.err) end
 end
 
+local prefix, most = ARGV[4], tonumber(ARGV[5])
+local seen = {}
+local function record(x)
+  if prefix == '' or x == '' or seen[x] then return false end
+  seen[x] = true
+  local key = prefix .. x
+  if redis.call('TYPE', key)['ok'] ~= 'hash' or redis.call('HLEN', key) > most then return false end
+  return redis.call('HGETALL', key)
+end
+
 local out = { '' }
 if reply and reply[1] then
   for _, entry in ipairs(reply[1][2]) do
@@ -40,6 +60,7 @@ if reply and reply[1] then
       out[#out + 1] = id
       out[#out + 1] = x
       out[#out + 1] = e
+      out[#out + 1] = record(x)
     else
       redis.call('XACK', KEYS[2], 'w', id)
       redis.call('XDEL', KEYS[2], id)
