@@ -154,18 +154,7 @@ pub async fn run<S: Store>(
 ) {
     let control = partition.control.clone();
     let mut backoff = Backoff::new(Duration::from_millis(50), partition.max_backoff);
-    // The record the store read with the first entry, if it did: no load of our own. It
-    // may be older than the store's (an actor of this execution may have committed and
-    // left since it was read): a commit from it is then refused and we reload, but the
-    // HTTP requests it shows in flight would be sent again at once, before any commit.
-    // So one with requests in flight is loaded afresh.
-    let mut prefetched = match &mut first {
-        Msg::Queued(entry) => entry
-            .prefetched
-            .take()
-            .filter(|exec| exec.in_flight().next().is_none()),
-        _ => None,
-    };
+    let mut prefetched = usable_prefetch(&mut first);
     let (exec, definition) = loop {
         let loaded = match prefetched.take() {
             Some(exec) => with_definition(&shared, *exec).await.map(Some),
@@ -214,6 +203,21 @@ pub async fn run<S: Store>(
         Err(Stop::Gone) => {
             let _ = control.send(Control::Gone(actor.id.clone()));
         }
+    }
+}
+
+/// The record the store read with the first entry, if it did and we may start from it (no
+/// load of our own). It may be older than the store's (an actor of this execution may have
+/// committed and left since it was read): a commit from it is then refused and we reload,
+/// but the HTTP requests it shows in flight would be sent again at once, before any
+/// commit. So one with requests in flight is loaded afresh.
+fn usable_prefetch(first: &mut Msg) -> Option<Box<Execution>> {
+    match first {
+        Msg::Queued(entry) => entry
+            .prefetched
+            .take()
+            .filter(|exec| exec.in_flight().next().is_none()),
+        _ => None,
     }
 }
 
@@ -445,5 +449,59 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::machine::{Event, Input, Machine, PlainTokens, QueuedEvent, Settings, apply, start};
+    use crate::store::QueueEntry;
+
+    /// An execution of `definition` after it ran as far as it could, from the pure core.
+    fn ran(definition: serde_json::Value) -> Execution {
+        let def = baton_definitions::parse_value(&definition).unwrap().machine;
+        let settings = Settings::default();
+        let machine = Machine {
+            definition: &def,
+            settings: &settings,
+            tokens: &PlainTokens,
+        };
+        let (mut exec, _) = start(&machine, "sm:x1".into(), "x1".into(), 1, json!({}), 1_000);
+        while let Some(frame) = exec.runnable() {
+            let input = Input {
+                now_ms: 1_000,
+                random: 0.0,
+            };
+            apply(&machine, &mut exec, Event::Run { frame }, input);
+        }
+        exec
+    }
+
+    fn entry_with(exec: &Execution) -> Msg {
+        Msg::Queued(QueueEntry {
+            id: "1-0".into(),
+            execution: exec.id.clone(),
+            event: QueuedEvent::Wake,
+            prefetched: Some(Box::new(exec.clone())),
+        })
+    }
+
+    #[test]
+    fn a_prefetched_record_is_used_unless_it_shows_requests_in_flight() {
+        let parked = ran(json!({"StartAt": "A", "States": {"A": {"Type": "Callback",
+            "HeartbeatSeconds": 10, "End": true}}}));
+        assert!(parked.is_parked());
+        let mut first = entry_with(&parked);
+        assert_eq!(usable_prefetch(&mut first).as_deref(), Some(&parked));
+        assert!(usable_prefetch(&mut first).is_none(), "taken once");
+
+        let calling = ran(json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+            "Resource": "http://127.0.0.1:9/t", "End": true}}}));
+        assert_eq!(calling.in_flight().count(), 1);
+        assert!(usable_prefetch(&mut entry_with(&calling)).is_none());
+        assert!(usable_prefetch(&mut Msg::Resume).is_none());
     }
 }
