@@ -314,6 +314,90 @@ mod redis_only {
         assert_eq!(entries[0].prefetched.as_deref(), loaded.as_ref());
     }
 
+    /// After a claim that took every new entry, the next blocking read claims nothing
+    /// until the partition is rung (an event queued for it), then takes the new entry at
+    /// once: one script call per wake-up. Under another lease the hint does not count.
+    #[tokio::test]
+    async fn a_drained_queue_is_claimed_again_only_when_rung() {
+        let Some(Setup {
+            server: _server,
+            store,
+            mut raw,
+            ..
+        }) = setup().await
+        else {
+            return;
+        };
+        let p = 2;
+        let ids = ids_in(&store, p, "drained", 1);
+        let id = &ids[0];
+        start(&store, id, 1_000, vec![]).await;
+        let lease = store.acquire(p, "w", 60_000).await.unwrap().unwrap();
+        let first = store
+            .read_queue(&lease, QueueRead::New, 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(first.len(), 1, "the start's wake");
+        let stop = || QueuedEvent::Stop {
+            error: None,
+            cause: None,
+        };
+        let blocked = |ms| {
+            let (store, lease) = (store.clone(), lease.clone());
+            tokio::spawn(async move { store.read_queue(&lease, QueueRead::New, 10, ms).await })
+        };
+        // A blocking read woken by a ring takes one entry of the ten asked for: the queue
+        // is drained. (Rung while it waits, so no ring is left over for the next read.)
+        let reader = blocked(5_000);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        store.send_event(id, stop()).await.unwrap();
+        assert_eq!(reader.await.unwrap().unwrap().len(), 1);
+        let scripts = |info: String| -> u64 {
+            info.lines()
+                .find_map(|l| l.strip_prefix("cmdstat_evalsha:calls="))
+                .and_then(|rest| rest.split(',').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        let before = scripts(query(&mut raw, &["INFO", "commandstats"]).await);
+        let reader = blocked(20_000);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let waiting = scripts(query(&mut raw, &["INFO", "commandstats"]).await);
+        assert_eq!(waiting, before, "no claim while nothing was queued");
+        let rung = Instant::now();
+        store.send_event(id, stop()).await.unwrap();
+        let got = tokio::time::timeout(Duration::from_secs(5), reader)
+            .await
+            .expect("the ring wakes the read")
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert!(
+            rung.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            rung.elapsed()
+        );
+        // A new lease of the same partition does not inherit the hint: it claims at once
+        // what was queued while nobody held the partition (no ring reached anyone).
+        store.release(&lease).await.unwrap();
+        store.send_event(id, stop()).await.unwrap();
+        let next = store.acquire(p, "w2", 60_000).await.unwrap().unwrap();
+        let _ = store
+            .read_queue(&next, QueueRead::Pending { after: None }, 10, 0)
+            .await;
+        let started = Instant::now();
+        let got = store
+            .read_queue(&next, QueueRead::New, 10, 20_000)
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
     /// Writes Redis refuses — out of memory, read-only — are errors that say the store is
     /// unavailable for now (the API answers 503), in words, and change nothing.
     #[tokio::test]

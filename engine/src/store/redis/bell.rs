@@ -34,6 +34,9 @@ const BELL_TTL: Duration = Duration::from_secs(3600);
 #[derive(Default)]
 pub(super) struct Bells {
     workers: Mutex<HashMap<String, Arc<WorkerBell>>>,
+    /// Partitions whose last claim of new entries took all there were, with the lease
+    /// token it was made under: the next blocking read waits for a ring before it claims.
+    drained: Mutex<HashMap<Partition, String>>,
 }
 
 /// One worker's doorbell: a wake-up per partition.
@@ -112,6 +115,20 @@ impl RedisStore {
         if let Some(worker) = worker_of(&lease.token) {
             self.bell(worker).partition(lease.partition).notify_one();
         }
+    }
+
+    /// Notes that a claim under `lease` took every new entry there was.
+    pub(super) fn mark_drained(&self, lease: &Lease) {
+        let mut drained = (self.inner.bells.drained.lock()).unwrap_or_else(|e| e.into_inner());
+        drained.insert(lease.partition, lease.token.clone());
+    }
+
+    /// Whether the last claim under `lease` took every new entry there was (and forgets it).
+    /// A claim under another lease (an earlier holder's, this worker's before it lost the
+    /// partition) does not count: entries may have come meanwhile without a ring to it.
+    pub(super) fn take_drained(&self, lease: &Lease) -> bool {
+        let mut drained = (self.inner.bells.drained.lock()).unwrap_or_else(|e| e.into_inner());
+        drained.remove(&lease.partition).as_ref() == Some(&lease.token)
     }
 
     /// Waits until the partition of `lease` is rung, or `timeout`.

@@ -1,8 +1,11 @@
 //! `Store::read_queue`: claims entries with `read_queue.lua` (lease check and XREADGROUP
 //! in one step); when there are none it waits for the partition's doorbell ([`super::bell`])
-//! or `block_ms`, then claims again. The wait claims nothing, so a worker that lost its
-//! lease while waiting cannot take entries from the new holder. Entries that cannot be read are moved to the
-//! partition's dead letters (`dead_letter.lua`), with the reason; the others go on.
+//! or `block_ms`, then claims again. After a claim that took fewer entries than asked for
+//! (all there were), the next read waits first: everything queued since rang, so a claim
+//! before the ring would find nothing (one script call per wake-up instead of two). The
+//! wait claims nothing, so a worker that lost its lease while waiting cannot take entries
+//! from the new holder. Entries that cannot be read are moved to the partition's dead
+//! letters (`dead_letter.lua`), with the reason; the others go on.
 
 use std::time::Duration;
 
@@ -81,6 +84,8 @@ struct Claim {
     entries: Vec<QueueEntry>,
     unreadable: Vec<Unreadable>,
     idle_marker: String,
+    /// Entries claimed, readable or not (fewer than asked for: the stream had no more).
+    taken: usize,
 }
 
 impl RedisStore {
@@ -95,27 +100,32 @@ impl RedisStore {
             return Ok(Vec::new());
         }
         let keys = self.keys(lease.partition);
+        let blocking = matches!(read, QueueRead::New) && block_ms > 0;
+        let wait = Duration::from_millis(block_ms.min(MAX_BLOCK_MS));
+        if blocking && self.take_drained(lease) {
+            // The last claim took all there was: whatever came since rang (or comes with
+            // a ring), so a claim now would find nothing unless it did.
+            self.wait_for_ring(lease, wait).await;
+        }
         let from = match &read {
             QueueRead::New => ">".to_owned(),
             QueueRead::Pending { after } => after.clone().unwrap_or_else(|| "0".to_owned()),
         };
-        let Claim {
-            entries,
-            unreadable,
-            idle_marker,
-        } = self.claim(&keys, lease, &from, count).await?;
-        self.bury(&keys, lease, unreadable).await;
-        let pending = matches!(read, QueueRead::Pending { .. });
-        if pending || !entries.is_empty() || block_ms == 0 || idle_marker.is_empty() {
-            return Ok(entries);
+        let mut claim = self.claim(&keys, lease, &from, count).await?;
+        if blocking && claim.taken == 0 && !claim.idle_marker.is_empty() {
+            let Claim { unreadable, .. } = claim;
+            self.bury(&keys, lease, unreadable).await;
+            self.wait_for_ring(lease, wait).await;
+            claim = self.claim(&keys, lease, ">", count).await?;
         }
-        self.wait_for_ring(lease, Duration::from_millis(block_ms.min(MAX_BLOCK_MS)))
-            .await;
+        if blocking && claim.taken > 0 && claim.taken < count {
+            self.mark_drained(lease);
+        }
         let Claim {
             entries,
             unreadable,
             ..
-        } = self.claim(&keys, lease, ">", count).await?;
+        } = claim;
         self.bury(&keys, lease, unreadable).await;
         Ok(entries)
     }
@@ -170,6 +180,7 @@ impl RedisStore {
             }
         }
         Ok(Claim {
+            taken: entries.len() + unreadable.len(),
             entries,
             unreadable,
             idle_marker,
