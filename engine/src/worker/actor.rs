@@ -322,7 +322,12 @@ impl<S: Store> Actor<S> {
         }
         let _ = replied.await;
         self.rx.close();
-        while let Ok(msg) = self.rx.try_recv() {
+        while let Ok(mut msg) = self.rx.try_recv() {
+            // A record read with it was read while we ran: likely older than our last
+            // commit, so the next actor loads its own.
+            if let Msg::Queued(entry) = &mut msg {
+                entry.prefetched = None;
+            }
             let _ = self
                 .partition
                 .control
