@@ -106,8 +106,7 @@ impl RedisStore {
         let mut call = SCRIPTS.load.prepare_invoke();
         call.key(self.keys(partition).record(id));
         let reply: Vec<Value> = call.invoke_async(&mut self.con()).await?;
-        let exec = decode_record(id, reply)?;
-        Ok(exec.filter(|e| e.expires_ms.is_none_or(|at| at > now_ms())))
+        live_record(id, reply)
     }
 
     pub(super) async fn history_page(
@@ -208,8 +207,15 @@ fn existing(id: &str, fields: Vec<Value>) -> Result<Started> {
     Ok(Started::Exists(Box::new(existing)))
 }
 
+/// The execution in `load.lua`'s reply, as `Store::load_execution` answers it: none when
+/// there is no record or it has expired (the expiry job may not have removed it yet).
+pub(super) fn live_record(id: &str, reply: Vec<Value>) -> Result<Option<Execution>> {
+    let exec = decode_record(id, reply)?;
+    Ok(exec.filter(|e| e.expires_ms.is_none_or(|at| at > now_ms())))
+}
+
 /// A record from `load.lua`'s reply.
-pub(super) fn decode_record(id: &str, reply: Vec<Value>) -> Result<Option<Execution>> {
+fn decode_record(id: &str, reply: Vec<Value>) -> Result<Option<Execution>> {
     let mut items = reply.into_iter();
     let mut head: Option<Execution> = None;
     let mut parts = Vec::new();

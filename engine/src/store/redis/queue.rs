@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use redis::Value;
 
-use super::executions::decode_record;
+use super::executions::live_record;
 use super::{PartitionKeys, RedisStore, SCRIPTS, text};
-use crate::clock::now_ms;
 use crate::machine::{Execution, QueuedEvent};
 use crate::store::{DeadLetter, Lease, Partition, QueueEntry, QueueRead, Result, StoreError};
 
@@ -72,10 +71,7 @@ fn prefetched(id: &str, record: Value) -> Option<Box<Execution>> {
     let Value::Array(fields) = record else {
         return None;
     };
-    match decode_record(id, fields) {
-        Ok(Some(exec)) if exec.expires_ms.is_none_or(|at| at > now_ms()) => Some(Box::new(exec)),
-        _ => None,
-    }
+    live_record(id, fields).ok().flatten().map(Box::new)
 }
 
 /// What `read_queue.lua` answered: entries, those that cannot be read, and (when nothing
@@ -84,8 +80,13 @@ struct Claim {
     entries: Vec<QueueEntry>,
     unreadable: Vec<Unreadable>,
     idle_marker: String,
+}
+
+impl Claim {
     /// Entries claimed, readable or not (fewer than asked for: the stream had no more).
-    taken: usize,
+    fn taken(&self) -> usize {
+        self.entries.len() + self.unreadable.len()
+    }
 }
 
 impl RedisStore {
@@ -112,13 +113,13 @@ impl RedisStore {
             QueueRead::Pending { after } => after.clone().unwrap_or_else(|| "0".to_owned()),
         };
         let mut claim = self.claim(&keys, lease, &from, count).await?;
-        if blocking && claim.taken == 0 && !claim.idle_marker.is_empty() {
+        if blocking && claim.taken() == 0 && !claim.idle_marker.is_empty() {
             let Claim { unreadable, .. } = claim;
             self.bury(&keys, lease, unreadable).await;
             self.wait_for_ring(lease, wait).await;
             claim = self.claim(&keys, lease, ">", count).await?;
         }
-        if blocking && claim.taken > 0 && claim.taken < count {
+        if blocking && claim.taken() > 0 && claim.taken() < count {
             self.mark_drained(lease);
         }
         let Claim {
@@ -180,7 +181,6 @@ impl RedisStore {
             }
         }
         Ok(Claim {
-            taken: entries.len() + unreadable.len(),
             entries,
             unreadable,
             idle_marker,
