@@ -120,7 +120,7 @@ mod redis_only {
     use ::redis::aio::MultiplexedConnection;
     use baton_engine::machine::{QueuedEvent, Timer};
     use baton_engine::store::{CallbackError, CallbackMessage, Store, StoreError, partition_of};
-    use baton_engine::testing::store_suite::{commit, ids_in, next, start, with_events};
+    use baton_engine::testing::store_suite::{commit, ids_in, next, start, stop, with_events};
 
     use super::*;
 
@@ -283,11 +283,7 @@ mod redis_only {
         let (small, large) = (&ids[0], &ids[1]);
         start(&store, small, 1_000, vec![]).await;
         start(&store, large, 1_000, vec![]).await;
-        let stop = QueuedEvent::Stop {
-            error: None,
-            cause: None,
-        };
-        store.send_event(small, stop).await.unwrap();
+        store.send_event(small, stop()).await.unwrap();
         // Fields this version does not read; they count towards the record's size.
         let key = format!("{prefix}:{{p{p}}}:x:{large}");
         for f in 0..40 {
@@ -338,10 +334,6 @@ mod redis_only {
             .await
             .unwrap();
         assert_eq!(first.len(), 1, "the start's wake");
-        let stop = || QueuedEvent::Stop {
-            error: None,
-            cause: None,
-        };
         let blocked = |ms| {
             let (store, lease) = (store.clone(), lease.clone());
             tokio::spawn(async move { store.read_queue(&lease, QueueRead::New, 10, ms).await })

@@ -291,7 +291,8 @@ fn open(key: &str, heartbeat: Option<(u64, u64)>) -> OpenToken {
     }
 }
 
-fn stop() -> QueuedEvent {
+/// A stop event (any event will do where a test only needs one queued).
+pub fn stop() -> QueuedEvent {
     QueuedEvent::Stop {
         error: Some("E".into()),
         cause: None,
