@@ -76,6 +76,28 @@ pub const EVENT_KINDS: [&str; 51] = [
     "PassStateAborted",
 ];
 
+/// The detail keys the stores keep as a number instead of a name, as [`EVENT_KINDS`] (the
+/// Redis store persists the numbers: this list only grows at its end).
+#[rustfmt::skip]
+pub const DETAIL_KEYS: [&str; 20] = [
+    "name", "input", "output", "error", "cause", "resource", "resourceType", "parameters",
+    "index", "length", "mapRunArn", "redriveCount", "roleArn", "stateMachineArn",
+    "assignedVariables", "timeoutInSeconds", "heartbeatInSeconds", "region", "location",
+    "inputDetails",
+];
+
+static DETAIL_KEY_CODES: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
+    std::sync::LazyLock::new(|| {
+        (DETAIL_KEYS.iter().enumerate())
+            .map(|(code, key)| (*key, code))
+            .collect()
+    });
+
+/// The number of a detail key in [`DETAIL_KEYS`].
+pub fn detail_key_code(key: &str) -> Option<usize> {
+    DETAIL_KEY_CODES.get(key).copied()
+}
+
 static EVENT_KIND_CODES: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
     std::sync::LazyLock::new(|| {
         (EVENT_KINDS.iter().enumerate())

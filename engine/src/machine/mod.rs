@@ -56,7 +56,10 @@ pub use execution::{
     Children, Execution, ExecutionKind, Frame, Parent, Pinned, Status, Step, TaskStep,
 };
 pub use frames::{ChildrenId, Frames, Results};
-pub use history::{EVENT_KINDS, HistoryEvent, details_member, error_details, event_kind_code};
+pub use history::{
+    DETAIL_KEYS, EVENT_KINDS, HistoryEvent, detail_key_code, details_member, error_details,
+    event_kind_code,
+};
 pub use map_runs::{MapRun, MapRunStatus, run_uuid};
 pub use settings::{DEFAULT_RETENTION_MS, PlainTokens, Settings, TokenMinter};
 pub use step::{Input, MAX_VALUE_DEPTH, Machine, apply, start};

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Number, Value};
 
-use crate::machine::{EVENT_KINDS, HistoryEvent};
+use crate::machine::{DETAIL_KEYS, EVENT_KINDS, HistoryEvent};
 
 #[derive(Debug, Default)]
 pub(super) struct History {
@@ -84,14 +84,6 @@ impl History {
         }
     }
 }
-
-/// Detail keys stored as one byte, as event types are ([`EVENT_KINDS`] after them).
-#[rustfmt::skip]
-const DETAIL_KEYS: &[&str] = &[
-    "name", "input", "output", "error", "cause", "resource", "resourceType", "parameters",
-    "index", "length", "mapRunArn", "redriveCount", "roleArn", "stateMachineArn",
-    "assignedVariables", "timeoutInSeconds", "heartbeatInSeconds",
-];
 
 /// The words: [`DETAIL_KEYS`] then [`EVENT_KINDS`].
 static WORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {

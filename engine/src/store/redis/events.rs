@@ -1,8 +1,8 @@
 //! How a history event is stored in an execution's history list: a JSON array
 //! `[id, ts, kind, details]`, with `prev` appended only when it is not `id - 1`, `details`
-//! left out when null, and `kind` a number from [`EVENT_KINDS`] when it is one of them (else its
-//! name). Every event of every execution is stored so until the execution expires, so the
-//! envelope is kept small: `{"id":3,"prev":2,"ts":…,"type":"TaskScheduled","d":…}` spends
+//! left out when null and in their own short form ([`super::details`]), and `kind` a number
+//! from [`EVENT_KINDS`] when it is one of them (else its name). Every event of every
+//! execution is stored so until the execution expires, so the envelope is kept small: `{"id":3,"prev":2,"ts":…,"type":"TaskScheduled","d":…}` spends
 //! about 50 bytes more per event on names. Events stored as that object by earlier versions
 //! are still read.
 
@@ -11,6 +11,7 @@ use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::details::{ReadDetails, StoredDetails};
 use crate::machine::{EVENT_KINDS, HistoryEvent, event_kind_code};
 
 /// The stored form of an event (see the module's comment).
@@ -29,7 +30,7 @@ impl Serialize for Stored<'_> {
             None => seq.serialize_element(&e.kind)?,
         }
         if details {
-            seq.serialize_element(&e.details)?;
+            seq.serialize_element(&StoredDetails(&e.details))?;
         }
         if prev {
             seq.serialize_element(&e.previous_event_id)?;
@@ -86,7 +87,10 @@ impl<'de> Visitor<'de> for ReadVisitor {
                 .ok_or_else(|| de::Error::custom(format!("unknown event kind {code}")))?
                 .to_string(),
         };
-        let details: Value = seq.next_element()?.unwrap_or(Value::Null);
+        let details = match seq.next_element::<ReadDetails>()? {
+            Some(ReadDetails(details)) => details,
+            None => Value::Null,
+        };
         let prev: Option<u64> = seq.next_element()?;
         if seq.next_element::<de::IgnoredAny>()?.is_some() {
             return Err(de::Error::custom(
@@ -133,10 +137,7 @@ mod tests {
     #[test]
     fn events_round_trip_in_their_short_form() {
         let started = event(1, 0, "ExecutionStarted", json!({"input": "{\"a\":1}"}));
-        assert_eq!(
-            round_trip(&started),
-            r#"[1,1796576618336,0,{"input":"{\"a\":1}"}]"#
-        );
+        assert_eq!(round_trip(&started), r#"[1,1796576618336,0,[-2,{"a":1}]]"#);
         // No details; a `prev` that is not id - 1 (a Parallel branch, a Map iteration).
         assert_eq!(
             round_trip(&event(7, 7, "PassStateExited", Value::Null)),
@@ -149,7 +150,7 @@ mod tests {
         // A kind not in the table keeps its name.
         assert_eq!(
             round_trip(&event(9, 8, "SomethingNew", json!({"x": [1, 2]}))),
-            r#"[9,1796576618336,"SomethingNew",{"x":[1,2]}]"#
+            r#"[9,1796576618336,"SomethingNew",["x",[1,2]]]"#
         );
         for (code, kind) in EVENT_KINDS.iter().enumerate() {
             assert_eq!(

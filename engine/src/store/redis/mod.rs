@@ -64,6 +64,7 @@ mod bell;
 mod coalesce;
 mod commit;
 mod con;
+mod details;
 mod events;
 mod executions;
 mod layout;

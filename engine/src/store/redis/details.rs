@@ -1,0 +1,293 @@
+//! How the details of a stored history event are written: a JSON array of pairs
+//! `[key, value, …]` instead of AWS's object, to keep the bytes of every event of every
+//! execution (kept until it expires) and of every commit small.
+//!
+//! A key is its number in [`DETAIL_KEYS`] when it is there, else its name. A string value
+//! that is itself JSON text (an `input`, `output` or `parameters`: AWS's details hold them as
+//! strings) is written as that JSON, not as a string of it with every quote escaped; its
+//! key is then written `-1 - number`. The text is kept byte for byte (it is embedded only
+//! when it is exactly one JSON value without surrounding whitespace), so it reads back as
+//! the same string. Details that are not an object are written `[null, details]` (null as
+//! null). Details
+//! written as an object (by earlier versions) are still read.
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeSeq, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::machine::{DETAIL_KEYS, detail_key_code};
+
+/// The stored form of an event's details (see the module's comment).
+pub(super) struct StoredDetails<'a>(pub &'a Value);
+
+/// `text` as one embedded JSON value, when that keeps it byte for byte.
+fn embeddable(text: &str) -> Option<&RawValue> {
+    if !text.starts_with(['{', '[', '"']) {
+        return None;
+    }
+    let raw: &RawValue = serde_json::from_str(text).ok()?;
+    (raw.get().len() == text.len()).then_some(raw)
+}
+
+impl Serialize for StoredDetails<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Value::Object(map) = self.0 else {
+            if self.0.is_null() {
+                return s.serialize_unit();
+            }
+            let mut seq = s.serialize_seq(Some(2))?;
+            seq.serialize_element(&())?;
+            seq.serialize_element(self.0)?;
+            return seq.end();
+        };
+        let mut seq = s.serialize_seq(Some(2 * map.len()))?;
+        for (key, value) in map {
+            let code = detail_key_code(key);
+            let raw = match (code, value) {
+                (Some(_), Value::String(text)) => embeddable(text),
+                _ => None,
+            };
+            match (code, raw) {
+                (Some(code), Some(raw)) => {
+                    seq.serialize_element(&(-1 - code as i64))?;
+                    seq.serialize_element(raw)?;
+                }
+                (Some(code), None) => {
+                    seq.serialize_element(&code)?;
+                    seq.serialize_element(value)?;
+                }
+                (None, _) => {
+                    seq.serialize_element(key)?;
+                    seq.serialize_element(value)?;
+                }
+            }
+        }
+        seq.end()
+    }
+}
+
+/// Details read back: the stored pairs, or whatever earlier versions stored.
+pub(super) struct ReadDetails(pub Value);
+
+impl<'de> Deserialize<'de> for ReadDetails {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ReadDetails, D::Error> {
+        d.deserialize_any(DetailsVisitor)
+    }
+}
+
+/// A stored key: a number in [`DETAIL_KEYS`] (negative: its value is embedded JSON text),
+/// a name, or null (the value is the whole details).
+enum Key {
+    Code(i64),
+    Name(String),
+    Whole,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Number(n) => n
+                .as_i64()
+                .map(Key::Code)
+                .ok_or_else(|| de::Error::custom("a detail key number")),
+            Value::String(s) => Ok(Key::Name(s)),
+            Value::Null => Ok(Key::Whole),
+            _ => Err(de::Error::custom("a detail key")),
+        }
+    }
+}
+
+struct DetailsVisitor;
+
+impl<'de> Visitor<'de> for DetailsVisitor {
+    type Value = ReadDetails;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the details of a stored history event")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ReadDetails, A::Error> {
+        let mut map = Map::new();
+        let missing = || de::Error::custom("a detail key without its value");
+        while let Some(key) = seq.next_element::<Key>()? {
+            let (name, value) = match key {
+                Key::Whole if map.is_empty() => {
+                    let whole: Value = seq.next_element()?.ok_or_else(missing)?;
+                    if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                        return Err(de::Error::custom("details after the whole details"));
+                    }
+                    return Ok(ReadDetails(whole));
+                }
+                Key::Whole => return Err(de::Error::custom("a null detail key")),
+                Key::Name(name) => (name, seq.next_element::<Value>()?.ok_or_else(missing)?),
+                Key::Code(code) if code >= 0 => {
+                    let value = seq.next_element::<Value>()?.ok_or_else(missing)?;
+                    (known(code)?, value)
+                }
+                Key::Code(code) => {
+                    let raw = seq.next_element::<Box<RawValue>>()?.ok_or_else(missing)?;
+                    (known(-1 - code)?, Value::String(raw.get().to_owned()))
+                }
+            };
+            map.insert(name, value);
+        }
+        Ok(ReadDetails(Value::Object(map)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ReadDetails, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(ReadDetails)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<ReadDetails, E> {
+        Ok(ReadDetails(Value::String(v.to_owned())))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<ReadDetails, E> {
+        Ok(ReadDetails(Value::Bool(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ReadDetails, E> {
+        Ok(ReadDetails(v.into()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<ReadDetails, E> {
+        Ok(ReadDetails(v.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<ReadDetails, E> {
+        Ok(ReadDetails(v.into()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<ReadDetails, E> {
+        Ok(ReadDetails(Value::Null))
+    }
+}
+
+/// The name of key number `code`.
+fn known<E: de::Error>(code: i64) -> Result<String, E> {
+    usize::try_from(code)
+        .ok()
+        .and_then(|c| DETAIL_KEYS.get(c))
+        .map(|k| k.to_string())
+        .ok_or_else(|| E::custom(format!("unknown detail key {code}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn round_trip(details: &Value) -> String {
+        let text = serde_json::to_string(&StoredDetails(details)).unwrap();
+        let back: ReadDetails = serde_json::from_str(&text).unwrap();
+        assert_eq!(&back.0, details, "{text}");
+        // Same keys in the same order.
+        if let (Value::Object(a), Value::Object(b)) = (&back.0, details) {
+            assert!(a.keys().eq(b.keys()), "{text}");
+        }
+        text
+    }
+
+    #[test]
+    fn details_round_trip_in_their_short_form() {
+        let scheduled = json!({
+            "resourceType": "callback",
+            "resource": "waitForTaskToken",
+            "region": "us-east-1",
+            "parameters": "{\"order\":12345,\"customer\":\"c-1\"}",
+            "heartbeatInSeconds": 86400,
+        });
+        assert_eq!(
+            round_trip(&scheduled),
+            r#"[6,"callback",5,"waitForTaskToken",17,"us-east-1",-8,{"order":12345,"customer":"c-1"},16,86400]"#
+        );
+        // A key not in the table keeps its name; JSON text under it stays a string.
+        assert_eq!(
+            round_trip(&json!({"somethingNew": "{\"a\":1}", "name": "A"})),
+            r#"["somethingNew","{\"a\":1}",0,"A"]"#
+        );
+        // Text that is not exactly one JSON value stays a string.
+        for text in [
+            "{\"a\":1} ",
+            " {\"a\":1}",
+            "{\"a\":1}{}",
+            "{\"a\":",
+            "[1,2",
+            "\"x\"y",
+            "plain words",
+            "12",
+            "",
+        ] {
+            let details = json!({ "cause": text });
+            let stored = round_trip(&details);
+            assert!(stored.starts_with("[4,\""), "{text:?}: {stored}");
+        }
+        // JSON text is kept byte for byte: spacing, escapes, key order, number spelling.
+        for text in [
+            r#"{"b": 1, "a": [1.0, 1e3, -0]}"#,
+            r#"{"u":"\u00e9\n\"","z":{}}"#,
+            r#""just a string""#,
+            r#"[[[[[]]]]]"#,
+        ] {
+            let stored = round_trip(&json!({ "output": text }));
+            assert!(stored.starts_with("[-3,"), "{text:?}: {stored}");
+        }
+        round_trip(&json!({}));
+        round_trip(&json!({"inputDetails": {"truncated": false}, "index": 3}));
+        // Details that are not an object.
+        assert_eq!(round_trip(&json!([1, 2])), "[null,[1,2]]");
+        assert_eq!(round_trip(&json!("x")), r#"[null,"x"]"#);
+    }
+
+    #[test]
+    fn every_key_of_the_table_round_trips() {
+        for (code, key) in DETAIL_KEYS.iter().enumerate() {
+            assert_eq!(detail_key_code(key), Some(code), "{key} twice");
+            round_trip(&json!({ *key: "[1]" }));
+            round_trip(&json!({ *key: 7 }));
+        }
+    }
+
+    #[test]
+    fn deeply_nested_json_text_is_embedded_and_read_back() {
+        // Deeper than serde_json's 128 levels: read as the store reads (no limit), and
+        // skipped over, not recursed into.
+        let depth = 100_000;
+        let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let details = json!({ "output": text });
+        let stored = serde_json::to_string(&StoredDetails(&details)).unwrap();
+        assert!(stored.starts_with("[-3,[[["));
+        let mut de = serde_json::Deserializer::from_str(&stored);
+        de.disable_recursion_limit();
+        let back = ReadDetails::deserialize(&mut de).unwrap();
+        assert_eq!(back.0, details);
+    }
+
+    #[test]
+    fn details_stored_by_earlier_versions_are_read() {
+        let old = r#"{"name":"A","input":"{\"a\":1}"}"#;
+        let read: ReadDetails = serde_json::from_str(old).unwrap();
+        assert_eq!(read.0, json!({"name": "A", "input": "{\"a\":1}"}));
+        let read: ReadDetails = serde_json::from_str("\"x\"").unwrap();
+        assert_eq!(read.0, json!("x"));
+    }
+
+    #[test]
+    fn damaged_details_are_errors() {
+        for text in [
+            "[0]",
+            "[99,1]",
+            "[-99,1]",
+            "[true,1]",
+            "[0,1,null,2]",
+            "[null,1,2]",
+            "[null]",
+            "[1.5,1]",
+        ] {
+            assert!(serde_json::from_str::<ReadDetails>(text).is_err(), "{text}");
+        }
+    }
+}
