@@ -208,7 +208,11 @@ impl<'m> Cx<'m> {
                         "output": compact_json(&response)}),
                 );
                 if let Step::Task(step) = &mut self.frame(f).step {
+                    // The notification is answered: nothing sends it again, so the record
+                    // (every commit that writes this frame, and the parked execution in
+                    // the store) no longer carries it.
                     step.submitted = true;
+                    step.request = None;
                 }
             }
             Err(failure) => self.task_failed_as(

@@ -205,6 +205,11 @@ fn callback_state_mints_a_token_notifies_and_resumes() {
     assert_eq!(run.exec.status, Status::Running);
     assert!(run.exec.is_parked());
     assert_eq!(run.exec.in_flight().count(), 0);
+    let Step::Task(step) = &run.exec.frames[&frame].step else {
+        panic!("a task step");
+    };
+    assert_eq!(step.request, None, "the answered notification is not kept");
+    assert_eq!(step.token.as_deref(), Some("sm:x1/Approve/1"));
     let tx = run.apply(Event::Callback {
         state: "Approve".into(),
         attempt: 1,
