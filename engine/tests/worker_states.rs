@@ -32,6 +32,7 @@ on_both_stores!(
     map_iteration_failure_aborts_running_iterations,
     context_object_fields,
     execution_timeout_times_out,
+    execution_timeout_of_a_start_is_seen_at_once,
     state_output_over_the_payload_limit_is_uncatchable,
     history_limit_fails_the_execution,
 );
@@ -806,6 +807,25 @@ async fn execution_timeout_times_out<S: Store>(fixture: Fixture<S>) {
     // The Wait's timer is gone with the execution.
     assert_eq!(rig.next_timer(&id).await, None);
     assert!(!rig.is_active(&id).await);
+}
+
+/// A start's own timer (the execution's timeout) is set by the start, not by a worker's
+/// transition: its queue entry makes the worker's timer loop look again at once. Here no
+/// transition sets a timer (the Callback has no heartbeat), so without that look the
+/// timeout would fire when the loop's 5 s fallback comes round.
+async fn execution_timeout_of_a_start_is_seen_at_once<S: Store>(fixture: Fixture<S>) {
+    let rig = fixture.engine();
+    let def = json!({"TimeoutSeconds": 1, "StartAt": "Hold", "States": {
+        "Hold": {"Type": "Callback", "End": true}}});
+    let id = rig.start("timeout", &def, json!({})).await;
+    let exec = rig.wait_final(&id).await;
+    assert_eq!(exec.status, Status::TimedOut);
+    let late_ms = exec.stop_ms.expect("stop time") - exec.start_ms - 1_000;
+    println!("timed out {late_ms} ms after its timeout");
+    assert!(
+        (0..2_000).contains(&late_ms),
+        "timed out {late_ms} ms after its timeout"
+    );
 }
 
 async fn state_output_over_the_payload_limit_is_uncatchable<S: Store>(fixture: Fixture<S>) {

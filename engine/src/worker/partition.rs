@@ -31,10 +31,12 @@ use super::backoff::Backoff;
 use super::committer::Committer;
 use super::shared::{Shared, now_ms};
 use super::sweep::{Found, sweep_loop};
+use crate::machine::QueuedEvent;
 use crate::store::{Lease, QueueEntry, QueueRead, Store, StoreError};
 
 /// Wakes the timer loop when a transition sets a timer earlier than it planned to look,
-/// and when queue entries arrive (a start queued by a gateway may carry a timer).
+/// and when a wake-up entry arrives (a start or redrive queued by another process may carry
+/// a timer; the other entries set none that could be due sooner).
 #[derive(Debug, Default)]
 pub struct TimerWake {
     notify: Notify,
@@ -56,7 +58,8 @@ impl TimerWake {
 
 /// Longest sleep of the timer loop. Timers are set by this partition's own transitions
 /// (which [`TimerWake::note`] them) and by starts queued by other processes (whose entries
-/// [`TimerWake::poke`] the loop), so this is only a safety net.
+/// [`TimerWake::poke`] the loop), so this is only a safety net. A heartbeat delivered
+/// elsewhere only moves its timer later.
 const TIMER_POLL_MS: i64 = 5_000;
 
 /// Longest wait of an idle queue read: new entries ring the partition's doorbell at once;
@@ -302,7 +305,9 @@ async fn read_loop<S: Store>(
                 if entries.is_empty() {
                     continue;
                 }
-                timers.poke();
+                if entries.iter().any(|e| e.event == QueuedEvent::Wake) {
+                    timers.poke();
+                }
                 activity.fetch_add(1, Ordering::Relaxed);
                 if out.send(entries).await.is_err() {
                     return;
