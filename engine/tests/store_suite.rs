@@ -121,6 +121,7 @@ mod redis_only {
     use baton_engine::machine::{QueuedEvent, Timer};
     use baton_engine::store::{CallbackError, CallbackMessage, Store, StoreError, partition_of};
     use baton_engine::testing::store_suite::{commit, ids_in, next, start, stop, with_events};
+    use serde_json::{Value, json};
 
     use super::*;
 
@@ -262,6 +263,67 @@ mod redis_only {
         assert_eq!(token, "o|4|30");
         let queued: i64 = query(&mut raw, &["XLEN", &format!("{base}q")]).await;
         assert_eq!(queued, 0, "acknowledged entries are deleted");
+    }
+
+    /// A history list may hold events written by earlier versions (details as AWS's
+    /// object, or the whole event as an object) before the ones written now (details as
+    /// numbered pairs, JSON text embedded): `history` reads them all, in order, as written.
+    #[tokio::test]
+    async fn histories_written_by_earlier_versions_are_read() {
+        let Some(Setup {
+            server: _server,
+            store,
+            mut raw,
+            prefix,
+        }) = setup().await
+        else {
+            return;
+        };
+        let id = "upgrade:one";
+        let p = partition_of(id, 4);
+        start(&store, id, 1_000, vec![]).await;
+        let key = format!("{prefix}:{{p{p}}}:h:{id}");
+        let stored: Vec<String> = query(&mut raw, &["LRANGE", &key, "0", "-1"]).await;
+        assert_eq!(stored.len(), 1);
+        let ours = store.history(id, 1, 10, false).await.unwrap();
+        // Replace it with what two earlier versions wrote, then add one of this version's.
+        let _: i64 = query(&mut raw, &["DEL", &key]).await;
+        let old_object = r#"{"id":1,"prev":0,"ts":5,"type":"ExecutionStarted","d":{"input":"{\"a\": 1}","roleArn":"arn:r"}}"#;
+        let old_array = r#"[2,6,6,{"name":"A","input":"{\"a\":1}"}]"#;
+        let new = r#"[3,7,8,[6,"http",5,"invoke",-8,{"a":1},"somethingNew","{\"b\":2}"]]"#;
+        let _: i64 = query(&mut raw, &["RPUSH", &key, old_object, old_array, new]).await;
+        let read = store.history(id, 1, 10, false).await.unwrap();
+        let got: Vec<(u64, i64, &str, Value)> = read
+            .iter()
+            .map(|e| (e.id, e.timestamp_ms, e.kind.as_str(), e.details.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    1,
+                    5,
+                    "ExecutionStarted",
+                    json!({"input": "{\"a\": 1}", "roleArn": "arn:r"})
+                ),
+                (
+                    2,
+                    6,
+                    "TaskStateEntered",
+                    json!({"name": "A", "input": "{\"a\":1}"})
+                ),
+                (
+                    3,
+                    7,
+                    "TaskScheduled",
+                    json!({"resourceType": "http", "resource": "invoke",
+                           "parameters": "{\"a\":1}", "somethingNew": "{\"b\":2}"})
+                ),
+            ]
+        );
+        // This version's own event, as it wrote it: its details in the short form.
+        assert!(stored[0].ends_with(r#",0,[0,"S1"]]"#), "{}", stored[0]);
+        assert_eq!(ours[0].details, json!({"name": "S1"}));
     }
 
     /// `read_queue` reads a small record with an execution's first entry of a claim (the
