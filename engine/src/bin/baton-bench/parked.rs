@@ -74,7 +74,57 @@ pub async fn run<S: Store>(store: &S, a: &Args) {
             delta as f64 / 1e6
         );
     }
+    if let Some(url) = redis {
+        for line in key_sizes(url, &probe).await.unwrap_or_default() {
+            println!("  {line}");
+        }
+    }
     report.print();
+}
+
+/// One parked execution's own keys as Redis sizes them (`MEMORY USAGE`: value, key and
+/// overhead; the sorted-set members it also has are not in these): a line per key, its
+/// type, encoding and size. `None` when Redis cannot be asked (e.g. a cluster's node).
+async fn key_sizes(url: &str, id: &str) -> Option<Vec<String>> {
+    let client = redis::Client::open(url).ok()?;
+    let mut con = client.get_multiplexed_async_connection().await.ok()?;
+    let mut keys: Vec<String> = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("*:{id}"))
+            .arg("COUNT")
+            .arg(10_000)
+            .query_async(&mut con)
+            .await
+            .ok()?;
+        keys.extend(batch);
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    keys.sort();
+    let mut lines = Vec::new();
+    for key in keys {
+        let kind: String = redis::cmd("TYPE")
+            .arg(&key)
+            .query_async(&mut con)
+            .await
+            .ok()?;
+        let encoding: String = (redis::cmd("OBJECT").arg("ENCODING").arg(&key))
+            .query_async(&mut con)
+            .await
+            .ok()?;
+        let bytes: u64 = (redis::cmd("MEMORY").arg("USAGE").arg(&key))
+            .query_async(&mut con)
+            .await
+            .ok()?;
+        lines.push(format!("{key}: {kind} ({encoding}), {bytes} bytes"));
+    }
+    Some(lines)
 }
 
 /// `used_memory` of `INFO memory`; `None` when Redis cannot be asked.
