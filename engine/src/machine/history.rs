@@ -1,5 +1,8 @@
 //! History events, with AWS's `type` names and event details.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -86,24 +89,23 @@ pub const DETAIL_KEYS: [&str; 20] = [
     "inputDetails",
 ];
 
-static DETAIL_KEY_CODES: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
-    std::sync::LazyLock::new(|| {
-        (DETAIL_KEYS.iter().enumerate())
-            .map(|(code, key)| (*key, code))
-            .collect()
-    });
+/// Each word's position in `words`.
+fn positions(words: &[&'static str]) -> HashMap<&'static str, usize> {
+    (words.iter().enumerate())
+        .map(|(i, word)| (*word, i))
+        .collect()
+}
+
+static DETAIL_KEY_CODES: LazyLock<HashMap<&'static str, usize>> =
+    LazyLock::new(|| positions(&DETAIL_KEYS));
 
 /// The number of a detail key in [`DETAIL_KEYS`].
 pub fn detail_key_code(key: &str) -> Option<usize> {
     DETAIL_KEY_CODES.get(key).copied()
 }
 
-static EVENT_KIND_CODES: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
-    std::sync::LazyLock::new(|| {
-        (EVENT_KINDS.iter().enumerate())
-            .map(|(code, kind)| (*kind, code))
-            .collect()
-    });
+static EVENT_KIND_CODES: LazyLock<HashMap<&'static str, usize>> =
+    LazyLock::new(|| positions(&EVENT_KINDS));
 
 /// The number of an event type in [`EVENT_KINDS`].
 pub fn event_kind_code(kind: &str) -> Option<usize> {
