@@ -8,8 +8,7 @@
 //! key is then written `-1 - number`. The text is kept byte for byte (it is embedded only
 //! when it is exactly one JSON value without surrounding whitespace), so it reads back as
 //! the same string. Details that are not an object are written `[null, details]` (null as
-//! null). Details
-//! written as an object (by earlier versions) are still read.
+//! null). Details written as an object (by earlier versions) are still read.
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
@@ -44,22 +43,18 @@ impl Serialize for StoredDetails<'_> {
         };
         let mut seq = s.serialize_seq(Some(2 * map.len()))?;
         for (key, value) in map {
-            let code = detail_key_code(key);
-            let raw = match (code, value) {
-                (Some(_), Value::String(text)) => embeddable(text),
-                _ => None,
+            let Some(code) = detail_key_code(key) else {
+                seq.serialize_element(key)?;
+                seq.serialize_element(value)?;
+                continue;
             };
-            match (code, raw) {
-                (Some(code), Some(raw)) => {
+            match value.as_str().and_then(embeddable) {
+                Some(raw) => {
                     seq.serialize_element(&(-1 - code as i64))?;
                     seq.serialize_element(raw)?;
                 }
-                (Some(code), None) => {
+                None => {
                     seq.serialize_element(&code)?;
-                    seq.serialize_element(value)?;
-                }
-                (None, _) => {
-                    seq.serialize_element(key)?;
                     seq.serialize_element(value)?;
                 }
             }

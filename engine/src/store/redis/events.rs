@@ -2,9 +2,9 @@
 //! `[id, ts, kind, details]`, with `prev` appended only when it is not `id - 1`, `details`
 //! left out when null and in their own short form ([`super::details`]), and `kind` a number
 //! from [`EVENT_KINDS`] when it is one of them (else its name). Every event of every
-//! execution is stored so until the execution expires, so the envelope is kept small: `{"id":3,"prev":2,"ts":…,"type":"TaskScheduled","d":…}` spends
-//! about 50 bytes more per event on names. Events stored as that object by earlier versions
-//! are still read.
+//! execution is stored so until the execution expires, so the envelope is kept small:
+//! `{"id":3,"prev":2,"ts":…,"type":"TaskScheduled","d":…}` spends about 50 bytes more per
+//! event on names. Events stored as that object by earlier versions are still read.
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};

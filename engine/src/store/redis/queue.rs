@@ -114,8 +114,7 @@ impl RedisStore {
         };
         let mut claim = self.claim(&keys, lease, &from, count).await?;
         if blocking && claim.taken() == 0 && !claim.idle_marker.is_empty() {
-            let Claim { unreadable, .. } = claim;
-            self.bury(&keys, lease, unreadable).await;
+            // Nothing was claimed (so nothing to bury): wait, then claim what rang.
             self.wait_for_ring(lease, wait).await;
             claim = self.claim(&keys, lease, ">", count).await?;
         }

@@ -13,46 +13,34 @@ pub async fn prefetched_records_are_the_stored_ones<S: Store>(store: &S) {
     let ra = start(store, &a, 1_000, vec![]).await;
     start(store, &b, 1_000, vec![]).await;
     let lease = store.acquire(p, "w", LONG).await.unwrap().unwrap();
-    let check = |entries: &[QueueEntry]| {
-        entries
-            .iter()
-            .filter_map(|e| {
-                e.prefetched
-                    .as_deref()
-                    .map(|r| (e.execution.clone(), r.clone()))
-            })
-            .collect::<Vec<_>>()
-    };
     let entries = read_new(store, &lease).await;
     assert_eq!(entries.len(), 2);
-    for (id, record) in check(&entries) {
-        assert_eq!(
-            Some(record),
-            store.load_execution(&id).await.unwrap(),
-            "{id}"
-        );
-    }
+    stored_ones(store, &entries).await;
     let mut request = next(&ra);
     request.acks = vec![entries[0].id.clone()];
     let ra = commit(store, &lease, request).await;
     store.send_event(&a, stop()).await.unwrap();
     let entries = read_new(store, &lease).await;
     assert_eq!(entries.len(), 1);
-    for (id, record) in check(&entries) {
+    for record in stored_ones(store, &entries).await {
         assert_eq!(record.seq, ra.seq, "the committed version");
-        assert_eq!(
-            Some(record),
-            store.load_execution(&id).await.unwrap(),
-            "{id}"
-        );
     }
-    for (id, record) in check(&read_pending(store, &lease).await) {
-        assert_eq!(
-            Some(record),
-            store.load_execution(&id).await.unwrap(),
-            "{id}"
-        );
+    stored_ones(store, &read_pending(store, &lease).await).await;
+}
+
+/// The records that came with `entries`, each asserted equal to what `load_execution`
+/// answers now.
+async fn stored_ones<S: Store>(store: &S, entries: &[QueueEntry]) -> Vec<Execution> {
+    let mut records = Vec::new();
+    for entry in entries {
+        let Some(record) = entry.prefetched.as_deref() else {
+            continue;
+        };
+        let stored = store.load_execution(&entry.execution).await.unwrap();
+        assert_eq!(Some(record), stored.as_ref(), "{}", entry.execution);
+        records.push(record.clone());
     }
+    records
 }
 
 /// Delivered entries stay pending until acknowledged (by `ack` or a commit); the next lease
