@@ -5,6 +5,10 @@
 //! execution must still end with the output and the very history an undisturbed run gives
 //! — no event lost, none twice — and the worker checks after every flush that the stored
 //! record reads back as the one in memory (`verify_records`).
+//!
+//! And the commits an actor computes back to back go to the store in one batch: a
+//! callback's transition and those of the states after it, up to the next one that must
+//! wait for its commit (`worker/committer.rs`'s `Held`).
 
 #![allow(unused_macros, unused_imports)] // parts of `common` this test does not use
 
@@ -36,12 +40,20 @@ impl metrics::CounterFn for Count {
     fn absolute(&self, _: u64) {}
 }
 
-/// Counts the failed commits and the commits merged with the one before them
-/// (`baton_store_commits_merged_total`).
-#[derive(Debug)]
+impl metrics::HistogramFn for Count {
+    fn record(&self, _: f64) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Counts the failed commits, the commits merged with the one before them
+/// (`baton_store_commits_merged_total`) and the commit batches (the records of
+/// `baton_store_commit_seconds`).
+#[derive(Debug, Default)]
 struct Recorder {
     failed: Arc<AtomicU64>,
     merged: Arc<AtomicU64>,
+    batches: Arc<AtomicU64>,
 }
 
 impl metrics::Recorder for Recorder {
@@ -84,10 +96,14 @@ impl metrics::Recorder for Recorder {
     }
     fn register_histogram(
         &self,
-        _: &metrics::Key,
+        key: &metrics::Key,
         _: &metrics::Metadata<'_>,
     ) -> metrics::Histogram {
-        metrics::Histogram::noop()
+        if key.name() == "baton_store_commit_seconds" {
+            metrics::Histogram::from_arc(Arc::new(Count(self.batches.clone())))
+        } else {
+            metrics::Histogram::noop()
+        }
     }
 }
 const LOOPS: usize = 8;
@@ -101,6 +117,7 @@ async fn connections_killed_mid_pipeline_lose_and_repeat_nothing() {
     let recorder = Recorder {
         failed: failed_commits.clone(),
         merged: merged.clone(),
+        ..Recorder::default()
     };
     metrics::set_global_recorder(recorder).expect("the only recorder");
     let Some(fixture) = redis().await else { return };
@@ -212,6 +229,49 @@ async fn connections_killed_mid_pipeline_lose_and_repeat_nothing() {
             "{id}: the history of an undisturbed run"
         );
     }
+}
+
+/// Executions answered one at a time: each callback's transition, the two Pass states
+/// after it and the Succeed go to Redis in one commit batch — not the callback's alone
+/// first (the committer, woken on another thread, could take it before the next one was
+/// computed, and the next state's commit then waited for that round trip).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_and_the_states_after_it_commit_in_one_batch() {
+    const EXECUTIONS: usize = 40;
+    let recorder = Recorder::default();
+    let batches = recorder.batches.clone();
+    metrics::set_global_recorder(recorder).expect("the only recorder");
+    let Some(fixture) = redis().await else { return };
+    let rig = fixture.engine();
+    let definition = json!({"StartAt": "Wait", "States": {
+        "Wait": {"Type": "Callback", "ResultPath": "$.answer", "Next": "Next"},
+        "Next": {"Type": "Pass", "Result": 1, "ResultPath": "$.next", "Next": "Then"},
+        "Then": {"Type": "Pass", "Result": 2, "ResultPath": "$.then", "Next": "Done"},
+        "Done": {"Type": "Succeed"}}});
+    let mut tokens = Vec::new();
+    for i in 0..EXECUTIONS {
+        let id = rig
+            .start(&format!("batched{i}"), &definition, json!({"i": i}))
+            .await;
+        rig.wait_parked(&id, "TaskStarted", 1).await;
+        tokens.push((id.clone(), rig.open_token(&id, "Wait").await));
+    }
+    let before = batches.load(Ordering::Relaxed);
+    for (i, (id, token)) in tokens.iter().enumerate() {
+        rig.succeed(token, json!({"ok": i}))
+            .await
+            .expect("delivered");
+        let exec = rig.wait_final(id).await;
+        assert_eq!(exec.status, Status::Succeeded, "{id}");
+        assert_eq!(
+            exec.output,
+            Some(json!({"i": i, "answer": {"ok": i}, "next": 1, "then": 2})),
+            "{id}"
+        );
+    }
+    let batches = batches.load(Ordering::Relaxed) - before;
+    println!("{EXECUTIONS} callbacks answered, one at a time: {batches} commit batches");
+    assert_eq!(batches, EXECUTIONS as u64, "one batch per callback");
 }
 
 /// Waits for the execution's end, reading through the connection kills.

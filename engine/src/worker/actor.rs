@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use baton_definitions::Failure;
 
 use super::backoff::Backoff;
-use super::committer::Committer;
+use super::committer::{Committer, Held};
 use super::partition::TimerWake;
 use super::pipeline::{Flushed, Pipelined};
 use super::shared::{Loaded, Shared};
@@ -106,6 +106,8 @@ pub struct Actor<S: Store> {
     pub(super) backoff: Backoff,
     /// Commits sent and not answered yet, in order (`pipeline.rs`).
     pub(super) pipeline: VecDeque<Pipelined>,
+    /// The last of those, not handed to the committer yet (released before any wait).
+    pub(super) held: Held,
     /// The `active` flag of the last commit sent (None after a reload): a later commit
     /// applies only after that one, so one with the same flag need not write it again.
     pub(super) sent_active: Option<bool>,
@@ -195,6 +197,7 @@ pub async fn run<S: Store>(
         blocked: None,
         backoff,
         pipeline: VecDeque::new(),
+        held: Held::default(),
         sent_active: None,
     };
     match actor.main(first).await {

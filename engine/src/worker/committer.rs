@@ -1,6 +1,12 @@
 //! Group commit: transitions of many executions of one partition go to the store in one
 //! round trip (one Lua script call on Redis). Each transition is still committed on its
 //! own, with its own version check.
+//!
+//! An actor holds the commits it computes back ([`Held`]) while it goes on computing, and
+//! hands them over together ([`Committer::release`]) before it waits for anything: a
+//! callback's transition and the next state's, computed one after the other, then go in one
+//! batch. Sent one by one, the committer could take the first alone (it runs on another
+//! thread as soon as it is woken) and the second would wait for that round trip.
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -8,11 +14,17 @@ use crate::store::{CommitError, CommitRequest, Lease, Store};
 
 type Pending = (CommitRequest, oneshot::Sender<Result<(), CommitError>>);
 
+/// Commits an actor computed and has not handed to the committer yet, in order. Dropped
+/// unreleased (a refusal discards them), their answers say `LeaseLost`: nothing waits for
+/// them then.
+#[derive(Debug, Default)]
+pub struct Held(Vec<Pending>);
+
 /// Sends commits to the partition's committer task, or straight to the store when it does
 /// not gain from batches (the in-memory store).
 #[derive(Debug, Clone)]
 pub struct Committer<S> {
-    tx: mpsc::UnboundedSender<Pending>,
+    tx: mpsc::UnboundedSender<Vec<Pending>>,
     direct: Option<(S, Lease)>,
 }
 
@@ -25,20 +37,30 @@ impl<S: Store> Committer<S> {
         Committer { tx, direct }
     }
 
-    /// Sends one transition to be committed after those sent before it, without waiting
-    /// for it: the [`Answer`] says whether it was. Commits of one sender are applied in the
-    /// order sent (one channel, one batch at a time, each batch in order).
-    pub async fn send(&self, request: CommitRequest) -> Answer {
+    /// Queues one transition to be committed after those queued before it, without waiting
+    /// for it: the [`Answer`] says whether it was. It waits in `held` until
+    /// [`Committer::release`]; commits of one actor are applied in the order queued (one
+    /// channel, one batch at a time, each batch in order). A store that does not batch
+    /// commits it at once.
+    pub async fn send(&self, request: CommitRequest, held: &mut Held) -> Answer {
         if let Some((store, lease)) = &self.direct {
             let result = (store.commit(lease, vec![request]).await.pop())
                 .unwrap_or(Err(CommitError::LeaseLost));
             return Answer(AnswerInner::Ready(result));
         }
         let (done, wait) = oneshot::channel();
-        if self.tx.send((request, done)).is_err() {
-            return Answer(AnswerInner::Ready(Err(CommitError::LeaseLost)));
-        }
+        held.0.push((request, done));
         Answer(AnswerInner::Waiting(wait))
+    }
+
+    /// Hands the held commits to the committer task, all in one message: they go to the
+    /// store in one batch (or, beyond `max_batch`, in consecutive ones).
+    pub fn release(&self, held: &mut Held) {
+        if held.0.is_empty() {
+            return;
+        }
+        // Gone: the partition stopped, and the dropped answers say `LeaseLost`.
+        let _ = self.tx.send(std::mem::take(&mut held.0));
     }
 }
 
@@ -65,19 +87,29 @@ impl Answer {
 async fn run<S: Store>(
     store: S,
     lease: Lease,
-    mut rx: mpsc::UnboundedReceiver<Pending>,
+    mut rx: mpsc::UnboundedReceiver<Vec<Pending>>,
     max_batch: usize,
 ) {
-    let mut batch: Vec<Pending> = Vec::with_capacity(max_batch);
-    while rx.recv_many(&mut batch, max_batch).await > 0 {
-        let (requests, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        let began = std::time::Instant::now();
-        let results = store.commit(&lease, requests).await;
-        metrics::histogram!("baton_store_commit_seconds").record(began.elapsed().as_secs_f64());
-        let mut results = results.into_iter();
-        for reply in replies {
-            let result = results.next().unwrap_or(Err(CommitError::LeaseLost));
-            let _ = reply.send(result);
+    let mut messages: Vec<Vec<Pending>> = Vec::with_capacity(max_batch);
+    let mut waiting: Vec<Pending> = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut messages, max_batch).await > 0 {
+        waiting.extend(messages.drain(..).flatten());
+        while !waiting.is_empty() {
+            let rest = waiting.split_off(waiting.len().min(max_batch));
+            commit(&store, &lease, std::mem::replace(&mut waiting, rest)).await;
         }
+    }
+}
+
+/// Commits one batch, in order, and answers each of its senders.
+async fn commit<S: Store>(store: &S, lease: &Lease, batch: Vec<Pending>) {
+    let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+    let began = std::time::Instant::now();
+    let results = store.commit(lease, requests).await;
+    metrics::histogram!("baton_store_commit_seconds").record(began.elapsed().as_secs_f64());
+    let mut results = results.into_iter();
+    for reply in replies {
+        let result = results.next().unwrap_or(Err(CommitError::LeaseLost));
+        let _ = reply.send(result);
     }
 }

@@ -8,6 +8,10 @@
 //! ([`Actor::flush`]) before its effects run, so nothing leaves the process before the
 //! transition that asks for it is durable.
 //!
+//! The commits are held back while the actor computes (`committer.rs`'s `Held`) and handed
+//! to the committer together before it waits for anything — an answer, a message — so a
+//! run of transitions computed back to back goes to the store in one batch.
+//!
 //! A refused commit discards everything computed after it: each later commit was computed
 //! from the refused one and expects its version, so the store refuses it too. Unless the
 //! refusal was a store error (the commit may have been applied after all, and then so may
@@ -15,7 +19,7 @@
 //! again, as after any refusal.
 
 use super::actor::{Actor, Stop, store_error};
-use super::committer::Answer;
+use super::committer::{Answer, Held};
 use crate::machine::Event;
 use crate::store::{CommitError, Store};
 
@@ -47,8 +51,12 @@ impl<S: Store> Actor<S> {
         self.flush_to(0).await
     }
 
-    /// Waits for the answers of the oldest commits in flight until at most `left` are.
+    /// Waits for the answers of the oldest commits in flight until at most `left` are
+    /// (handing the held ones to the committer first, if it waits).
     pub(super) async fn flush_to(&mut self, left: usize) -> Result<Flushed, Stop> {
+        if self.pipeline.len() > left {
+            self.partition.committer.release(&mut self.held);
+        }
         let mut committed = false;
         while self.pipeline.len() > left
             && let Some(Pipelined {
@@ -79,6 +87,8 @@ impl<S: Store> Actor<S> {
         error: CommitError,
     ) -> Result<Flushed, Stop> {
         let mut discarded = vec![failed];
+        // Never sent: each expects the refused one's version, and would be refused too.
+        self.held = Held::default();
         for later in std::mem::take(&mut self.pipeline) {
             let _ = later.answer.answer().await;
             discarded.push((later.event, later.acks));

@@ -87,7 +87,7 @@ impl<S: Store> Actor<S> {
             let answer = self
                 .partition
                 .committer
-                .send(request)
+                .send(request, &mut self.held)
                 .instrument(span)
                 .await;
             // Kept until answered: a refusal applies an outside event again.
