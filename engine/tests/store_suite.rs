@@ -120,7 +120,9 @@ mod redis_only {
     use ::redis::aio::MultiplexedConnection;
     use baton_engine::machine::{QueuedEvent, Timer};
     use baton_engine::store::{CallbackError, CallbackMessage, Store, StoreError, partition_of};
-    use baton_engine::testing::store_suite::{commit, ids_in, next, start, stop, with_events};
+    use baton_engine::testing::store_suite::{
+        commit, finish, ids_in, next, open, start, stop, with_events,
+    };
     use serde_json::{Value, json};
 
     use super::*;
@@ -449,6 +451,132 @@ mod redis_only {
             started.elapsed() < Duration::from_secs(2),
             "{:?}",
             started.elapsed()
+        );
+    }
+
+    /// A callback delivered while this process reads the partition is claimed by the
+    /// delivery's own script and handed to the reader (`handoff.rs`): the reader takes it
+    /// with its record and no claim of its own — one script call in all. Entries still go
+    /// out in queue order: a callback handed, then a stop queued after it.
+    #[tokio::test]
+    async fn callbacks_are_handed_to_a_reader_of_this_process() {
+        let Some(Setup {
+            server: _server,
+            store,
+            mut raw,
+            ..
+        }) = setup().await
+        else {
+            return;
+        };
+        let p = 1;
+        let ids = ids_in(&store, p, "handed", 2);
+        let lease = store.acquire(p, "w", 60_000).await.unwrap().unwrap();
+        for id in &ids {
+            start(&store, id, 1_000, vec![]).await;
+        }
+        let wakes = store
+            .read_queue(&lease, QueueRead::New, 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(wakes.len(), 2);
+        for wake in wakes {
+            let record = store
+                .load_execution(&wake.execution)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut request = next(&record);
+            request.tokens_opened.push(open("Task/1", None));
+            request.acks.push(wake.id.clone());
+            request.active = false;
+            commit(&store, &lease, request).await;
+        }
+        // Script calls that ran (a first EVALSHA of a script fails with NOSCRIPT, and
+        // redis-rs loads the script and calls it again).
+        let scripts = |info: String| -> u64 {
+            let stats = (info.lines())
+                .find_map(|l| l.strip_prefix("cmdstat_evalsha:"))
+                .unwrap_or_default();
+            let stat = |name: &str| -> u64 {
+                (stats.split(','))
+                    .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0)
+            };
+            stat("calls") - stat("failed_calls")
+        };
+        let blocked = || {
+            let (store, lease) = (store.clone(), lease.clone());
+            tokio::spawn(async move { store.read_queue(&lease, QueueRead::New, 10, 20_000).await })
+        };
+        // The starts rang: short reads take those rings, so the next read waits.
+        for _ in 0..2 {
+            let read = store.read_queue(&lease, QueueRead::New, 10, 100).await;
+            assert!(read.unwrap().is_empty());
+        }
+        // A blocking read waits (it claims once, finds nothing, and waits for a ring).
+        let reader = blocked();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let before = scripts(query(&mut raw, &["INFO", "commandstats"]).await);
+        let delivered = Instant::now();
+        store
+            .deliver_callback(&ids[0], "Task/1", finish("Task", 1), 2_000)
+            .await
+            .unwrap();
+        let got = tokio::time::timeout(Duration::from_secs(5), reader)
+            .await
+            .expect("handed at once")
+            .unwrap()
+            .unwrap();
+        let after = scripts(query(&mut raw, &["INFO", "commandstats"]).await);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].execution, ids[0]);
+        assert!(matches!(got[0].event, QueuedEvent::Callback { .. }));
+        let record = store.load_execution(&ids[0]).await.unwrap();
+        assert_eq!(
+            got[0].prefetched.as_deref(),
+            record.as_ref(),
+            "read with it"
+        );
+        assert!(delivered.elapsed() < Duration::from_secs(2));
+        assert_eq!(after - before, 1, "the delivery's script only: no claim");
+
+        // Not reading now: a callback, then a stop queued after it. The callback is
+        // handed, the stop rings; they come out in that order.
+        store
+            .deliver_callback(&ids[1], "Task/1", finish("Task", 1), 2_000)
+            .await
+            .unwrap();
+        store.send_event(&ids[0], stop()).await.unwrap();
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            let read = store.read_queue(&lease, QueueRead::New, 10, 5_000);
+            got.extend(
+                tokio::time::timeout(Duration::from_secs(6), read)
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            );
+        }
+        let order: Vec<(&str, bool)> = (got.iter())
+            .map(|e| {
+                (
+                    e.execution.as_str(),
+                    matches!(e.event, QueuedEvent::Callback { .. }),
+                )
+            })
+            .collect();
+        assert_eq!(order, [(ids[1].as_str(), true), (ids[0].as_str(), false)]);
+        // Nothing left unread, and both are pending for this lease until acknowledged.
+        let pending = store
+            .read_queue(&lease, QueueRead::Pending { after: None }, 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            pending.len(),
+            3,
+            "the first callback, the second and the stop"
         );
     }
 

@@ -3,11 +3,12 @@
 use redis::Value;
 
 use super::events::{Read, Stored};
+use super::queue::PREFETCH_MOST_FIELDS;
 use super::{RedisStore, SCRIPTS, decode, encode, text, timer_member};
 use crate::clock::now_ms;
 use crate::machine::{Execution, Frame, HistoryEvent, QueuedEvent, Status, Timer};
 use crate::store::record::{Part, PartKey, RecordWrite, assemble};
-use crate::store::{CallbackError, CallbackMessage, Result, Started, StoreError};
+use crate::store::{CallbackError, CallbackMessage, Lease, Result, Started, StoreError};
 
 impl RedisStore {
     pub(super) async fn start(
@@ -165,28 +166,88 @@ impl RedisStore {
             .key(&keys.lease)
             .arg(task)
             .arg(id);
-        match message {
-            CallbackMessage::Finish(event) => call.arg("f").arg(encode(&event)?),
-            CallbackMessage::Heartbeat => call.arg("h").arg(now_ms),
+        let CallbackMessage::Finish(event) = message else {
+            call.arg("h").arg(now_ms);
+            let reply: Value =
+                (call.invoke_async(&mut self.con()).await).map_err(StoreError::from)?;
+            return answer(reply, id, task).map(drop);
         };
-        let reply: Value = call
-            .invoke_async(&mut self.con())
+        call.arg("f").arg(encode(&event)?);
+        // A reader of this process may take the entries without a claim of its own
+        // (handoff.rs): the script claims them for it when it holds the lease.
+        let ticket = self.inner.handoffs.of(partition).begin();
+        match &ticket {
+            Some(ticket) => call
+                .arg(&ticket.reader.0)
+                .arg(ticket.reader.1)
+                .arg(keys.record(""))
+                .arg(PREFETCH_MOST_FIELDS),
+            None => call.arg("").arg(0).arg("").arg(0),
+        };
+        // Not cancelled with the caller: what the script claims is handed over.
+        let store = self.clone();
+        let (id, task) = (id.to_owned(), task.to_owned());
+        let delivered = tokio::spawn(async move {
+            let reply: Value =
+                (call.invoke_async(&mut store.con()).await).map_err(StoreError::from)?;
+            match answer(reply, &id, &task)? {
+                Delivered::Claimed { holder, claimed } => {
+                    let lease = Lease {
+                        partition,
+                        token: holder,
+                    };
+                    store.handed(&lease, claimed, ticket).await;
+                }
+                Delivered::Queued { holder } => store.ring(&holder, partition).await,
+                Delivered::Heartbeat => {}
+            }
+            Ok(())
+        });
+        delivered
             .await
-            .map_err(StoreError::from)?;
-        match reply {
-            Value::Int(0) => Ok(()),
-            Value::Int(1) => Err(CallbackError::Gone),
-            Value::Int(2) => Err(CallbackError::Closed),
-            Value::Int(_) => Err(StoreError::Corrupt(format!(
-                "the state of task {task} of {id} is corrupt"
-            ))
-            .into()),
-            holder => {
-                let holder = text(holder).unwrap_or_default();
-                self.ring(&holder, partition).await;
-                Ok(())
+            .unwrap_or_else(|e| Err(StoreError::Other(format!("the delivery failed: {e}")).into()))
+    }
+}
+
+/// What `deliver_callback.lua` did.
+enum Delivered {
+    Heartbeat,
+    /// Queued; `holder` is the lease token of the partition's holder ('' when none).
+    Queued {
+        holder: String,
+    },
+    /// Queued and claimed, with the entries then new, for `holder`, a reader of this process.
+    Claimed {
+        holder: String,
+        claimed: Value,
+    },
+}
+
+/// Reads `deliver_callback.lua`'s answer.
+fn answer(reply: Value, id: &str, task: &str) -> Result<Delivered, CallbackError> {
+    match reply {
+        Value::Int(0) => Ok(Delivered::Heartbeat),
+        Value::Int(1) => Err(CallbackError::Gone),
+        Value::Int(2) => Err(CallbackError::Closed),
+        Value::Int(_) => {
+            Err(StoreError::Corrupt(format!("the state of task {task} of {id} is corrupt")).into())
+        }
+        Value::Array(parts) => {
+            let mut parts = parts.into_iter();
+            match (parts.next(), parts.next()) {
+                (Some(holder), Some(claimed)) => Ok(Delivered::Claimed {
+                    holder: text(holder).unwrap_or_default(),
+                    claimed,
+                }),
+                _ => Err(StoreError::Corrupt(format!(
+                    "deliver_callback.lua answered a claim without entries for {id}"
+                ))
+                .into()),
             }
         }
+        holder => Ok(Delivered::Queued {
+            holder: text(holder).unwrap_or_default(),
+        }),
     }
 }
 

@@ -67,6 +67,7 @@ mod con;
 mod details;
 mod events;
 mod executions;
+mod handoff;
 mod layout;
 mod listing;
 mod machines;
@@ -127,9 +128,9 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     commit: Script::new(include_str!("lua/commit.lua")),
     start_execution: Script::new(include_str!("lua/start_execution.lua")),
     load: Script::new(include_str!("lua/load.lua")),
-    deliver_callback: Script::new(include_str!("lua/deliver_callback.lua")),
+    deliver_callback: Script::new(&with_claim(include_str!("lua/deliver_callback.lua"))),
     fire_timers: Script::new(include_str!("lua/fire_timers.lua")),
-    read_queue: Script::new(include_str!("lua/read_queue.lua")),
+    read_queue: Script::new(&with_claim(include_str!("lua/read_queue.lua"))),
     dead_letter: Script::new(include_str!("lua/dead_letter.lua")),
     requeue: Script::new(include_str!("lua/requeue.lua")),
     expire: Script::new(include_str!("lua/expire.lua")),
@@ -147,6 +148,13 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     fence_partition: Script::new(include_str!("lua/fence_partition.lua")),
     redrive_execution: Script::new(include_str!("lua/redrive_execution.lua")),
 });
+
+/// `script` with `claim.lua`'s function put after its first line (the `#!lua` line, which
+/// must stay first).
+fn with_claim(script: &str) -> String {
+    let (shebang, rest) = script.split_once('\n').unwrap_or((script, ""));
+    format!("{shebang}\n{}{rest}", include_str!("lua/claim.lua"))
+}
 
 /// Where a [`RedisStore`] connects.
 #[derive(Debug, Clone, Default)]
@@ -193,6 +201,7 @@ struct Inner {
     /// Replicas every commit must reach before it counts as done (`WAIT`); 0: none.
     wait_replicas: usize,
     bells: bell::Bells,
+    handoffs: handoff::Handoffs,
 }
 
 /// The keys of one partition.
@@ -369,6 +378,7 @@ impl RedisStore {
                 layout_read_ms: std::sync::atomic::AtomicI64::new(crate::clock::now_ms()),
                 wait_replicas: 0,
                 bells: bell::Bells::default(),
+                handoffs: handoff::Handoffs::default(),
             }),
         })
     }

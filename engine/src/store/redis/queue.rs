@@ -12,6 +12,7 @@ use std::time::Duration;
 use redis::Value;
 
 use super::executions::live_record;
+use super::handoff::{Handoff, Ticket};
 use super::{PartitionKeys, RedisStore, SCRIPTS, text};
 use crate::machine::{Execution, QueuedEvent};
 use crate::store::{DeadLetter, Lease, Partition, QueueEntry, QueueRead, Result, StoreError};
@@ -62,7 +63,7 @@ fn read_event(execution: &str, data: &str) -> Result<QueuedEvent, (String, bool)
 /// A record with more fields than this is not read with the entries that name it
 /// (`read_queue.lua`): the actor loads it if it needs it. A record has `q`, `h`, the input,
 /// one field per frame and a few per Parallel or Map run.
-const PREFETCH_MOST_FIELDS: usize = 32;
+pub(super) const PREFETCH_MOST_FIELDS: usize = 32;
 
 /// The record `read_queue.lua` read with an entry, if it did and it is one the actor may
 /// start from (as `Store::load_execution` would answer it: present, readable, not expired).
@@ -103,10 +104,18 @@ impl RedisStore {
         let keys = self.keys(lease.partition);
         let blocking = matches!(read, QueueRead::New) && block_ms > 0;
         let wait = Duration::from_millis(block_ms.min(MAX_BLOCK_MS));
-        if blocking && self.take_drained(lease) {
-            // The last claim took all there was: whatever came since rang (or comes with
-            // a ring), so a claim now would find nothing unless it did.
-            self.wait_for_ring(lease, wait).await;
+        let handoff = self.inner.handoffs.of(lease.partition);
+        if blocking {
+            // Deliveries in this process may claim for this read from now on.
+            handoff.register(&lease.token, count);
+            if self.take_drained(lease) {
+                // The last claim took all there was: whatever came since rang (or comes
+                // with a ring), or was handed, so a claim now would find nothing.
+                let handed = self.wait_for_ring_or_handoff(lease, &handoff, wait).await;
+                if !handed.is_empty() {
+                    return Ok(handed);
+                }
+            }
         }
         let from = match &read {
             QueueRead::New => ">".to_owned(),
@@ -115,7 +124,10 @@ impl RedisStore {
         let mut claim = self.claim(&keys, lease, &from, count).await?;
         if blocking && claim.taken() == 0 && !claim.idle_marker.is_empty() {
             // Nothing was claimed (so nothing to bury): wait, then claim what rang.
-            self.wait_for_ring(lease, wait).await;
+            let handed = self.wait_for_ring_or_handoff(lease, &handoff, wait).await;
+            if !handed.is_empty() {
+                return Ok(handed);
+            }
             claim = self.claim(&keys, lease, ">", count).await?;
         }
         if blocking && claim.taken() > 0 && claim.taken() < count {
@@ -127,7 +139,37 @@ impl RedisStore {
             ..
         } = claim;
         self.bury(&keys, lease, unreadable).await;
-        Ok(entries)
+        if !blocking {
+            return Ok(entries);
+        }
+        // In queue order with what deliveries claimed before this claim (handoff.rs).
+        handoff.settle().await;
+        Ok(handoff.take(&lease.token, entries))
+    }
+
+    /// Waits for a ring or `timeout` (then answers nothing: the caller claims), or for
+    /// entries a delivery in this process claimed and handed (answered, in queue order).
+    async fn wait_for_ring_or_handoff(
+        &self,
+        lease: &Lease,
+        handoff: &Handoff,
+        timeout: Duration,
+    ) -> Vec<QueueEntry> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            tokio::select! {
+                () = self.wait_for_ring(lease, left) => return Vec::new(),
+                () = handoff.handed() => {
+                    handoff.settle().await;
+                    let handed = handoff.take(&lease.token, Vec::new());
+                    if !handed.is_empty() {
+                        return handed;
+                    }
+                    // Taken by an earlier read already: wait on.
+                }
+            }
+        }
     }
 
     async fn claim(
@@ -146,46 +188,85 @@ impl RedisStore {
             .arg(keys.record(""))
             .arg(PREFETCH_MOST_FIELDS);
         let reply: Value = call.invoke_async(&mut self.con()).await?;
-        let items = match reply {
-            Value::Int(-1) => return Err(StoreError::LeaseLost),
-            Value::Array(items) => items,
-            other => return Err(corrupt(&other)),
-        };
-        let mut items = items.into_iter();
-        let idle_marker = match items.next() {
-            Some(v) => text(v)?,
-            None => return Err(corrupt(&Value::Nil)),
-        };
-        let mut entries = Vec::with_capacity(items.len() / 4);
-        let mut unreadable = Vec::new();
-        while let (Some(id), Some(execution), Some(event), Some(record)) =
-            (items.next(), items.next(), items.next(), items.next())
-        {
-            let (id, execution) = (text(id)?, text(execution).unwrap_or_default());
-            let data = text(event).unwrap_or_default();
-            match read_event(&execution, &data) {
-                Ok(event) => entries.push(QueueEntry {
-                    prefetched: prefetched(&execution, record),
-                    id,
-                    execution,
-                    event,
-                }),
-                Err((reason, unknown)) => unreadable.push(Unreadable {
-                    id,
-                    execution,
-                    data,
-                    reason,
-                    unknown,
-                }),
-            }
+        match reply {
+            Value::Int(-1) => Err(StoreError::LeaseLost),
+            reply => claimed(reply),
         }
-        Ok(Claim {
-            entries,
-            unreadable,
-            idle_marker,
-        })
     }
 
+    /// Hands what `deliver_callback.lua` claimed for `lease`, a reader of this process, to
+    /// that reader (`handoff.rs`), before `ticket` says the delivery is over.
+    pub(super) async fn handed(&self, lease: &Lease, reply: Value, ticket: Option<Ticket>) {
+        let handoff = self.inner.handoffs.of(lease.partition);
+        let claim = match claimed(reply) {
+            Ok(claim) => claim,
+            Err(error) => {
+                // Pending for the lease: the partition's sweep hands them to actors.
+                tracing::warn!(partition = lease.partition, %error, "entries claimed with a callback cannot be read; the sweep will take them");
+                error.count("deliver_callback");
+                return;
+            }
+        };
+        let count = ticket.as_ref().map_or(usize::MAX, |t| t.reader.1);
+        if claim.taken() < count {
+            // Every new entry was claimed: the reader need not claim before a ring.
+            self.mark_drained(lease);
+        }
+        let Claim {
+            entries,
+            unreadable,
+            ..
+        } = claim;
+        handoff.hand(&lease.token, entries);
+        drop(ticket);
+        let keys = self.keys(lease.partition);
+        self.bury(&keys, lease, unreadable).await;
+    }
+}
+
+/// Reads what `claim` (claim.lua) answered: the entries, those that cannot be read, and
+/// whether the stream had nothing new.
+fn claimed(reply: Value) -> Result<Claim> {
+    let items = match reply {
+        Value::Array(items) => items,
+        other => return Err(corrupt(&other)),
+    };
+    let mut items = items.into_iter();
+    let idle_marker = match items.next() {
+        Some(v) => text(v)?,
+        None => return Err(corrupt(&Value::Nil)),
+    };
+    let mut entries = Vec::with_capacity(items.len() / 4);
+    let mut unreadable = Vec::new();
+    while let (Some(id), Some(execution), Some(event), Some(record)) =
+        (items.next(), items.next(), items.next(), items.next())
+    {
+        let (id, execution) = (text(id)?, text(execution).unwrap_or_default());
+        let data = text(event).unwrap_or_default();
+        match read_event(&execution, &data) {
+            Ok(event) => entries.push(QueueEntry {
+                prefetched: prefetched(&execution, record),
+                id,
+                execution,
+                event,
+            }),
+            Err((reason, unknown)) => unreadable.push(Unreadable {
+                id,
+                execution,
+                data,
+                reason,
+                unknown,
+            }),
+        }
+    }
+    Ok(Claim {
+        entries,
+        unreadable,
+        idle_marker,
+    })
+}
+
+impl RedisStore {
     /// Moves unreadable entries to the dead letters. On failure they stay pending, and
     /// the next read of pending entries (the partition's sweep) tries again.
     async fn bury(&self, keys: &PartitionKeys, lease: &Lease, unreadable: Vec<Unreadable>) {

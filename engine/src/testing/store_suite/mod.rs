@@ -274,7 +274,8 @@ pub async fn take_over<S: Store>(store: &S, p: Partition, worker: &str) -> Lease
     }
 }
 
-fn finish(state: &str, attempt: u32) -> CallbackMessage {
+/// A callback's success for task `<state>/<attempt>`.
+pub fn finish(state: &str, attempt: u32) -> CallbackMessage {
     CallbackMessage::Finish(QueuedEvent::Callback {
         state: state.to_owned(),
         attempt,
@@ -284,7 +285,8 @@ fn finish(state: &str, attempt: u32) -> CallbackMessage {
     })
 }
 
-fn open(key: &str, heartbeat: Option<(u64, u64)>) -> OpenToken {
+/// A task token to open (`<state>/<attempt>`), with its heartbeat timer and seconds.
+pub fn open(key: &str, heartbeat: Option<(u64, u64)>) -> OpenToken {
     OpenToken {
         key: key.to_owned(),
         heartbeat,

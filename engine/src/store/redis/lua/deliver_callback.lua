@@ -13,11 +13,16 @@
 -- ARGV[2]  execution id
 -- ARGV[3]  `f` (finish: success or failure) or `h` (heartbeat)
 -- ARGV[4]  finish: the event to queue (JSON); heartbeat: now (ms)
+-- ARGV[5]  a finish: the lease token of a holder in the caller's process ('' when none),
+--          which the new entries are claimed for when it still holds the lease
+-- ARGV[6..8]  `claim`'s count, record prefix and most fields (claim.lua)
 --
--- Returns the lease token of the partition's holder (a string, '' when none) when a
--- finish was queued; otherwise 0 (a heartbeat delivered), 1 gone (no such token), 2 closed
--- (answered, done, timed out, or its heartbeat timer already fired), 3 the token's state
--- is corrupt.
+-- Returns, when a finish was queued, the lease token of the partition's holder (a
+-- string, '' when none), or `{holder, claimed}` when the entries were claimed for that
+-- holder (`claimed` as `claim` answers it: the caller hands them to its reader, with no
+-- ring and no claim of its own); otherwise 0 (a heartbeat delivered), 1 gone (no such
+-- token), 2 closed (answered, done, timed out, or its heartbeat timer already fired), 3
+-- the token's state is corrupt.
 
 local state = redis.call('HGET', KEYS[1], ARGV[1])
 if not state then return 1 end
@@ -28,7 +33,12 @@ if not timer then return 3 end
 if ARGV[3] == 'f' then
   redis.call('HSET', KEYS[1], ARGV[1], 'c')
   redis.call('XADD', KEYS[3], '*', 'x', ARGV[2], 'e', ARGV[4])
-  return redis.call('GET', KEYS[4]) or ''
+  local holder = redis.call('GET', KEYS[4]) or ''
+  if ARGV[5] ~= '' and holder == ARGV[5] then
+    local claimed = claim(KEYS[3], '>', ARGV[6], ARGV[7], ARGV[8])
+    if not claimed.err then return { holder, claimed } end
+  end
+  return holder
 end
 
 if timer == '' or seconds == '' then return 0 end
