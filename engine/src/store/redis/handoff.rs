@@ -15,9 +15,12 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use redis::Value;
 use tokio::sync::Notify;
 
-use crate::store::{Partition, QueueEntry};
+use super::RedisStore;
+use super::queue::{Claim, claimed};
+use crate::store::{Lease, Partition, QueueEntry};
 
 /// Longest wait for deliveries in flight before the reader dispatches anyway (a hung
 /// connection; what they claimed is then found pending by the sweep).
@@ -164,6 +167,62 @@ impl Handoff {
         let mut all: Vec<QueueEntry> = mine.into_iter().chain(claimed).collect();
         all.sort_by_key(|e| entry_order(&e.id));
         all
+    }
+}
+
+impl RedisStore {
+    /// Hands what `deliver_callback.lua` claimed for `lease`, a reader of this process, to
+    /// that reader (`handoff.rs`), before `ticket` says the delivery is over.
+    pub(super) async fn handed(&self, lease: &Lease, reply: Value, ticket: Option<Ticket>) {
+        let handoff = self.inner.handoffs.of(lease.partition);
+        let claim = match claimed(reply) {
+            Ok(claim) => claim,
+            Err(error) => {
+                // Pending for the lease: the partition's sweep hands them to actors.
+                tracing::warn!(partition = lease.partition, %error, "entries claimed with a callback cannot be read; the sweep will take them");
+                error.count("deliver_callback");
+                return;
+            }
+        };
+        let count = ticket.as_ref().map_or(usize::MAX, |t| t.reader.1);
+        if claim.taken() < count {
+            // Every new entry was claimed: the reader need not claim before a ring.
+            self.mark_drained(lease);
+        }
+        let Claim {
+            entries,
+            unreadable,
+            ..
+        } = claim;
+        handoff.hand(&lease.token, entries);
+        drop(ticket);
+        let keys = self.keys(lease.partition);
+        self.bury(&keys, lease, unreadable).await;
+    }
+
+    /// Waits for a ring or `timeout` (then answers nothing: the caller claims), or for
+    /// entries a delivery in this process claimed and handed (answered, in queue order).
+    pub(super) async fn wait_for_ring_or_handoff(
+        &self,
+        lease: &Lease,
+        handoff: &Handoff,
+        timeout: Duration,
+    ) -> Vec<QueueEntry> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            tokio::select! {
+                () = self.wait_for_ring(lease, left) => return Vec::new(),
+                () = handoff.handed() => {
+                    handoff.settle().await;
+                    let handed = handoff.take(&lease.token, Vec::new());
+                    if !handed.is_empty() {
+                        return handed;
+                    }
+                    // Taken by an earlier read already: wait on.
+                }
+            }
+        }
     }
 }
 

@@ -12,7 +12,6 @@ use std::time::Duration;
 use redis::Value;
 
 use super::executions::live_record;
-use super::handoff::{Handoff, Ticket};
 use super::{PartitionKeys, RedisStore, SCRIPTS, text};
 use crate::machine::{Execution, QueuedEvent};
 use crate::store::{DeadLetter, Lease, Partition, QueueEntry, QueueRead, Result, StoreError};
@@ -24,7 +23,7 @@ const MAX_BLOCK_MS: u64 = 60 * 60 * 1000;
 const KNOWN_EVENTS: [&str; 4] = ["wake", "timer", "callback", "stop"];
 
 /// An entry that cannot be read: its id, execution (if any), data and why.
-struct Unreadable {
+pub(super) struct Unreadable {
     id: String,
     execution: String,
     data: String,
@@ -77,15 +76,15 @@ fn prefetched(id: &str, record: Value) -> Option<Box<Execution>> {
 
 /// What `read_queue.lua` answered: entries, those that cannot be read, and (when nothing
 /// new was there) the stream id to wait after.
-struct Claim {
-    entries: Vec<QueueEntry>,
-    unreadable: Vec<Unreadable>,
-    idle_marker: String,
+pub(super) struct Claim {
+    pub(super) entries: Vec<QueueEntry>,
+    pub(super) unreadable: Vec<Unreadable>,
+    pub(super) idle_marker: String,
 }
 
 impl Claim {
     /// Entries claimed, readable or not (fewer than asked for: the stream had no more).
-    fn taken(&self) -> usize {
+    pub(super) fn taken(&self) -> usize {
         self.entries.len() + self.unreadable.len()
     }
 }
@@ -147,31 +146,6 @@ impl RedisStore {
         Ok(handoff.take(&lease.token, entries))
     }
 
-    /// Waits for a ring or `timeout` (then answers nothing: the caller claims), or for
-    /// entries a delivery in this process claimed and handed (answered, in queue order).
-    async fn wait_for_ring_or_handoff(
-        &self,
-        lease: &Lease,
-        handoff: &Handoff,
-        timeout: Duration,
-    ) -> Vec<QueueEntry> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            tokio::select! {
-                () = self.wait_for_ring(lease, left) => return Vec::new(),
-                () = handoff.handed() => {
-                    handoff.settle().await;
-                    let handed = handoff.take(&lease.token, Vec::new());
-                    if !handed.is_empty() {
-                        return handed;
-                    }
-                    // Taken by an earlier read already: wait on.
-                }
-            }
-        }
-    }
-
     async fn claim(
         &self,
         keys: &PartitionKeys,
@@ -193,40 +167,11 @@ impl RedisStore {
             reply => claimed(reply),
         }
     }
-
-    /// Hands what `deliver_callback.lua` claimed for `lease`, a reader of this process, to
-    /// that reader (`handoff.rs`), before `ticket` says the delivery is over.
-    pub(super) async fn handed(&self, lease: &Lease, reply: Value, ticket: Option<Ticket>) {
-        let handoff = self.inner.handoffs.of(lease.partition);
-        let claim = match claimed(reply) {
-            Ok(claim) => claim,
-            Err(error) => {
-                // Pending for the lease: the partition's sweep hands them to actors.
-                tracing::warn!(partition = lease.partition, %error, "entries claimed with a callback cannot be read; the sweep will take them");
-                error.count("deliver_callback");
-                return;
-            }
-        };
-        let count = ticket.as_ref().map_or(usize::MAX, |t| t.reader.1);
-        if claim.taken() < count {
-            // Every new entry was claimed: the reader need not claim before a ring.
-            self.mark_drained(lease);
-        }
-        let Claim {
-            entries,
-            unreadable,
-            ..
-        } = claim;
-        handoff.hand(&lease.token, entries);
-        drop(ticket);
-        let keys = self.keys(lease.partition);
-        self.bury(&keys, lease, unreadable).await;
-    }
 }
 
 /// Reads what `claim` (claim.lua) answered: the entries, those that cannot be read, and
 /// whether the stream had nothing new.
-fn claimed(reply: Value) -> Result<Claim> {
+pub(super) fn claimed(reply: Value) -> Result<Claim> {
     let items = match reply {
         Value::Array(items) => items,
         other => return Err(corrupt(&other)),
@@ -269,7 +214,12 @@ fn claimed(reply: Value) -> Result<Claim> {
 impl RedisStore {
     /// Moves unreadable entries to the dead letters. On failure they stay pending, and
     /// the next read of pending entries (the partition's sweep) tries again.
-    async fn bury(&self, keys: &PartitionKeys, lease: &Lease, unreadable: Vec<Unreadable>) {
+    pub(super) async fn bury(
+        &self,
+        keys: &PartitionKeys,
+        lease: &Lease,
+        unreadable: Vec<Unreadable>,
+    ) {
         if unreadable.is_empty() {
             return;
         }
