@@ -2,11 +2,11 @@
 //! round trip (one Lua script call on Redis). Each transition is still committed on its
 //! own, with its own version check.
 //!
-//! An actor holds the commits it computes back ([`Held`]) while it goes on computing, and
-//! hands them over together ([`Committer::release`]) before it waits for anything: a
-//! callback's transition and the next state's, computed one after the other, then go in one
-//! batch. Sent one by one, the committer could take the first alone (it runs on another
-//! thread as soon as it is woken) and the second would wait for that round trip.
+//! An actor holds an outside event's commit back ([`Held`]) while it goes on computing, and
+//! hands it over with the next one ([`Committer::release`]), or before it waits for
+//! anything: a callback's transition and the next state's, computed one after the other,
+//! then go in one batch. Sent one by one, the committer could take the first alone (it runs
+//! on another thread as soon as it is woken) and the second would wait for that round trip.
 
 use tokio::sync::{mpsc, oneshot};
 

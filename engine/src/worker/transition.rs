@@ -90,6 +90,7 @@ impl<S: Store> Actor<S> {
                 .send(request, &mut self.held)
                 .instrument(span)
                 .await;
+            let run = matches!(event, Event::Run { .. });
             // Kept until answered: a refusal applies an outside event again.
             self.pipeline.push_back(Pipelined {
                 answer,
@@ -97,6 +98,10 @@ impl<S: Store> Actor<S> {
                 acks,
             });
             let flushed = if inward {
+                if run {
+                    // Held: only an outside event's transition, until this one (pipeline.rs).
+                    self.partition.committer.release(&mut self.held);
+                }
                 // Keep the pipeline full: wait for the oldest answer only.
                 self.flush_to(MAX_PIPELINED - 1).await?
             } else {
