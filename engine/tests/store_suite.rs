@@ -161,6 +161,23 @@ mod redis_only {
         cmd.query_async(con).await.unwrap()
     }
 
+    /// Script calls (`EVALSHA`) that ran on the server so far, from `INFO commandstats`. A
+    /// first call of a script on a new server fails with NOSCRIPT and redis-rs loads the
+    /// script and calls it again: failed calls are not counted.
+    async fn script_calls(con: &mut MultiplexedConnection) -> u64 {
+        let info: String = query(con, &["INFO", "commandstats"]).await;
+        let stats = (info.lines())
+            .find_map(|l| l.strip_prefix("cmdstat_evalsha:"))
+            .unwrap_or_default();
+        let stat = |name: &str| -> u64 {
+            (stats.split(','))
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        stat("calls") - stat("failed_calls")
+    }
+
     #[tokio::test]
     async fn partition_count_is_fixed_per_prefix() {
         let Some(Setup { server, store, .. }) = setup().await else {
@@ -408,17 +425,10 @@ mod redis_only {
         tokio::time::sleep(Duration::from_millis(200)).await;
         store.send_event(id, stop()).await.unwrap();
         assert_eq!(reader.await.unwrap().unwrap().len(), 1);
-        let scripts = |info: String| -> u64 {
-            info.lines()
-                .find_map(|l| l.strip_prefix("cmdstat_evalsha:calls="))
-                .and_then(|rest| rest.split(',').next())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0)
-        };
-        let before = scripts(query(&mut raw, &["INFO", "commandstats"]).await);
+        let before = script_calls(&mut raw).await;
         let reader = blocked(20_000);
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let waiting = scripts(query(&mut raw, &["INFO", "commandstats"]).await);
+        let waiting = script_calls(&mut raw).await;
         assert_eq!(waiting, before, "no claim while nothing was queued");
         let rung = Instant::now();
         store.send_event(id, stop()).await.unwrap();
@@ -492,20 +502,6 @@ mod redis_only {
             request.active = false;
             commit(&store, &lease, request).await;
         }
-        // Script calls that ran (a first EVALSHA of a script fails with NOSCRIPT, and
-        // redis-rs loads the script and calls it again).
-        let scripts = |info: String| -> u64 {
-            let stats = (info.lines())
-                .find_map(|l| l.strip_prefix("cmdstat_evalsha:"))
-                .unwrap_or_default();
-            let stat = |name: &str| -> u64 {
-                (stats.split(','))
-                    .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0)
-            };
-            stat("calls") - stat("failed_calls")
-        };
         let blocked = || {
             let (store, lease) = (store.clone(), lease.clone());
             tokio::spawn(async move { store.read_queue(&lease, QueueRead::New, 10, 20_000).await })
@@ -518,7 +514,7 @@ mod redis_only {
         // A blocking read waits (it claims once, finds nothing, and waits for a ring).
         let reader = blocked();
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let before = scripts(query(&mut raw, &["INFO", "commandstats"]).await);
+        let before = script_calls(&mut raw).await;
         let delivered = Instant::now();
         store
             .deliver_callback(&ids[0], "Task/1", finish("Task", 1), 2_000)
@@ -529,7 +525,7 @@ mod redis_only {
             .expect("handed at once")
             .unwrap()
             .unwrap();
-        let after = scripts(query(&mut raw, &["INFO", "commandstats"]).await);
+        let after = script_calls(&mut raw).await;
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].execution, ids[0]);
         assert!(matches!(got[0].event, QueuedEvent::Callback { .. }));

@@ -20,11 +20,23 @@ type Pending = (CommitRequest, oneshot::Sender<Result<(), CommitError>>);
 #[derive(Debug, Default)]
 pub struct Held(Vec<Pending>);
 
+/// What goes down the committer's channel: most releases carry one commit, sent as such
+/// (no `Vec` allocated per transition); several held ones travel together.
+#[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "`One` is the common message; boxing it would allocate per transition again"
+)]
+enum Message {
+    One(Pending),
+    Many(Vec<Pending>),
+}
+
 /// Sends commits to the partition's committer task, or straight to the store when it does
 /// not gain from batches (the in-memory store).
 #[derive(Debug, Clone)]
 pub struct Committer<S> {
-    tx: mpsc::UnboundedSender<Vec<Pending>>,
+    tx: mpsc::UnboundedSender<Message>,
     direct: Option<(S, Lease)>,
 }
 
@@ -56,11 +68,14 @@ impl<S: Store> Committer<S> {
     /// Hands the held commits to the committer task, all in one message: they go to the
     /// store in one batch (or, beyond `max_batch`, in consecutive ones).
     pub fn release(&self, held: &mut Held) {
-        if held.0.is_empty() {
-            return;
-        }
+        let message = match held.0.len() {
+            0 => return,
+            // `held` keeps its capacity: no allocation per transition.
+            1 => Message::One(held.0.pop().expect("one held")),
+            _ => Message::Many(std::mem::take(&mut held.0)),
+        };
         // Gone: the partition stopped, and the dropped answers say `LeaseLost`.
-        let _ = self.tx.send(std::mem::take(&mut held.0));
+        let _ = self.tx.send(message);
     }
 }
 
@@ -87,23 +102,28 @@ impl Answer {
 async fn run<S: Store>(
     store: S,
     lease: Lease,
-    mut rx: mpsc::UnboundedReceiver<Vec<Pending>>,
+    mut rx: mpsc::UnboundedReceiver<Message>,
     max_batch: usize,
 ) {
-    let mut messages: Vec<Vec<Pending>> = Vec::with_capacity(max_batch);
+    let mut messages: Vec<Message> = Vec::with_capacity(max_batch);
     let mut waiting: Vec<Pending> = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut messages, max_batch).await > 0 {
-        waiting.extend(messages.drain(..).flatten());
+        for message in messages.drain(..) {
+            match message {
+                Message::One(pending) => waiting.push(pending),
+                Message::Many(several) => waiting.extend(several),
+            }
+        }
         while !waiting.is_empty() {
-            let rest = waiting.split_off(waiting.len().min(max_batch));
-            commit(&store, &lease, std::mem::replace(&mut waiting, rest)).await;
+            let size = waiting.len().min(max_batch);
+            commit(&store, &lease, waiting.drain(..size)).await;
         }
     }
 }
 
 /// Commits one batch, in order, and answers each of its senders.
-async fn commit<S: Store>(store: &S, lease: &Lease, batch: Vec<Pending>) {
-    let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+async fn commit<S: Store>(store: &S, lease: &Lease, batch: impl Iterator<Item = Pending>) {
+    let (requests, replies): (Vec<_>, Vec<_>) = batch.unzip();
     let began = std::time::Instant::now();
     let results = store.commit(lease, requests).await;
     metrics::histogram!("baton_store_commit_seconds").record(began.elapsed().as_secs_f64());
