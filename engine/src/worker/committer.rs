@@ -8,6 +8,9 @@
 //! then go in one batch. Sent one by one, the committer could take the first alone (it runs
 //! on another thread as soon as it is woken) and the second would wait for that round trip.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{CommitError, CommitRequest, Lease, Store};
@@ -32,21 +35,63 @@ enum Message {
     Many(Vec<Pending>),
 }
 
+/// Commits handed to the committers of a worker's partitions and not answered yet. Past
+/// `most`, actors stop pipelining ([`Committer::crowded`]): each waits for its commits in
+/// flight before it computes the next transition. So a burst of executions running Pass
+/// and Choice chains cannot queue up to [`MAX_PIPELINED`](super::pipeline) commits each
+/// (a few KB apiece) while the store is the bottleneck: memory stays near `most` commits,
+/// plus one per such execution.
+#[derive(Debug)]
+pub struct InFlight {
+    count: AtomicUsize,
+    most: usize,
+}
+
+impl InFlight {
+    pub fn new(most: usize) -> Arc<InFlight> {
+        Arc::new(InFlight {
+            count: AtomicUsize::new(0),
+            most: most.max(1),
+        })
+    }
+
+    /// Commits handed over and not answered yet.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+}
+
 /// Sends commits to the partition's committer task, or straight to the store when it does
 /// not gain from batches (the in-memory store).
 #[derive(Debug, Clone)]
 pub struct Committer<S> {
     tx: mpsc::UnboundedSender<Message>,
     direct: Option<(S, Lease)>,
+    in_flight: Arc<InFlight>,
 }
 
 impl<S: Store> Committer<S> {
     /// Starts the committer task of `lease`'s partition; it ends when every handle is gone.
-    pub fn start(store: S, lease: Lease, max_batch: usize) -> Committer<S> {
+    pub fn start(
+        store: S,
+        lease: Lease,
+        max_batch: usize,
+        in_flight: Arc<InFlight>,
+    ) -> Committer<S> {
         let (tx, rx) = mpsc::unbounded_channel();
         let direct = (!store.batches_commits()).then(|| (store.clone(), lease.clone()));
-        tokio::spawn(run(store, lease, rx, max_batch.max(1)));
-        Committer { tx, direct }
+        tokio::spawn(run(store, lease, rx, max_batch.max(1), in_flight.clone()));
+        Committer {
+            tx,
+            direct,
+            in_flight,
+        }
+    }
+
+    /// Whether the worker's commits in flight reached their bound ([`InFlight`]): the
+    /// caller should wait for its own before computing more.
+    pub fn crowded(&self) -> bool {
+        self.in_flight.count() >= self.in_flight.most
     }
 
     /// Queues one transition to be committed after those queued before it, without waiting
@@ -68,14 +113,18 @@ impl<S: Store> Committer<S> {
     /// Hands the held commits to the committer task, all in one message: they go to the
     /// store in one batch (or, beyond `max_batch`, in consecutive ones).
     pub fn release(&self, held: &mut Held) {
-        let message = match held.0.len() {
+        let size = held.0.len();
+        let message = match size {
             0 => return,
             // `held` keeps its capacity: no allocation per transition.
             1 => Message::One(held.0.pop().expect("one held")),
             _ => Message::Many(std::mem::take(&mut held.0)),
         };
-        // Gone: the partition stopped, and the dropped answers say `LeaseLost`.
-        let _ = self.tx.send(message);
+        self.in_flight.count.fetch_add(size, Ordering::Relaxed);
+        if self.tx.send(message).is_err() {
+            // Gone: the partition stopped, and the dropped answers say `LeaseLost`.
+            self.in_flight.count.fetch_sub(size, Ordering::Relaxed);
+        }
     }
 }
 
@@ -104,6 +153,7 @@ async fn run<S: Store>(
     lease: Lease,
     mut rx: mpsc::UnboundedReceiver<Message>,
     max_batch: usize,
+    in_flight: Arc<InFlight>,
 ) {
     let mut messages: Vec<Message> = Vec::with_capacity(max_batch);
     let mut waiting: Vec<Pending> = Vec::with_capacity(max_batch);
@@ -116,7 +166,9 @@ async fn run<S: Store>(
         }
         while !waiting.is_empty() {
             let size = waiting.len().min(max_batch);
+            metrics::gauge!("baton_commits_in_flight").set(in_flight.count() as f64);
             commit(&store, &lease, waiting.drain(..size)).await;
+            in_flight.count.fetch_sub(size, Ordering::Relaxed);
         }
     }
 }

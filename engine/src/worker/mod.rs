@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::store::{Partition, Store, partition_of};
+use committer::InFlight;
 
 pub use backoff::Backoff;
 pub use shared::{DefinitionCache, KeyRingMinter, Loaded, Shared, now_ms};
@@ -44,6 +45,11 @@ pub struct WorkerConfig {
     /// After every commit, read the record back and check it equals the one in memory
     /// (tests: it proves the record writer).
     pub verify_records: bool,
+    /// Most commits handed to the store and not answered yet, across the worker's
+    /// partitions, before executions stop pipelining theirs (`committer.rs`'s `InFlight`):
+    /// bounds the memory of a burst of Pass/Choice chains while the store is the
+    /// bottleneck.
+    pub max_commits_in_flight: usize,
 }
 
 impl Default for WorkerConfig {
@@ -56,6 +62,7 @@ impl Default for WorkerConfig {
             sweep_interval: Duration::from_secs(2),
             max_backoff: Duration::from_secs(5),
             verify_records: false,
+            max_commits_in_flight: 131_072,
         }
     }
 }
@@ -65,11 +72,17 @@ impl Default for WorkerConfig {
 pub struct Worker<S: Store> {
     shared: Arc<Shared<S>>,
     config: WorkerConfig,
+    in_flight: Arc<InFlight>,
 }
 
 impl<S: Store> Worker<S> {
     pub fn new(shared: Arc<Shared<S>>, config: WorkerConfig) -> Worker<S> {
-        Worker { shared, config }
+        let in_flight = InFlight::new(config.max_commits_in_flight);
+        Worker {
+            shared,
+            config,
+            in_flight,
+        }
     }
 
     /// Runs until `shutdown`; then stops reading, lets in-flight requests finish and their
@@ -147,6 +160,7 @@ impl<S: Store> Worker<S> {
                             self.shared.clone(),
                             lease,
                             self.config.clone(),
+                            self.in_flight.clone(),
                             cancel.clone(),
                         ));
                         owned.insert(p, (cancel, task));

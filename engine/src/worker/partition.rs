@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use super::WorkerConfig;
 use super::actor::{self, Control, Msg, PartitionHandle};
 use super::backoff::Backoff;
-use super::committer::Committer;
+use super::committer::{Committer, InFlight};
 use super::shared::{Shared, now_ms};
 use super::sweep::{Found, sweep_loop};
 use crate::machine::QueuedEvent;
@@ -90,6 +90,7 @@ pub async fn run<S: Store>(
     shared: Arc<Shared<S>>,
     lease: Lease,
     config: WorkerConfig,
+    in_flight: Arc<InFlight>,
     release: CancellationToken,
 ) {
     let store = shared.store.clone();
@@ -100,7 +101,7 @@ pub async fn run<S: Store>(
     let cancel = CancellationToken::new();
     // Stops reading the queue, firing timers and sweeping.
     let intake = cancel.child_token();
-    let committer = Committer::start(store.clone(), lease.clone(), config.commit_batch);
+    let committer = Committer::start(store.clone(), lease.clone(), config.commit_batch, in_flight);
     let (control_tx, mut control_rx) = mpsc::unbounded_channel();
     let timers = Arc::new(TimerWake::default());
     let handle = PartitionHandle {

@@ -38,6 +38,10 @@ use baton_engine::worker::{DefinitionCache, KeyRingMinter, Shared, Worker, Worke
 
 pub use baton_engine::machine::Execution;
 
+mod recorder;
+#[allow(unused_imports)] // used by the tests that count metrics
+pub use recorder::Recorder;
+
 /// Partitions of every test store.
 pub const PARTITIONS: u32 = 4;
 
@@ -120,6 +124,12 @@ impl<S: Store> Fixture<S> {
 
     /// One worker with `settings` (what [`TestEngine::start`] does, with other settings).
     pub fn engine_with(self, settings: Settings) -> Rig<S> {
+        self.engine_configured(settings, WorkerConfig::default())
+    }
+
+    /// One worker with `settings` and `worker` (its lease is 3 s and it checks every
+    /// record it writes).
+    pub fn engine_configured(self, settings: Settings, worker: WorkerConfig) -> Rig<S> {
         let keys = Arc::new(KeyRing::generate());
         let shared = Arc::new(Shared {
             store: self.store.clone(),
@@ -133,7 +143,7 @@ impl<S: Store> Fixture<S> {
         let config = WorkerConfig {
             lease_ttl: Duration::from_secs(3),
             verify_records: true,
-            ..WorkerConfig::default()
+            ..worker
         };
         tokio::spawn(Worker::new(shared, config).run(CancellationToken::new()));
         Rig {

@@ -84,6 +84,11 @@ pub struct EngineArgs {
     /// process; more wait their turn.
     #[arg(long, env = "BATON_MAX_INFLIGHT_REQUESTS", default_value_t = 1024)]
     pub max_inflight_requests: usize,
+    /// The most commits each worker of this process has handed to the store and not seen
+    /// answered; past it, executions stop pipelining theirs (a bound on memory when the
+    /// store is the bottleneck; a few KB per commit).
+    #[arg(long, env = "BATON_MAX_COMMITS_IN_FLIGHT", default_value_t = 131_072)]
+    pub max_commits_in_flight: usize,
     /// How long finished executions are kept before they are deleted (`90d`, `12h`, `3s`);
     /// a state machine may set its own (`PUT …?retention=`).
     #[arg(long, env = "BATON_RETENTION", default_value = "90d", value_parser = humantime::parse_duration)]
@@ -288,6 +293,7 @@ pub fn start_workers(
         .map(|_| {
             let config = WorkerConfig {
                 sweep_interval: args.sweep_interval,
+                max_commits_in_flight: args.max_commits_in_flight,
                 ..WorkerConfig::default()
             };
             tokio::spawn(Worker::new(shared.clone(), config).run(shutdown.clone()))
