@@ -49,12 +49,14 @@
 //! variants stay distinct so logs can tell a garbled token from a rotated-out key or a
 //! forgery. No error message contains the token text or any secret.
 
+mod compact;
 mod error;
 mod keys;
 mod outcome;
 mod spec;
 mod token;
 
+pub use compact::{compact, expand};
 pub use error::{KeyError, Malformed, TokenError};
 pub use keys::KeyRing;
 pub use outcome::{
