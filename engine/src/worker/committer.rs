@@ -5,8 +5,8 @@
 //! An actor holds an outside event's commit back ([`Held`]) while it goes on computing, and
 //! hands it over with the next one ([`Committer::release`]), or before it waits for
 //! anything: a callback's transition and the next state's, computed one after the other,
-//! then go in one batch. Sent one by one, the committer could take the first alone (it runs
-//! on another thread as soon as it is woken) and the second would wait for that round trip.
+//! then go in one batch. Sent one by one, a committer already running on the other thread
+//! could take the first alone, and the second would wait for that round trip.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -157,6 +157,7 @@ async fn run<S: Store>(
 ) {
     let mut messages: Vec<Message> = Vec::with_capacity(max_batch);
     let mut waiting: Vec<Pending> = Vec::with_capacity(max_batch);
+    let gauge = metrics::gauge!("baton_commits_in_flight");
     while rx.recv_many(&mut messages, max_batch).await > 0 {
         for message in messages.drain(..) {
             match message {
@@ -166,7 +167,7 @@ async fn run<S: Store>(
         }
         while !waiting.is_empty() {
             let size = waiting.len().min(max_batch);
-            metrics::gauge!("baton_commits_in_flight").set(in_flight.count() as f64);
+            gauge.set(in_flight.count() as f64);
             commit(&store, &lease, waiting.drain(..size)).await;
             in_flight.count.fetch_sub(size, Ordering::Relaxed);
         }
