@@ -301,6 +301,7 @@ impl Net {
             active,
             finished: last.finished,
             full,
+            park: last.park,
             keys: last.keys,
             parts: parts.pairs(true),
             ops,

@@ -533,9 +533,13 @@ fn requests_grouped_before_encoding_give_the_coalesced_segments() {
         let mut encoded = 0;
         let groups: Vec<Group> = (plan(&shapes).into_iter())
             .map(|members| {
-                let segments =
-                    crate::store::redis::commit::group_segments(&members, |m| &requests[m], &keys)
-                        .unwrap();
+                let segments = crate::store::redis::commit::group_segments(
+                    &members,
+                    |m| &requests[m],
+                    &keys,
+                    true,
+                )
+                .unwrap();
                 encoded += segments.iter().map(|s| s.parts.len()).sum::<usize>();
                 merge(members, segments)
             })

@@ -61,6 +61,7 @@ impl RedisStore {
             }
         }
         let keys = self.keys(lease.partition);
+        let pack = self.packs_parked();
         let mut sent: Vec<usize> = Vec::with_capacity(requests.len());
         for (i, request) in requests.iter().enumerate() {
             if placed[i] && request.record.head.seq != 0 {
@@ -74,7 +75,7 @@ impl RedisStore {
             .collect();
         let mut groups = Vec::new();
         for members in plan(&shapes) {
-            match group_segments(&members, |m| &requests[sent[m]], &keys) {
+            match group_segments(&members, |m| &requests[sent[m]], &keys, pack) {
                 Ok(segments) => groups.push(merge(members, segments)),
                 // A request that cannot be encoded fails with its group.
                 Err(e) => {
@@ -134,18 +135,22 @@ impl RedisStore {
 }
 
 /// The segments of one group of requests (`request(m)` for each member `m`, in order):
-/// the last one whole, each earlier one without what a later one writes again.
+/// the last one whole, each earlier one without what a later one writes again. Without
+/// `pack`, no segment asks to pack a parked execution (`<prefix>:meta`'s `formats`).
 pub(super) fn group_segments<'a>(
     members: &[usize],
     request: impl Fn(usize) -> &'a CommitRequest,
     keys: &PartitionKeys,
+    pack: bool,
 ) -> Result<Vec<Segment>> {
     let mut later: HashSet<PartKey> = HashSet::new();
     let mut segments = Vec::with_capacity(members.len());
     for (n, &m) in members.iter().enumerate().rev() {
         let r = request(m);
         let last = n + 1 == members.len();
-        segments.push(Segment::new(r, keys, (!last).then_some(&later))?);
+        let mut segment = Segment::new(r, keys, (!last).then_some(&later))?;
+        segment.park &= pack;
+        segments.push(segment);
         if n > 0 {
             later.extend(r.record.set.iter().map(|(key, _)| *key));
             later.extend(r.record.removed.iter().map(|f| PartKey::Frame(*f)));

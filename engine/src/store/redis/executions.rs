@@ -123,27 +123,18 @@ impl RedisStore {
         let Some(partition) = self.locate(id).await? else {
             return Ok(Vec::new());
         };
-        let key = self.keys(partition).history(id);
-        let mut con = self.con();
-        let texts: Vec<String> = if reverse {
-            let mut call = SCRIPTS.history_reverse.prepare_invoke();
-            call.key(key).arg(from_id).arg(limit);
-            let mut texts: Vec<String> = call.invoke_async(&mut con).await?;
+        let keys = self.keys(partition);
+        // The history list, or a packed record's events (`history.lua`).
+        let mut call = SCRIPTS.history.prepare_invoke();
+        call.key(keys.history(id))
+            .key(keys.record(id))
+            .arg(from_id)
+            .arg(limit)
+            .arg(if reverse { "r" } else { "f" });
+        let mut texts: Vec<String> = call.invoke_async(&mut self.con()).await?;
+        if reverse {
             texts.reverse();
-            texts
-        } else {
-            // LRANGE takes signed 64-bit indices.
-            let Ok(start) = i64::try_from(from_id.max(1) - 1) else {
-                return Ok(Vec::new());
-            };
-            let stop = start.saturating_add(i64::try_from(limit).unwrap_or(i64::MAX) - 1);
-            redis::cmd("LRANGE")
-                .arg(key)
-                .arg(start)
-                .arg(stop)
-                .query_async(&mut con)
-                .await?
-        };
+        }
         texts
             .iter()
             .map(|t| decode::<Read>("history event", t).map(|r| r.0))
@@ -164,6 +155,8 @@ impl RedisStore {
             .key(&keys.timers)
             .key(&keys.queue)
             .key(&keys.lease)
+            .key(keys.record(id))
+            .key(keys.history(id))
             .arg(task)
             .arg(id);
         let CallbackMessage::Finish(event) = message else {

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::{PartitionKeys, RedisStore, SCRIPTS, text};
+use super::{PACK_PARKED, PartitionKeys, RedisStore, SCRIPTS, Stored, text};
 use crate::clock::now_ms;
 use crate::store::{Partition, Result, StoreError, partition_of};
 
@@ -152,14 +152,16 @@ impl RedisStore {
     /// Re-reads the layout from `meta`; true when it changed.
     pub(super) async fn refresh_layout(&self) -> Result<bool> {
         let meta = format!("{}:meta", self.inner.prefix);
-        let (partitions, layouts): (Option<String>, Option<String>) = redis::cmd("HMGET")
+        let (partitions, layouts, pack): Stored = redis::cmd("HMGET")
             .arg(&meta)
             .arg("partitions")
             .arg("layouts")
+            .arg(PACK_PARKED)
             .query_async(&mut self.con())
             .await?;
         let counts = parse_counts(&meta, partitions.as_deref(), layouts.as_deref())?;
         self.inner.layout_read_ms.store(now_ms(), Ordering::Relaxed);
+        (self.inner.pack_parked).store(pack.as_deref() == Some("1"), Ordering::Relaxed);
         let mut layout = self.inner.layout.write().unwrap_or_else(|e| e.into_inner());
         // Counts only grow: an answer older than what is known changes nothing.
         if counts.last() <= layout.counts.last() {
@@ -226,6 +228,28 @@ impl RedisStore {
         }
         self.refresh_layout().await?;
         Ok(self.layout().counts.clone())
+    }
+
+    /// Whether commits that park an execution pack it (`packed.lua`), as last read.
+    pub fn packs_parked(&self) -> bool {
+        self.layout();
+        self.inner.pack_parked.load(Ordering::Relaxed)
+    }
+
+    /// Turns packing of parked executions on or off for every process on this prefix
+    /// (they follow within [`REFRESH_EVERY`]). Turn it on only once no process of a version
+    /// before packing runs: those cannot read a packed record. Off, packed executions stay
+    /// readable and unpack at their next write.
+    pub async fn set_pack_parked(&self, on: bool) -> Result<bool> {
+        let meta = format!("{}:meta", self.inner.prefix);
+        redis::cmd("HSET")
+            .arg(&meta)
+            .arg(PACK_PARKED)
+            .arg(if on { "1" } else { "0" })
+            .query_async::<()>(&mut self.con())
+            .await?;
+        self.refresh_layout().await?;
+        Ok(self.packs_parked())
     }
 
     /// Every count used so far, oldest first (as stored now).

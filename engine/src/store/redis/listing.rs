@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use redis::{Script, Value};
 
-use super::{RedisStore, decode, text};
+use super::{RedisStore, SCRIPTS, decode, text};
 use crate::clock::now_ms;
 use crate::machine::Execution;
 use crate::store::listing::{
@@ -70,17 +70,13 @@ impl ListingIndexes for Indexes<'_> {
     async fn heads(&self, executions: &[(&Self::Index, &str)]) -> Result<Vec<Option<Execution>>> {
         let reads = executions.iter().map(|((_, p), id)| {
             let mut con = self.0.con();
-            let mut cmd = redis::cmd("HGET");
-            cmd.arg(self.0.keys(*p).record(id)).arg("h");
-            async move { cmd.query_async::<Value>(&mut con).await }
+            // The hash's `h`, or a packed or legacy record's head (`head.lua`).
+            let mut call = SCRIPTS.head.prepare_invoke();
+            call.key(self.0.keys(*p).record(id));
+            async move { call.invoke_async::<Value>(&mut con).await }
         });
         let replies = futures::future::try_join_all(reads).await?;
-        (replies.into_iter())
-            .map(|v| match v {
-                Value::Nil => Ok(None),
-                v => Ok(Some(decode("execution head", &text(v)?)?)),
-            })
-            .collect()
+        (replies.into_iter()).map(stored_head).collect()
     }
 }
 
@@ -134,5 +130,21 @@ impl RedisStore {
             }
         }
         Ok(counts)
+    }
+}
+
+/// The head in `head.lua`'s answer.
+fn stored_head(reply: Value) -> Result<Option<Execution>> {
+    match reply {
+        Value::Nil => Ok(None),
+        Value::Array(parts) => {
+            let stored = parts.into_iter().nth(1).map(text).transpose()?;
+            let stored = stored.unwrap_or_default();
+            let json = stored
+                .split_once('|')
+                .map_or(stored.as_str(), |(_, json)| json);
+            Ok(Some(decode("execution record", json)?))
+        }
+        v => Ok(Some(decode("execution head", &text(v)?)?)),
     }
 }

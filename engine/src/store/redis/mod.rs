@@ -113,7 +113,8 @@ struct Scripts {
     renew: Script,
     release: Script,
     heartbeat_worker: Script,
-    history_reverse: Script,
+    history: Script,
+    head: Script,
     create_state_machine: Script,
     update_state_machine: Script,
     delete_state_machine: Script,
@@ -125,9 +126,9 @@ struct Scripts {
 }
 
 static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
-    commit: Script::new(include_str!("lua/commit.lua")),
-    start_execution: Script::new(include_str!("lua/start_execution.lua")),
-    load: Script::new(include_str!("lua/load.lua")),
+    commit: Script::new(&with_packed(include_str!("lua/commit.lua"))),
+    start_execution: Script::new(&with_packed(include_str!("lua/start_execution.lua"))),
+    load: Script::new(&with_packed(include_str!("lua/load.lua"))),
     deliver_callback: Script::new(&with_claim(include_str!("lua/deliver_callback.lua"))),
     fire_timers: Script::new(include_str!("lua/fire_timers.lua")),
     read_queue: Script::new(&with_claim(include_str!("lua/read_queue.lua"))),
@@ -138,23 +139,46 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     renew: Script::new(include_str!("lua/renew.lua")),
     release: Script::new(include_str!("lua/release.lua")),
     heartbeat_worker: Script::new(include_str!("lua/heartbeat_worker.lua")),
-    history_reverse: Script::new(include_str!("lua/history_reverse.lua")),
+    history: Script::new(&with_packed(include_str!("lua/history.lua"))),
+    head: Script::new(&with_packed(include_str!("lua/head.lua"))),
     create_state_machine: Script::new(include_str!("lua/create_state_machine.lua")),
     update_state_machine: Script::new(include_str!("lua/update_state_machine.lua")),
     delete_state_machine: Script::new(include_str!("lua/delete_state_machine.lua")),
     tags: Script::new(include_str!("lua/tags.lua")),
     use_revision: Script::new(include_str!("lua/use_revision.lua")),
     set_partitions: Script::new(include_str!("lua/set_partitions.lua")),
-    fence_partition: Script::new(include_str!("lua/fence_partition.lua")),
+    fence_partition: Script::new(&with_packed(include_str!("lua/fence_partition.lua"))),
     redrive_execution: Script::new(include_str!("lua/redrive_execution.lua")),
 });
 
-/// `script` with `claim.lua`'s function put after its first line (the `#!lua` line, which
-/// must stay first).
-fn with_claim(script: &str) -> String {
+/// `script` with `libraries` put after its first line (the `#!lua` line, which must stay
+/// first).
+fn with(script: &str, libraries: &[&str]) -> String {
     let (shebang, rest) = script.split_once('\n').unwrap_or((script, ""));
-    format!("{shebang}\n{}{rest}", include_str!("lua/claim.lua"))
+    format!("{shebang}\n{}{rest}", libraries.concat())
 }
+
+/// `script` with `packed.lua`'s functions (packed records).
+fn with_packed(script: &str) -> String {
+    with(script, &[include_str!("lua/packed.lua")])
+}
+
+/// `script` with `claim.lua`'s function (and `packed.lua`'s, which it uses).
+fn with_claim(script: &str) -> String {
+    with(
+        script,
+        &[
+            include_str!("lua/packed.lua"),
+            include_str!("lua/claim.lua"),
+        ],
+    )
+}
+
+/// The field of `<prefix>:meta` that turns packing of parked executions on (`1`).
+const PACK_PARKED: &str = "pack-parked";
+
+/// `partitions`, `layouts` and `pack-parked` of `<prefix>:meta`.
+type Stored = (Option<String>, Option<String>, Option<String>);
 
 /// Where a [`RedisStore`] connects.
 #[derive(Debug, Clone, Default)]
@@ -198,6 +222,9 @@ struct Inner {
     layout: std::sync::RwLock<Arc<layout::Layout>>,
     /// When the layout was last read from Redis (ms).
     layout_read_ms: std::sync::atomic::AtomicI64,
+    /// Whether parking commits pack small executions into one string (`packed.lua`):
+    /// `<prefix>:meta`'s `pack-parked`, re-read with the layout.
+    pack_parked: std::sync::atomic::AtomicBool,
     /// Replicas every commit must reach before it counts as done (`WAIT`); 0: none.
     wait_replicas: usize,
     bells: bell::Bells,
@@ -346,19 +373,33 @@ impl RedisStore {
         let mut con = source.shared().await?;
         let requested = partitions.clamp(1, layout::MAX_PARTITIONS);
         let meta = format!("{prefix}:meta");
-        let (partitions, layouts): (Option<String>, Option<String>) = redis::pipe()
+        let (created, (partitions, layouts, pack)): (bool, Stored) = redis::pipe()
             .cmd("HSETNX")
             .arg(&meta)
             .arg("partitions")
             .arg(requested)
-            .ignore()
             .cmd("HMGET")
             .arg(&meta)
             .arg("partitions")
             .arg("layouts")
-            .query_async::<((Option<String>, Option<String>),)>(&mut con)
-            .await?
-            .0;
+            .arg(PACK_PARKED)
+            .query_async(&mut con)
+            .await?;
+        // A new deployment packs parked executions from the start; one made by an earlier
+        // version waits for `baton partitions --pack-parked on`, once no process of that
+        // version runs (they cannot read a packed record).
+        let pack = match pack {
+            None if created => {
+                redis::cmd("HSETNX")
+                    .arg(&meta)
+                    .arg(PACK_PARKED)
+                    .arg("1")
+                    .query_async::<()>(&mut con)
+                    .await?;
+                true
+            }
+            stored => stored.as_deref() == Some("1"),
+        };
         let counts = layout::parse_counts(&meta, partitions.as_deref(), layouts.as_deref())?;
         let current = counts.last().copied().unwrap_or(requested);
         if current != requested {
@@ -376,6 +417,7 @@ impl RedisStore {
                 prefix: prefix.to_owned(),
                 layout: std::sync::RwLock::new(Arc::new(layout::Layout::new(prefix, counts))),
                 layout_read_ms: std::sync::atomic::AtomicI64::new(crate::clock::now_ms()),
+                pack_parked: std::sync::atomic::AtomicBool::new(pack),
                 wait_replicas: 0,
                 bells: bell::Bells::default(),
                 handoffs: handoff::Handoffs::default(),

@@ -29,6 +29,9 @@ pub(super) struct Segment {
     pub finished: bool,
     /// Replace the whole record (parts not written are deleted).
     pub full: bool,
+    /// The execution waits (neither active nor finished): `commit.lua` packs its keys into
+    /// one string when it is small (`packed.lua`). Cleared when packing is off.
+    pub park: bool,
     /// Record, history, tokens, and for a final commit the two index keys.
     pub keys: Vec<String>,
     /// Record parts: field, value, … (written with `q` and `h` in one HSET).
@@ -46,7 +49,7 @@ pub(super) fn guards(how: TokenClosed) -> bool {
 const HEADER: usize = 7;
 
 /// The flags' letters, one position each: active (`a` add, `i` remove, `-` unchanged),
-/// final (`f`), full (`w`), guarded (`g`: a `G` operation follows).
+/// final (`f`), full (`w`), guarded (`g`: a `G` operation follows), park (`p`).
 fn flags(s: &Segment) -> String {
     let active = match s.active {
         Some(true) => 'a',
@@ -60,6 +63,7 @@ fn flags(s: &Segment) -> String {
         on(s.finished, 'f'),
         on(s.full, 'w'),
         on(guarded, 'g'),
+        on(s.park, 'p'),
     ]
     .into_iter()
     .collect()
@@ -89,6 +93,7 @@ impl Segment {
             active: (!request.active_unchanged).then_some(request.active),
             finished,
             full: record.full,
+            park: !request.active && !finished,
             // A superseded request's keys are those of the request that supersedes it.
             keys: match superseded {
                 Some(_) => Vec::new(),
@@ -268,6 +273,7 @@ pub(super) fn decode(args: &[String], keys: &[String]) -> Vec<Segment> {
             },
             finished: letters[1] == 'f',
             full: letters[2] == 'w',
+            park: letters[4] == 'p',
             keys: keys[k..k + nkeys].to_vec(),
             parts: parts.to_vec(),
             ops,
@@ -342,7 +348,9 @@ mod tests {
         b.active = None;
         b.full = false;
         b.ops.retain(|op| op.code != "G");
-        assert_eq!(flags(&b), "----");
+        b.park = true;
+        assert!(!a.park, "a finished execution is not parked");
+        assert_eq!(flags(&b), "----p");
         let args: Vec<String> = a.args().into_iter().chain(b.args()).collect();
         let keys: Vec<String> = a.keys.iter().chain(&b.keys).cloned().collect();
         assert_eq!(decode(&args, &keys), [a.clone(), b]);
@@ -357,7 +365,7 @@ mod tests {
             (a.expected, a.seq, a.finished, a.active, a.full),
             (4, 5, true, Some(false), true)
         );
-        assert_eq!(flags(&a), "ifwg");
+        assert_eq!(flags(&a), "ifwg-");
         assert_eq!(
             op("G"),
             Some(vec!["T/0".into(), "V/1".into()]),

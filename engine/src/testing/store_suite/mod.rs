@@ -18,6 +18,7 @@ mod lifecycle;
 mod listing;
 mod machines;
 mod map_runs;
+mod parked;
 mod queue;
 mod redrive;
 mod tokens;
@@ -88,6 +89,7 @@ macro_rules! store_suite {
             aliases_route_to_versions,
             redrive_brings_a_finished_execution_back,
             map_runs_ride_in_the_head,
+            parked_executions_read_back,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -323,6 +325,7 @@ pub use lifecycle::*;
 pub use listing::*;
 pub use machines::*;
 pub use map_runs::*;
+pub use parked::*;
 pub use queue::*;
 pub use redrive::*;
 pub use tokens::*;

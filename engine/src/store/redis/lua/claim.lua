@@ -12,7 +12,7 @@
 -- field that is missing: the caller dead-letters such an entry). Pending entries whose
 -- data is gone (deleted) are acknowledged and skipped.
 --
--- The record is the execution's record hash as `load.lua` answers it, read here so that a
+-- The record is the execution's record hash (or packed record) as `load.lua` answers it, read here so that a
 -- worker whose actor for the execution is gone (it left while the execution waited) needs
 -- no round trip of its own to load it: a callback, a timer or a start costs one fewer. It is
 -- read for an execution's first entry of the claim and only when the hash has at most
@@ -37,7 +37,13 @@ local function claim(queue, from, count, prefix, most)
     if prefix == '' or x == '' or seen[x] then return false end
     seen[x] = true
     local key = prefix .. x
-    if redis.call('TYPE', key)['ok'] ~= 'hash' or redis.call('HLEN', key) > most then return false end
+    local t = redis.call('TYPE', key)['ok']
+    if t == 'string' then
+      local packed = packed_read(key, redis.call('GET', key))
+      if packed and #packed.fields <= 2 * most then return packed.fields end
+      return false
+    end
+    if t ~= 'hash' or redis.call('HLEN', key) > most then return false end
     return redis.call('HGETALL', key)
   end
 

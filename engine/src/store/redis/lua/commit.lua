@@ -17,7 +17,8 @@
 --   len id expected flags nparts seq head   (len counts the segment's arguments)
 --   flags: one letter per position: active (`a` SADD, `i` SREM, `-` already right),
 --          final (`f`: 5 keys, else 3), full (`w`: replace the record, DEL it first),
---          guarded (`g`)
+--          guarded (`g`), park (`p`: the execution waits, not active and not final:
+--          pack its keys into one string when it is small, packed.lua)
 --   then nparts arguments: record parts, field value …; one HSET writes `q` seq, `h` head
 --   and them
 --   then operations, each `code count args…`:
@@ -32,8 +33,10 @@
 --     A  queue entry ids …                      XACK + XDEL
 --     F  start_ms status expires rev            final: move the index entry, count, expiry
 --
--- A record is a hash: `q` its seq, `h` its head JSON, then its parts. A record stored by an
--- earlier version is a string `<seq>|<JSON>`: only a full segment may replace it.
+-- A record is a hash: `q` its seq, `h` its head JSON, then its parts. A parked execution's
+-- record may be packed (one string, packed.lua): it is unpacked before its version is read.
+-- A record stored by an earlier version is a string `<seq>|<JSON>`: only a full segment
+-- may replace it.
 --
 -- Redis's time here goes mostly to the calls themselves (each `redis.call` costs several
 -- times the command it runs), so a transition makes as few as it can: one HSET for the
@@ -55,7 +58,7 @@ local function call(cmd, key, group, from, count)
   end
 end
 
-local ADD, REMOVE, FINAL, FULL, GUARDED = string.byte('aifwg', 1, 5)
+local ADD, REMOVE, FINAL, FULL, GUARDED, PARK = string.byte('aifwgp', 1, 6)
 local n = tonumber(ARGV[2])
 local codes = {}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -69,7 +72,7 @@ local versions = {}
 local i, k = 3, 7
 for r = 1, n do
   local len, id, expected = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2]
-  local is_active, final, full, guarded = string.byte(ARGV[i + 3], 1, 4)
+  local is_active, final, full, guarded, park = string.byte(ARGV[i + 3], 1, 5)
   final, full = final == FINAL, full == FULL
   local nkeys = final and 5 or 3
   local nparts, seq = tonumber(ARGV[i + 4]), ARGV[i + 5]
@@ -82,7 +85,11 @@ for r = 1, n do
     current = redis.pcall('HGET', rec, 'q')
     if type(current) == 'table' then
       local text = redis.call('GET', rec)
-      current = full and text and string.match(text, '^(%d+)|') or nil
+      if packed_unpack(rec, hist, tok, text) then
+        current = redis.call('HGET', rec, 'q')
+      else
+        current = full and text and string.match(text, '^(%d+)|') or nil
+      end
     end
   end
   local code = 0
@@ -148,7 +155,12 @@ for r = 1, n do
       end
       p = a + c
     end
-    if final then redis.call('DEL', tok) end
+    if final then
+      redis.call('DEL', tok)
+    elseif park == PARK and packed_pack(rec, hist, tok) then
+      -- A later segment of this execution in the batch reads (and unpacks) it again.
+      versions[rec] = nil
+    end
     if is_active == ADD then
       redis.call('SADD', active, id)
     elseif is_active == REMOVE then

@@ -8,6 +8,9 @@
 -- KEYS[2]  <prefix>:{p<N>}:t       timers (zset: member `<id>|<timer>`, score due ms)
 -- KEYS[3]  <prefix>:{p<N>}:q       the queue (stream)
 -- KEYS[4]  <prefix>:{p<N>}:lease   the partition lease (its holder is told)
+-- KEYS[5]  <prefix>:{p<N>}:x:<id>  record: when packed (packed.lua) it holds the tokens, and a
+--                                  finish unpacks it
+-- KEYS[6]  <prefix>:{p<N>}:h:<id>  history (written when a finish unpacks)
 --
 -- ARGV[1]  token field `<state>/<attempt>`
 -- ARGV[2]  execution id
@@ -25,12 +28,23 @@
 -- the token's state is corrupt.
 
 local state = redis.call('HGET', KEYS[1], ARGV[1])
-if not state then return 1 end
+local packed_text = nil
+if not state then
+  -- No tokens hash: the execution may be packed (a record hash answers WRONGTYPE here).
+  packed_text = redis.pcall('GET', KEYS[5])
+  local packed = packed_read(KEYS[5], packed_text)
+  if not packed then return 1 end
+  state = packed_field(packed.tokens, ARGV[1])
+  if not state then return 1 end
+end
 if state == 'c' or state == 'd' or state == 't' then return 2 end
 local timer, seconds = string.match(state, '^o|(%d*)|(%d*)$')
 if not timer then return 3 end
 
 if ARGV[3] == 'f' then
+  -- The actor that applies the callback writes the execution: unpack it now (a heartbeat
+  -- leaves it packed).
+  if packed_text then packed_unpack(KEYS[5], KEYS[6], KEYS[1], packed_text) end
   redis.call('HSET', KEYS[1], ARGV[1], 'c')
   redis.call('XADD', KEYS[3], '*', 'x', ARGV[2], 'e', ARGV[4])
   local holder = redis.call('GET', KEYS[4]) or ''

@@ -17,5 +17,10 @@ if tonumber(redis.call('GET', KEYS[2]) or '0') < count then
 end
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t == 'hash' then return redis.call('HMGET', KEYS[1], 'h', 'i') end
-if t == 'string' then return { 'legacy', redis.call('GET', KEYS[1]) } end
+if t == 'string' then
+  local text = redis.call('GET', KEYS[1])
+  local packed = packed_read(KEYS[1], text)
+  if packed then return { packed_field(packed.fields, 'h'), packed_field(packed.fields, 'i') } end
+  return { 'legacy', text }
+end
 return 0

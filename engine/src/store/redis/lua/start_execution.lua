@@ -25,7 +25,7 @@
 -- Returns the fence (an integer, nothing written) when it is larger than ARGV[6]: the
 -- caller's layout is out of date. Otherwise, when created, the lease token of the partition's holder ('' when none: its
 -- doorbell is rung); when the execution exists (nothing written), its head and input:
--- `{head JSON, input JSON}` (or `{'legacy', <seq>|<record JSON>}` for a record of an
+-- `{head JSON, input JSON}` (also for a packed record, packed.lua; or `{'legacy', <seq>|<record JSON>}` for a record of an
 -- earlier version).
 
 local count = tonumber(ARGV[6])
@@ -33,7 +33,12 @@ local fence = tonumber(redis.call('GET', KEYS[9]) or '0')
 if fence > count then return fence end
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t == 'hash' then return redis.call('HMGET', KEYS[1], 'h', 'i') end
-if t == 'string' then return { 'legacy', redis.call('GET', KEYS[1]) } end
+if t == 'string' then
+  local text = redis.call('GET', KEYS[1])
+  local packed = packed_read(KEYS[1], text)
+  if packed then return { packed_field(packed.fields, 'h'), packed_field(packed.fields, 'i') } end
+  return { 'legacy', text }
+end
 
 local id = ARGV[1]
 if fence < count then redis.call('SET', KEYS[9], count) end

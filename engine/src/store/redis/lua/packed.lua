@@ -1,0 +1,146 @@
+-- packed (put in front of the scripts that read or write execution records: see `with` in
+-- mod.rs): a parked execution's three keys as one string, and back (issue #11).
+--
+-- A parked execution (not active, not finished) waits, maybe for days, and costs Redis
+-- memory all that time. Its record hash x:<id>, history list h:<id> and tokens hash k:<id>
+-- cost ~1.9 KB for a small execution, mostly per-key and per-element overhead; the same
+-- values in one string ~1.2 KB, and with the substitutions below under 1 KB. So the commit
+-- that parks an execution packs its keys into one string at x:<id> (`packed_pack`), and
+-- the next write unpacks it (`packed_unpack`), byte for byte; readers read it in place
+-- (`packed_read`) and answer what they answer for the hash, list and tokens.
+--
+-- Format (SEP is byte 30):
+--   '#1' SEP flags SEP nf SEP nk SEP ne SEP nd SEP d1 SEP … dnd SEP body
+--   body: the record's field, value pairs (nf), the tokens' field, value pairs (nk) and the
+--   history events (ne), each followed by SEP, after substitutions: with flag `i` every
+--   copy of the execution id (from the key) became byte 1, then every copy of entry dj
+--   became byte j + 1, in that order (undone in the reverse order).
+-- Only text without bytes 0-31 is packed (JSON from serde escapes them; a state name could
+-- hold one), so markers and SEP never meet text and each substitution inverts exactly.
+-- A legacy record string starts with digits, never '#'.
+
+local PACK_SEP, PACK_MAGIC = '\30', '#1\30'
+-- Larger executions keep their keys: packing reads and rewrites everything.
+local PACK_MOST_ITEMS, PACK_MOST_BYTES = 256, 16384
+
+-- `s` with every `from` (plain text) replaced by `to`.
+local function pack_replace(s, from, to)
+  local out, at = {}, 1
+  while true do
+    local a, b = string.find(s, from, at, true)
+    if not a then break end
+    out[#out + 1] = string.sub(s, at, a - 1)
+    out[#out + 1] = to
+    at = b + 1
+  end
+  if at == 1 then return s end
+  out[#out + 1] = string.sub(s, at)
+  return table.concat(out)
+end
+
+-- The execution id of a record key `<prefix>:{p<N>}:x:<id>` (a prefix has no braces).
+local function pack_id(key)
+  return string.match(key, '^[^}]*}:x:(.*)$')
+end
+
+-- The packed record `blob` stored at `key` as {fields = {f, v, …}, tokens = {f, v, …},
+-- events = {…}}; nil when `blob` is not a packed record.
+local function packed_read(key, blob)
+  if type(blob) ~= 'string' or string.sub(blob, 1, 3) ~= PACK_MAGIC then return nil end
+  local at = 4
+  local function item()
+    local e = string.find(blob, PACK_SEP, at, true)
+    if not e then error('the packed record ' .. key .. ' is truncated') end
+    local s = string.sub(blob, at, e - 1)
+    at = e + 1
+    return s
+  end
+  local flags = item()
+  local nf, nk, ne, nd = tonumber(item()), tonumber(item()), tonumber(item()), tonumber(item())
+  local dict = {}
+  for j = 1, nd do dict[j] = item() end
+  local body = string.sub(blob, at)
+  for j = nd, 1, -1 do body = pack_replace(body, string.char(j + 1), dict[j]) end
+  if string.find(flags, 'i', 1, true) then body = pack_replace(body, '\1', pack_id(key)) end
+  local items, from = {}, 1
+  while from <= #body do
+    local e = string.find(body, PACK_SEP, from, true)
+    items[#items + 1] = string.sub(body, from, e - 1)
+    from = e + 1
+  end
+  if #items ~= 2 * nf + 2 * nk + ne then error('the packed record ' .. key .. ' is corrupt') end
+  local out = { fields = {}, tokens = {}, events = {} }
+  for j = 1, 2 * nf do out.fields[j] = items[j] end
+  for j = 1, 2 * nk do out.tokens[j] = items[2 * nf + j] end
+  for j = 1, ne do out.events[j] = items[2 * nf + 2 * nk + j] end
+  return out
+end
+
+-- The value of `field` in a flat field, value list; false when absent.
+local function packed_field(list, field)
+  for j = 1, #list, 2 do
+    if list[j] == field then return list[j + 1] end
+  end
+  return false
+end
+
+-- Packs the execution of record `x` (a hash), history `h` and tokens `k` into one string
+-- at `x` when it is small enough; true when packed.
+local function packed_pack(x, h, k)
+  local nf, ne, nk = redis.call('HLEN', x), redis.call('LLEN', h), redis.call('HLEN', k)
+  if nf == 0 or 2 * nf + 2 * nk + ne > PACK_MOST_ITEMS then return false end
+  local fields = redis.call('HGETALL', x)
+  local items = {}
+  for _, list in ipairs({ fields, redis.call('HGETALL', k), redis.call('LRANGE', h, 0, -1) }) do
+    for _, v in ipairs(list) do
+      if string.find(v, '[%z\1-\31]') then return false end
+      items[#items + 1] = v
+      items[#items + 1] = PACK_SEP
+    end
+  end
+  local body = table.concat(items)
+  if #body > PACK_MOST_BYTES then return false end
+
+  local flags, dict, seen = '', {}, {}
+  local id = pack_id(x)
+  if id and #id >= 4 and not string.find(id, '[%z\1-\31]') then
+    local shorter = pack_replace(body, id, '\1')
+    if #shorter < #body then body, flags = shorter, 'i' end
+  end
+  -- Repeated texts, each kept once when that saves bytes: the input, state names, the
+  -- leading digits of the start time (timestamps of nearby events share them).
+  local function consider(entry)
+    if not entry or #entry < 6 or seen[entry] or #dict >= 28 then return end
+    seen[entry] = true
+    if string.find(entry, '[%z\1-\31]') then return end
+    local shorter = pack_replace(body, entry, string.char(#dict + 2))
+    if #shorter + #entry + 1 < #body then
+      body = shorter
+      dict[#dict + 1] = entry
+    end
+  end
+  consider(packed_field(fields, 'i'))
+  for j = 1, #fields, 2 do
+    if string.match(fields[j], '^%d+$') then consider(string.match(fields[j + 1], '^{"s":"([^"\\]*)"')) end
+  end
+  local t0 = string.match(packed_field(fields, 'h') or '', '"t0":(%d+)')
+  if t0 and #t0 >= 10 then consider(string.sub(t0, 1, #t0 - 4)) end
+
+  local head = { '#1', flags, nf, nk, ne, #dict }
+  for _, entry in ipairs(dict) do head[#head + 1] = entry end
+  redis.call('DEL', x, h, k)
+  redis.call('SET', x, table.concat(head, PACK_SEP) .. PACK_SEP .. body)
+  return true
+end
+
+-- Unpacks the packed record `text` read from `x` back into the hash `x`, the list `h` and
+-- the hash `k`; false (nothing written) when `text` is not packed.
+local function packed_unpack(x, h, k, text)
+  local p = packed_read(x, text)
+  if not p then return false end
+  redis.call('DEL', x, h, k)
+  redis.call('HSET', x, unpack(p.fields))
+  if #p.events > 0 then redis.call('RPUSH', h, unpack(p.events)) end
+  if #p.tokens > 0 then redis.call('HSET', k, unpack(p.tokens)) end
+  return true
+end
