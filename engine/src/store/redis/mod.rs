@@ -18,6 +18,7 @@
 //! | `<prefix>:{p<N>}:d` | stream | dead letters: `s` source, `x` execution, `v` data, `r` reason, `u` unknown event |
 //! | `<prefix>:{p<N>}:l:<sm>:<status>` | zset | the listing index: execution ids by start ms |
 //! | `<prefix>:{p<N>}:x:<id>` | hash | the record ([`crate::store::record`]): `q` seq, `h` head JSON, `i` input, `<f>` each frame, `c<id>.…` each Parallel/Map run's input, items, selector input and results |
+//! | `<prefix>:{p<N>}:x:<id>` | string `#1…` | a parked execution packed (`lua/packed.lua`): its record, tokens and history in one string, `h:` and `k:` then absent; unpacked by its next write |
 //! | `<prefix>:{p<N>}:h:<id>` | list | history events (`events.rs`: `[id,ts,kind,details]`); event id = 1-based position |
 //! | `<prefix>:{p<N>}:layout` | string | the fence: the largest partition count an execution was started under here ([`layout`]) |
 //! | `<prefix>:{p<N>}:k:<id>` | hash | task `<state>/<attempt>` → `o\|<hb timer>\|<hb s>` open, `c` answered (callback queued), `d` done, `t` timed out |
@@ -26,7 +27,7 @@
 //!
 //! | key | type | holds |
 //! |---|---|---|
-//! | `<prefix>:meta` | hash | `partitions`: the count for new executions, set by the first store that connects; `layouts`: every count used, oldest first, once it changed ([`layout`]); `signing-key`: the shared task-token key |
+//! | `<prefix>:meta` | hash | `partitions`: the count for new executions, set by the first store that connects; `layouts`: every count used, oldest first, once it changed ([`layout`]); `signing-key`: the shared task-token key; `pack-parked`: `1` when parking commits pack (set on by the first store of a new prefix) |
 //! | `<prefix>:{sm}:m:<name>` | hash | a state machine's latest revision: `rev`, `rec` |
 //! | `<prefix>:{sm}:v:<name>:<rev>` | string | each revision, kept while the machine or an execution uses it |
 //! | `<prefix>:{sm}:names` | zset | state machine names (scores 0: lexical order) |
