@@ -272,7 +272,7 @@ async fn a_large_parked_execution_keeps_its_keys() {
 }
 
 /// Pieces that collide with the format: ids, markers' neighbours, digits of timestamps,
-/// JSON punctuation, the magic.
+/// JSON punctuation, the magic, the static words.
 fn piece() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
         "sm:name-1",
@@ -301,6 +301,16 @@ fn piece() -> impl Strategy<Value = String> {
         "{\"order\":12345,\"customer\":\"c-1\"}",
         "é",
         "\u{1F600}",
+        // Words of packed.lua's static table, and pieces of them.
+        "\",\"st\":\"RUNNING\",\"t0\":",
+        "\"waitForTaskToken\"",
+        ",\"x\":{\"T\":{\"a\":",
+        "{\"id\":\"",
+        "\"arn:aws:states:",
+        ":stateMachine:",
+        ",\"le\":",
+        "RUNNING",
+        "\"t0\":",
     ])
     .prop_map(str::to_owned)
 }

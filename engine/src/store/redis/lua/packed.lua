@@ -14,12 +14,22 @@
 --   body: the record's field, value pairs (nf), the tokens' field, value pairs (nk) and the
 --   history events (ne), each followed by SEP, after substitutions: with flag `i` every
 --   copy of the execution id (from the key) became byte 1, then every copy of entry dj
---   became byte j + 1, in that order (undone in the reverse order).
+--   became byte j + 1, then every copy of word j of PACK_WORDS became byte 31 and byte j,
+--   in that order (undone in the reverse order).
 -- Only text without bytes 0-31 is packed (JSON from serde escapes them; a state name could
 -- hold one), so markers and SEP never meet text and each substitution inverts exactly.
 -- A legacy record string starts with digits, never '#'.
 
 local PACK_SEP, PACK_MAGIC = '\30', '#1\30'
+-- Texts of Baton's own stored forms that most parked executions hold (the head's and a
+-- frame's field names, a task's ARNs and integration pattern), longest first. Part of
+-- format `#1`: never change or remove one, only append (at most 29).
+local PACK_WORDS = {
+  '","st":"RUNNING","t0":', '"waitForTaskToken"', '","sb":true,"hb":', '"arn:aws:states:',
+  ',"x":{"T":{"a":', ':stateMachine:', '"arn:aws:iam::', ',"tk":"bt1_', ',"name":"',
+  '","sm":"', '","rev":', ',"at":{"', '{"id":"', '","in":', ',"seq":', '{"s":"', ',"ev":',
+  ',"nf":', ',"nt":', ',"en":', ',"et":', ',"le":',
+}
 -- Larger executions keep their keys: packing reads and rewrites everything.
 local PACK_MOST_ITEMS, PACK_MOST_BYTES = 256, 16384
 
@@ -59,7 +69,9 @@ local function packed_read(key, blob)
   local nf, nk, ne, nd = tonumber(item()), tonumber(item()), tonumber(item()), tonumber(item())
   local dict = {}
   for j = 1, nd do dict[j] = item() end
-  local body = string.sub(blob, at)
+  local body = string.gsub(string.sub(blob, at), '\31(.)', function(c)
+    return PACK_WORDS[string.byte(c)] or error('the packed record ' .. key .. ' is corrupt')
+  end)
   for j = nd, 1, -1 do body = pack_replace(body, string.char(j + 1), dict[j]) end
   if string.find(flags, 'i', 1, true) then body = pack_replace(body, '\1', pack_id(key)) end
   local items, from = {}, 1
@@ -125,6 +137,8 @@ local function packed_pack(x, h, k)
   end
   local t0 = string.match(packed_field(fields, 'h') or '', '"t0":(%d+)')
   if t0 and #t0 >= 10 then consider(string.sub(t0, 1, #t0 - 4)) end
+
+  for j, word in ipairs(PACK_WORDS) do body = pack_replace(body, word, '\31' .. string.char(j)) end
 
   local head = { '#1', flags, nf, nk, ne, #dict }
   for _, entry in ipairs(dict) do head[#head + 1] = entry end
