@@ -28,11 +28,10 @@
 -- the token's state is corrupt.
 
 local state = redis.call('HGET', KEYS[1], ARGV[1])
-local packed_text = nil
+local packed = nil
 if not state then
   -- No tokens hash: the execution may be packed (a record hash answers WRONGTYPE here).
-  packed_text = redis.pcall('GET', KEYS[5])
-  local packed = packed_read(KEYS[5], packed_text)
+  packed = packed_read(KEYS[5], redis.pcall('GET', KEYS[5]))
   if not packed then return 1 end
   state = packed_field(packed.tokens, ARGV[1])
   if not state then return 1 end
@@ -44,7 +43,7 @@ if not timer then return 3 end
 if ARGV[3] == 'f' then
   -- The actor that applies the callback writes the execution: unpack it now (a heartbeat
   -- leaves it packed).
-  if packed_text then packed_unpack(KEYS[5], KEYS[6], KEYS[1], packed_text) end
+  if packed then packed_unpack(KEYS[5], KEYS[6], KEYS[1], nil, packed) end
   redis.call('HSET', KEYS[1], ARGV[1], 'c')
   redis.call('XADD', KEYS[3], '*', 'x', ARGV[2], 'e', ARGV[4])
   local holder = redis.call('GET', KEYS[4]) or ''

@@ -30,6 +30,9 @@ local PACK_WORDS = {
   '","sm":"', '","rev":', ',"at":{"', '{"id":"', '","in":', ',"seq":', '{"s":"', ',"ev":',
   ',"nf":', ',"nt":', ',"en":', ',"et":', ',"le":',
 }
+-- Byte j -> word j, for gsub.
+local PACK_WORD_OF = {}
+for j, word in ipairs(PACK_WORDS) do PACK_WORD_OF[string.char(j)] = word end
 -- Larger executions keep their keys: packing reads and rewrites everything.
 local PACK_MOST_ITEMS, PACK_MOST_BYTES = 256, 16384
 
@@ -69,11 +72,15 @@ local function packed_read(key, blob)
   local nf, nk, ne, nd = tonumber(item()), tonumber(item()), tonumber(item()), tonumber(item())
   local dict = {}
   for j = 1, nd do dict[j] = item() end
-  local body = string.gsub(string.sub(blob, at), '\31(.)', function(c)
-    return PACK_WORDS[string.byte(c)] or error('the packed record ' .. key .. ' is corrupt')
-  end)
-  for j = nd, 1, -1 do body = pack_replace(body, string.char(j + 1), dict[j]) end
-  if string.find(flags, 'i', 1, true) then body = pack_replace(body, '\1', pack_id(key)) end
+  -- Each marker expands to text without markers, so one pass per kind undoes them all,
+  -- with gsub's table lookup in C: the words (byte 31 and its index), then the id and
+  -- the entries (one byte each).
+  local body = string.gsub(string.sub(blob, at), '\31(.)', PACK_WORD_OF)
+  local expand = {}
+  for j = 1, nd do expand[string.char(j + 1)] = dict[j] end
+  if string.find(flags, 'i', 1, true) then expand['\1'] = pack_id(key) end
+  body = string.gsub(body, '[\1-\29]', expand)
+  if string.find(body, '[\1-\29\31]') then error('the packed record ' .. key .. ' is corrupt') end
   local items, from = {}, 1
   while from <= #body do
     local e = string.find(body, PACK_SEP, from, true)
@@ -147,10 +154,11 @@ local function packed_pack(x, h, k)
   return true
 end
 
--- Unpacks the packed record `text` read from `x` back into the hash `x`, the list `h` and
--- the hash `k`; false (nothing written) when `text` is not packed.
-local function packed_unpack(x, h, k, text)
-  local p = packed_read(x, text)
+-- Unpacks the packed record `text` read from `x` (or `p`, what `packed_read` made of it)
+-- back into the hash `x`, the list `h` and the hash `k`; false (nothing written) when it
+-- is not packed.
+local function packed_unpack(x, h, k, text, p)
+  p = p or packed_read(x, text)
   if not p then return false end
   redis.call('DEL', x, h, k)
   redis.call('HSET', x, unpack(p.fields))
