@@ -21,18 +21,27 @@
 -- A legacy record string starts with digits, never '#'.
 
 local PACK_SEP, PACK_MAGIC = '\30', '#1\30'
--- Texts of Baton's own stored forms that most parked executions hold (the head's and a
--- frame's field names, a task's ARNs and integration pattern), longest first. Part of
--- format `#1`: never change or remove one, only append (at most 29).
-local PACK_WORDS = {
-  '","st":"RUNNING","t0":', '"waitForTaskToken"', '","sb":true,"hb":', '"arn:aws:states:',
-  ',"x":{"T":{"a":', ':stateMachine:', '"arn:aws:iam::', ',"tk":"bt1_', ',"name":"',
-  '","sm":"', '","rev":', ',"at":{"', '{"id":"', '","in":', ',"seq":', '{"s":"', ',"ev":',
-  ',"nf":', ',"nt":', ',"en":', ',"et":', ',"le":',
-}
--- Byte j -> word j, for gsub.
-local PACK_WORD_OF = {}
-for j, word in ipairs(PACK_WORDS) do PACK_WORD_OF[string.char(j)] = word end
+-- Texts of Baton's own stored forms that most parked executions hold, grouped by where
+-- they are looked for: the head (field `h`), a frame (a numeric field), an event. Part of
+-- format `#1`: word j is stored as byte 31 and byte j; never change or remove one, only
+-- append (at most 29). Built when first needed: every call of a script that includes this
+-- file runs its top level.
+local PACK_WORDS, PACK_WORD_OF = nil, nil
+local PACK_HEAD, PACK_FRAME, PACK_EVENT = { 1, 10 }, { 11, 18 }, { 19, 22 }
+local function pack_words()
+  if not PACK_WORDS then
+    PACK_WORDS = {
+      '","st":"RUNNING","t0":', ',"name":"', '","sm":"', '","rev":', ',"at":{"', '{"id":"',
+      ',"seq":', ',"ev":', ',"nf":', ',"nt":',
+      '","sb":true,"hb":', ',"x":{"T":{"a":', ',"tk":"bt1_', '","in":', '{"s":"', ',"en":',
+      ',"et":', ',"le":',
+      '"waitForTaskToken"', '"arn:aws:states:', ':stateMachine:', '"arn:aws:iam::',
+    }
+    PACK_WORD_OF = {}
+    for j, word in ipairs(PACK_WORDS) do PACK_WORD_OF[string.char(j)] = word end
+  end
+  return PACK_WORDS, PACK_WORD_OF
+end
 -- Larger executions keep their keys: packing reads and rewrites everything.
 local PACK_MOST_ITEMS, PACK_MOST_BYTES = 256, 16384
 
@@ -75,11 +84,12 @@ local function packed_read(key, blob)
   -- Each marker expands to text without markers, so one pass per kind undoes them all,
   -- with gsub's table lookup in C: the words (byte 31 and its index), then the id and
   -- the entries (one byte each).
-  local body = string.gsub(string.sub(blob, at), '\31(.)', PACK_WORD_OF)
+  local _, word_of = pack_words()
+  local body = string.gsub(string.sub(blob, at), '\31(.)', word_of)
   local expand = {}
   for j = 1, nd do expand[string.char(j + 1)] = dict[j] end
   if string.find(flags, 'i', 1, true) then expand['\1'] = pack_id(key) end
-  body = string.gsub(body, '[\1-\29]', expand)
+  if nd > 0 or flags ~= '' then body = string.gsub(body, '[\1-\29]', expand) end
   if string.find(body, '[\1-\29\31]') then error('the packed record ' .. key .. ' is corrupt') end
   local items, from = {}, 1
   while from <= #body do
@@ -109,13 +119,28 @@ local function packed_pack(x, h, k)
   local nf, ne, nk = redis.call('HLEN', x), redis.call('LLEN', h), redis.call('HLEN', k)
   if nf == 0 or 2 * nf + 2 * nk + ne > PACK_MOST_ITEMS then return false end
   local fields = redis.call('HGETALL', x)
+  local words = pack_words()
+  -- `text` with the words of `group` replaced (on the item alone: a small string).
+  local function with_words(text, group)
+    for j = group[1], group[2] do text = pack_replace(text, words[j], '\31' .. string.char(j)) end
+    return text
+  end
   local items = {}
-  for _, list in ipairs({ fields, redis.call('HGETALL', k), redis.call('LRANGE', h, 0, -1) }) do
-    for _, v in ipairs(list) do
-      if string.find(v, '[%z\1-\31]') then return false end
-      items[#items + 1] = v
-      items[#items + 1] = PACK_SEP
-    end
+  local function add(v, group)
+    if string.find(v, '[%z\1-\31]') then return false end
+    items[#items + 1] = group and with_words(v, group) or v
+    items[#items + 1] = PACK_SEP
+    return true
+  end
+  for j = 1, #fields, 2 do
+    local group = (fields[j] == 'h' and PACK_HEAD) or (string.match(fields[j], '^%d+$') and PACK_FRAME)
+    if not (add(fields[j]) and add(fields[j + 1], group)) then return false end
+  end
+  for _, v in ipairs(redis.call('HGETALL', k)) do
+    if not add(v) then return false end
+  end
+  for _, v in ipairs(redis.call('LRANGE', h, 0, -1)) do
+    if not add(v, PACK_EVENT) then return false end
   end
   local body = table.concat(items)
   if #body > PACK_MOST_BYTES then return false end
@@ -145,7 +170,6 @@ local function packed_pack(x, h, k)
   local t0 = string.match(packed_field(fields, 'h') or '', '"t0":(%d+)')
   if t0 and #t0 >= 10 then consider(string.sub(t0, 1, #t0 - 4)) end
 
-  for j, word in ipairs(PACK_WORDS) do body = pack_replace(body, word, '\31' .. string.char(j)) end
 
   local head = { '#1', flags, nf, nk, ne, #dict }
   for _, entry in ipairs(dict) do head[#head + 1] = entry end
