@@ -38,7 +38,7 @@ local function pack_words()
       '"waitForTaskToken"', '"arn:aws:states:', ':stateMachine:', '"arn:aws:iam::',
     }
     PACK_WORD_OF = {}
-    for j, word in ipairs(PACK_WORDS) do PACK_WORD_OF[string.char(j)] = word end
+    for j, word in ipairs(PACK_WORDS) do PACK_WORD_OF['\31' .. string.char(j)] = word end
   end
   return PACK_WORDS, PACK_WORD_OF
 end
@@ -81,17 +81,17 @@ local function packed_read(key, blob)
   local nf, nk, ne, nd = tonumber(item()), tonumber(item()), tonumber(item()), tonumber(item())
   local dict = {}
   for j = 1, nd do dict[j] = item() end
-  -- Each marker expands to text without markers, so one pass per kind undoes them all,
-  -- with gsub's table lookup in C: the words (byte 31 and its index), then the id and
-  -- the entries (one byte each).
+  -- Each marker expands to text without markers, so one gsub undoes them all, looking
+  -- each up in a table (in C): byte 31 and an index for a word (the words' table, by
+  -- __index), one byte for the id or an entry. The header holds no marker: it is left as
+  -- it is, and `at` still points past it.
   local _, word_of = pack_words()
-  local body = string.gsub(string.sub(blob, at), '\31(.)', word_of)
-  local expand = {}
+  local expand = setmetatable({}, { __index = word_of })
   for j = 1, nd do expand[string.char(j + 1)] = dict[j] end
   if string.find(flags, 'i', 1, true) then expand['\1'] = pack_id(key) end
-  if nd > 0 or flags ~= '' then body = string.gsub(body, '[\1-\29]', expand) end
-  if string.find(body, '[\1-\29\31]') then error('the packed record ' .. key .. ' is corrupt') end
-  local items, from = {}, 1
+  local body = string.gsub(blob, '\31?[\1-\29]', expand)
+  if string.find(body, '[\1-\29\31]', at) then error('the packed record ' .. key .. ' is corrupt') end
+  local items, from = {}, at
   while from <= #body do
     local e = string.find(body, PACK_SEP, from, true)
     items[#items + 1] = string.sub(body, from, e - 1)
