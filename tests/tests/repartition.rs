@@ -32,22 +32,42 @@ async fn the_partition_count_grows_while_executions_run() {
     let run = Run::begin_on(Redis::Single(redis), 2, 300, &["--partitions", "6"]).await;
     run.until_half_notified().await;
 
-    let out = tokio::task::block_in_place(|| {
-        Command::new(binary())
-            .args(["partitions", "--redis", &url, "--set", "16"])
-            .output()
-            .expect("run baton partitions")
-    });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answer: Value = serde_json::from_str(stdout.trim()).expect("JSON");
+    let partitions = |args: &[&str]| -> Value {
+        let out = tokio::task::block_in_place(|| {
+            Command::new(binary())
+                .args(["partitions", "--redis", &url])
+                .args(args)
+                .output()
+                .expect("run baton partitions")
+        });
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(stdout.trim()).expect("JSON")
+    };
+    let answer = partitions(&["--set", "16"]);
     assert_eq!(answer["partitions"], 16);
     assert_eq!(answer["layouts"], json!([6, 16]));
+    assert_eq!(
+        answer["pack_parked"], true,
+        "a new deployment packs parked executions"
+    );
     let changed = Instant::now();
+    // Packing off while executions wait, some of them packed (a Wait, a Callback): those
+    // finish all the same below, and later parks write three keys.
+    let packed = (redis_keys(port, "baton:{p*}:x:*").iter())
+        .filter(|key| {
+            let kind = resp::command(port, &["TYPE", key.as_str()], Duration::from_secs(5));
+            matches!(kind, Ok(Reply::Simple(ref t)) if t == "string")
+        })
+        .count();
+    println!("{packed} executions packed when packing is turned off");
+    assert!(packed > 0, "no execution was packed while waiting");
+    let off = partitions(&["--pack-parked", "off"]);
+    assert_eq!(off["pack_parked"], false);
 
     // Started right after the change, through the serve process that has not re-read the
     // count yet (it does within 5 s, or at once when a fence refuses it).
