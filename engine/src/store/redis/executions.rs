@@ -305,6 +305,6 @@ fn decode_record(id: &str, reply: Vec<Value>) -> Result<Option<Execution>> {
 }
 
 /// The record JSON of an earlier version's `<seq>|<record JSON>`.
-fn legacy_json(stored: &str) -> &str {
+pub(super) fn legacy_json(stored: &str) -> &str {
     stored.split_once('|').map_or(stored, |(_, json)| json)
 }

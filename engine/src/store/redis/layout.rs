@@ -230,9 +230,9 @@ impl RedisStore {
         Ok(self.layout().counts.clone())
     }
 
-    /// Whether commits that park an execution pack it (`packed.lua`), as last read.
+    /// Whether commits that park an execution pack it (`packed.lua`), as last read with the
+    /// layout (which [`RedisStore::layout`] keeps fresh).
     pub fn packs_parked(&self) -> bool {
-        self.layout();
         self.inner.pack_parked.load(Ordering::Relaxed)
     }
 

@@ -15,6 +15,7 @@ use std::sync::LazyLock;
 
 use redis::{Script, Value};
 
+use super::executions::legacy_json;
 use super::{RedisStore, SCRIPTS, decode, text};
 use crate::clock::now_ms;
 use crate::machine::Execution;
@@ -140,10 +141,7 @@ fn stored_head(reply: Value) -> Result<Option<Execution>> {
         Value::Array(parts) => {
             let stored = parts.into_iter().nth(1).map(text).transpose()?;
             let stored = stored.unwrap_or_default();
-            let json = stored
-                .split_once('|')
-                .map_or(stored.as_str(), |(_, json)| json);
-            Ok(Some(decode("execution record", json)?))
+            Ok(Some(decode("execution record", legacy_json(&stored))?))
         }
         v => Ok(Some(decode("execution head", &text(v)?)?)),
     }

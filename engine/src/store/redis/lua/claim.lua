@@ -37,13 +37,9 @@ local function claim(queue, from, count, prefix, most)
     if prefix == '' or x == '' or seen[x] then return false end
     seen[x] = true
     local key = prefix .. x
-    local t = redis.call('TYPE', key)['ok']
-    if t == 'string' then
-      local packed = packed_read(key, redis.call('GET', key))
-      if packed and #packed.fields <= 2 * most then return packed.fields end
-      return false
-    end
-    if t ~= 'hash' or redis.call('HLEN', key) > most then return false end
+    local kind, value = packed_record(key)
+    if kind == 'packed' and #value.fields <= 2 * most then return value.fields end
+    if kind ~= 'hash' or redis.call('HLEN', key) > most then return false end
     return redis.call('HGETALL', key)
   end
 

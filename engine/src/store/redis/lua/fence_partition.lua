@@ -15,12 +15,4 @@ local count = tonumber(ARGV[1])
 if tonumber(redis.call('GET', KEYS[2]) or '0') < count then
   redis.call('SET', KEYS[2], count)
 end
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t == 'hash' then return redis.call('HMGET', KEYS[1], 'h', 'i') end
-if t == 'string' then
-  local text = redis.call('GET', KEYS[1])
-  local packed = packed_read(KEYS[1], text)
-  if packed then return { packed_field(packed.fields, 'h'), packed_field(packed.fields, 'i') } end
-  return { 'legacy', text }
-end
-return 0
+return packed_existing(KEYS[1]) or 0

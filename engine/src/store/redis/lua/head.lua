@@ -6,12 +6,8 @@
 -- Returns the head, nil when there is no record, or `{'legacy', <seq>|<JSON>}` for a record
 -- of an earlier version.
 
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t == 'hash' then return redis.call('HGET', KEYS[1], 'h') end
-if t == 'string' then
-  local text = redis.call('GET', KEYS[1])
-  local packed = packed_read(KEYS[1], text)
-  if packed then return packed_field(packed.fields, 'h') end
-  return { 'legacy', text }
-end
+local kind, value = packed_record(KEYS[1])
+if kind == 'hash' then return redis.call('HGET', KEYS[1], 'h') end
+if kind == 'packed' then return packed_field(value.fields, 'h') end
+if kind == 'legacy' then return { 'legacy', value } end
 return false

@@ -7,12 +7,8 @@
 -- `{'legacy', <seq>|<JSON>}` for a record of an earlier version (a string); `{}` when there
 -- is none.
 
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t == 'hash' then return redis.call('HGETALL', KEYS[1]) end
-if t == 'string' then
-  local text = redis.call('GET', KEYS[1])
-  local packed = packed_read(KEYS[1], text)
-  if packed then return packed.fields end
-  return { 'legacy', text }
-end
+local kind, value = packed_record(KEYS[1])
+if kind == 'hash' then return redis.call('HGETALL', KEYS[1]) end
+if kind == 'packed' then return value.fields end
+if kind == 'legacy' then return { 'legacy', value } end
 return {}

@@ -113,6 +113,28 @@ local function packed_field(list, field)
   return false
 end
 
+-- What the record key `key` holds: 'hash'; 'packed' and the decoded record; 'legacy' and
+-- the string of an earlier version (`<seq>|<JSON>`); nil when there is none.
+local function packed_record(key)
+  local t = redis.call('TYPE', key)['ok']
+  if t == 'hash' then return 'hash' end
+  if t ~= 'string' then return nil end
+  local text = redis.call('GET', key)
+  local packed = packed_read(key, text)
+  if packed then return 'packed', packed end
+  return 'legacy', text
+end
+
+-- What start_execution.lua and fence_partition.lua answer for an existing execution:
+-- `{head, input}` (or `{'legacy', <seq>|<JSON>}`); nil when there is none.
+local function packed_existing(key)
+  local kind, value = packed_record(key)
+  if kind == 'hash' then return redis.call('HMGET', key, 'h', 'i') end
+  if kind == 'packed' then return { packed_field(value.fields, 'h'), packed_field(value.fields, 'i') } end
+  if kind == 'legacy' then return { 'legacy', value } end
+  return nil
+end
+
 -- Packs the execution of record `x` (a hash), history `h` and tokens `k` into one string
 -- at `x` when it is small enough; true when packed.
 local function packed_pack(x, h, k)

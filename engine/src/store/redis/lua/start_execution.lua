@@ -31,14 +31,8 @@
 local count = tonumber(ARGV[6])
 local fence = tonumber(redis.call('GET', KEYS[9]) or '0')
 if fence > count then return fence end
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t == 'hash' then return redis.call('HMGET', KEYS[1], 'h', 'i') end
-if t == 'string' then
-  local text = redis.call('GET', KEYS[1])
-  local packed = packed_read(KEYS[1], text)
-  if packed then return { packed_field(packed.fields, 'h'), packed_field(packed.fields, 'i') } end
-  return { 'legacy', text }
-end
+local existing = packed_existing(KEYS[1])
+if existing then return existing end
 
 local id = ARGV[1]
 if fence < count then redis.call('SET', KEYS[9], count) end
