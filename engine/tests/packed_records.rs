@@ -272,6 +272,60 @@ async fn a_large_parked_execution_keeps_its_keys() {
     assert_eq!(store.load_execution(id).await.unwrap(), Some(parked));
 }
 
+/// A packed string that is not what packing writes — a marker no word or entry stands for,
+/// a byte packing never writes, too few items, a cut header — is an error for every
+/// reader, never a panic or a wrong answer, and stays as it is.
+#[tokio::test]
+async fn a_corrupt_packed_record_is_an_error_and_stays_as_it_is() {
+    let server = RedisServer::start().expect("redis-server (apt-get install redis-server)");
+    let prefix = unique_prefix();
+    let store = RedisStore::connect(&server.url(), &prefix, 4)
+        .await
+        .unwrap();
+    let id = "park:corrupt";
+    park(&store, id).await;
+    let mut con = redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let x = &keys(&prefix, id)[0];
+    let good: Vec<u8> = con.get(x).unwrap();
+    let body = good.len() - 1; // before the last separator
+    let spliced = |at: usize, bytes: &[u8]| [&good[..at], bytes, &good[at..]].concat();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("an unknown word", spliced(body, b"\x1f\x1c")),
+        ("an unknown entry", spliced(body, b"\x1d")),
+        ("a word marker alone", spliced(body, b"\x1f")),
+        ("a NUL byte", spliced(body, b"\0")),
+        ("a newline", spliced(body, b"\n")),
+        ("an item missing", good[..good.len() - 1].to_vec()),
+        ("a cut header", good[..6].to_vec()),
+    ];
+    for (what, bytes) in cases {
+        let _: () = con.set(x, &bytes).unwrap();
+        let loaded = store.load_execution(id).await;
+        assert!(loaded.is_err(), "{what}: {loaded:?}");
+        let history = store.history(id, 1, 10, false).await;
+        assert!(history.is_err(), "{what}: {history:?}");
+        let kept: Vec<u8> = con.get(x).unwrap();
+        assert_eq!(kept, bytes, "{what}: the string is left as it was");
+        // packed.lua itself refuses it (not only the JSON parser after it).
+        let read = redis::Script::new(&format!(
+            "{PACKED}\nreturn packed_read(KEYS[1], redis.call('GET', KEYS[1])) and 1 or 0"
+        ))
+        .key(x)
+        .invoke::<i64>(&mut con);
+        let refused = read.expect_err(what).to_string();
+        assert!(
+            refused.contains("is corrupt") || refused.contains("is truncated"),
+            "{what}: {refused}"
+        );
+        println!("{what}: {}", loaded.unwrap_err());
+    }
+    let _: () = con.set(x, &good).unwrap();
+    assert!(store.load_execution(id).await.unwrap().is_some());
+}
+
 /// Pieces that collide with the format: ids, markers' neighbours, digits of timestamps,
 /// JSON punctuation, the magic, the static words.
 fn piece() -> impl Strategy<Value = String> {
@@ -349,7 +403,9 @@ fn packing_round_trips_any_contents() {
             0.1,
             (
                 0..4usize,
-                prop::sample::select(vec!["\u{1e}", "\u{1}", "\0", "\u{1f}"]),
+                prop::sample::select(vec![
+                    "\u{1e}", "\u{1}", "\0", "\u{1f}", "\n", "\u{1d}", "\t",
+                ]),
             ),
         ),
     );

@@ -42,7 +42,10 @@ use stats::Summary;
 
 const USAGE: &str = "callback_latency [--parked N (100000)] [--rate PER_SECOND (1000)] \
                      [--seconds S (60)] [--start-concurrency N (32)] [--floor-seconds S (5)] \
-                     [--timeline CSV] [--monitor FILE] [--env NAME=VALUE]…\n\
+                     [--pack-parked on|off (on)] [--timeline CSV] [--monitor FILE] \
+                     [--env NAME=VALUE]…\n\
+  --pack-parked: whether parking commits pack an execution into one string (`baton \
+                 partitions --pack-parked`), to compare both in one build\n\
   --timeline: each callback's scheduled, sent, answered and entered times (Unix µs)\n\
   --monitor: `redis-cli monitor` during the open loop (costs Redis time: for diagnosis)\n\
   --env: an environment variable of the baton process";
@@ -56,6 +59,7 @@ struct Args {
     floor_seconds: usize,
     timeline: Option<String>,
     monitor: Option<String>,
+    pack_parked: bool,
     /// `NAME=VALUE` settings for the baton process (e.g. `MIMALLOC_ALLOW_THP=0`).
     env: Vec<(String, String)>,
 }
@@ -69,6 +73,7 @@ fn args() -> Args {
         floor_seconds: 5,
         timeline: None,
         monitor: None,
+        pack_parked: true,
         env: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -90,6 +95,14 @@ fn args() -> Args {
                     fail(&format!("--env needs NAME=VALUE, not {pair:?}"))
                 };
                 a.env.push((name.to_owned(), value.to_owned()));
+                continue;
+            }
+            "--pack-parked" => {
+                a.pack_parked = match it.next().as_deref() {
+                    Some("on") => true,
+                    Some("off") => false,
+                    other => fail(&format!("--pack-parked needs on or off, not {other:?}")),
+                };
                 continue;
             }
             "--timeline" | "--monitor" => {
@@ -196,6 +209,15 @@ async fn run(
     let store = RedisStore::connect(redis_url, "baton", 256)
         .await
         .expect("connect to Redis");
+    if store.packs_parked() != a.pack_parked {
+        store
+            .set_pack_parked(a.pack_parked)
+            .await
+            .expect("set pack-parked");
+        // Every process re-reads the switch with its layout, at least every 5 s.
+        tokio::time::sleep(Duration::from_secs(6)).await;
+    }
+    println!("pack parked executions: {}", store.packs_parked());
     println!(
         "parking {} executions (Callback with Notify → Task → Succeed), {} starts at a time",
         a.parked, a.start_concurrency
