@@ -6,6 +6,7 @@
 -- count   at most this many
 -- prefix  the partition's record key prefix, `<prefix>:{p<N>}:x:` ('' to read no records)
 -- most    the most fields a record may have to be read here
+-- known   (optional) record key -> its fields, for a record the caller has just written
 --
 -- Returns an array: first 'idle' when nothing new was there (the caller waits for its
 -- doorbell), else ''; then id, execution, event JSON, record for each entry ('' for a
@@ -19,7 +20,7 @@
 -- `most` fields (a large record, e.g. a Map's, is loaded by the actor only when needed);
 -- else it is false (nil). The key is built from `prefix` and is in the partition's slot
 -- (its `{p<N>}` tag) like the caller's KEYS: Redis Cluster serves it on the same node.
-local function claim(queue, from, count, prefix, most)
+local function claim(queue, from, count, prefix, most, known)
   local function read()
     return redis.pcall('XREADGROUP', 'GROUP', 'w', 'c', 'COUNT', count, 'STREAMS', queue, from)
   end
@@ -37,6 +38,8 @@ local function claim(queue, from, count, prefix, most)
     if prefix == '' or x == '' or seen[x] then return false end
     seen[x] = true
     local key = prefix .. x
+    local fields = known and known[key]
+    if fields then return #fields <= 2 * most and fields end
     local kind, value = packed_record(key)
     if kind == 'packed' and #value.fields <= 2 * most then return value.fields end
     if kind ~= 'hash' or redis.call('HLEN', key) > most then return false end

@@ -42,13 +42,21 @@ if not timer then return 3 end
 
 if ARGV[3] == 'f' then
   -- The actor that applies the callback writes the execution: unpack it now (a heartbeat
-  -- leaves it packed).
-  if packed then packed_unpack(KEYS[5], KEYS[6], KEYS[1], nil, packed) end
-  redis.call('HSET', KEYS[1], ARGV[1], 'c')
+  -- leaves it packed), with the token answered.
+  local known = nil
+  if packed then
+    for j = 1, #packed.tokens, 2 do
+      if packed.tokens[j] == ARGV[1] then packed.tokens[j + 1] = 'c' end
+    end
+    packed_unpack(KEYS[5], KEYS[6], KEYS[1], nil, packed)
+    known = { [KEYS[5]] = packed.fields }
+  else
+    redis.call('HSET', KEYS[1], ARGV[1], 'c')
+  end
   redis.call('XADD', KEYS[3], '*', 'x', ARGV[2], 'e', ARGV[4])
   local holder = redis.call('GET', KEYS[4]) or ''
   if ARGV[5] ~= '' and holder == ARGV[5] then
-    local claimed = claim(KEYS[3], '>', ARGV[6], ARGV[7], ARGV[8])
+    local claimed = claim(KEYS[3], '>', ARGV[6], ARGV[7], ARGV[8], known)
     if not claimed.err then return { holder, claimed } end
   end
   return holder
