@@ -23,9 +23,9 @@
 local PACK_SEP, PACK_MAGIC = '\30', '#1\30'
 -- Texts of Baton's own stored forms that most parked executions hold, grouped by where
 -- they are looked for: the head (field `h`), a frame (a numeric field), an event. Part of
--- format `#1`: word j is stored as byte 31 and byte j; never change or remove one, only
--- append (at most 29). Built when first needed: every call of a script that includes this
--- file runs its top level.
+-- format `#1`: word j is stored as byte 31 and byte j (PACK_MARKS[j]); never change or
+-- remove one, only append (at most 29), with its marker. Built when first needed: every
+-- call of a script that includes this file runs its top level.
 local PACK_WORDS, PACK_MARKS, PACK_WORD_OF, PACK_CONTROL = nil, nil, nil, nil
 local PACK_HEAD, PACK_FRAME, PACK_EVENT = { 1, 10 }, { 11, 18 }, { 19, 22 }
 local function pack_words()
