@@ -27,6 +27,23 @@ fn unique_prefix() -> String {
     )
 }
 
+/// A store on a new prefix of `server` (a new deployment: it packs), and that prefix.
+async fn new_store(server: &RedisServer) -> (String, RedisStore) {
+    let prefix = unique_prefix();
+    let store = RedisStore::connect(&server.url(), &prefix, 4)
+        .await
+        .unwrap();
+    (prefix, store)
+}
+
+/// A plain connection to `server`, to look at the keys.
+fn connection(server: &RedisServer) -> Connection {
+    redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
 /// Runs `body` with packed.lua's functions in front of it.
 fn eval(con: &mut Connection, body: &str, keys: &[&str]) -> redis::Value {
     let script = redis::Script::new(&format!("{PACKED}\n{body}"));
@@ -121,18 +138,14 @@ async fn park(store: &RedisStore, id: &str) -> (Lease, Execution) {
 #[tokio::test]
 async fn a_parked_execution_is_one_string_that_unpacks_byte_for_byte() {
     let server = RedisServer::start().expect("redis-server (apt-get install redis-server)");
-    let (on, off) = (unique_prefix(), unique_prefix());
-    let packing = RedisStore::connect(&server.url(), &on, 4).await.unwrap();
-    let plain = RedisStore::connect(&server.url(), &off, 4).await.unwrap();
+    let (on, packing) = new_store(&server).await;
+    let (off, plain) = new_store(&server).await;
     assert!(packing.packs_parked(), "a new deployment packs");
     assert!(!plain.set_pack_parked(false).await.unwrap());
     let id = "park:e999999";
     park(&packing, id).await;
     park(&plain, id).await;
-    let mut con = redis::Client::open(server.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut con = connection(&server);
     let (packed_keys, plain_keys) = (keys(&on, id), keys(&off, id));
 
     let unpacked = snapshot(&mut con, &plain_keys);
@@ -179,15 +192,9 @@ async fn a_parked_execution_is_one_string_that_unpacks_byte_for_byte() {
 #[tokio::test]
 async fn the_switch_is_per_prefix_and_packed_executions_outlive_it() {
     let server = RedisServer::start().expect("redis-server (apt-get install redis-server)");
-    let prefix = unique_prefix();
-    let first = RedisStore::connect(&server.url(), &prefix, 4)
-        .await
-        .unwrap();
+    let (prefix, first) = new_store(&server).await;
     let (lease, before) = park(&first, "park:before").await;
-    let mut con = redis::Client::open(server.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut con = connection(&server);
     let kind = |con: &mut Connection, id: &str| -> String {
         redis::cmd("TYPE")
             .arg(&keys(&prefix, id)[0])
@@ -246,10 +253,7 @@ async fn the_switch_is_per_prefix_and_packed_executions_outlive_it() {
 #[tokio::test]
 async fn a_large_parked_execution_keeps_its_keys() {
     let server = RedisServer::start().expect("redis-server (apt-get install redis-server)");
-    let prefix = unique_prefix();
-    let store = RedisStore::connect(&server.url(), &prefix, 4)
-        .await
-        .unwrap();
+    let (prefix, store) = new_store(&server).await;
     let id = "park:large";
     let record = start(&store, id, 1_000, vec![]).await;
     let lease = store
@@ -260,10 +264,7 @@ async fn a_large_parked_execution_keeps_its_keys() {
     let mut request = baton_engine::testing::store_suite::with_events(next(&record), 300);
     request.active = false;
     let parked = commit(&store, &lease, request).await;
-    let mut con = redis::Client::open(server.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut con = connection(&server);
     let kind: String = redis::cmd("TYPE")
         .arg(&keys(&prefix, id)[0])
         .query(&mut con)
@@ -278,16 +279,10 @@ async fn a_large_parked_execution_keeps_its_keys() {
 #[tokio::test]
 async fn a_corrupt_packed_record_is_an_error_and_stays_as_it_is() {
     let server = RedisServer::start().expect("redis-server (apt-get install redis-server)");
-    let prefix = unique_prefix();
-    let store = RedisStore::connect(&server.url(), &prefix, 4)
-        .await
-        .unwrap();
+    let (prefix, store) = new_store(&server).await;
     let id = "park:corrupt";
     park(&store, id).await;
-    let mut con = redis::Client::open(server.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut con = connection(&server);
     let x = &keys(&prefix, id)[0];
     let good: Vec<u8> = con.get(x).unwrap();
     let body = good.len() - 1; // before the last separator

@@ -39,11 +39,15 @@ local function claim(queue, from, count, prefix, most, known)
     seen[x] = true
     local key = prefix .. x
     local fields = known and known[key]
-    if fields then return #fields <= 2 * most and fields end
-    local kind, value = packed_record(key)
-    if kind == 'packed' and #value.fields <= 2 * most then return value.fields end
-    if kind ~= 'hash' or redis.call('HLEN', key) > most then return false end
-    return redis.call('HGETALL', key)
+    if not fields then
+      local kind, value = packed_record(key)
+      if kind == 'hash' then
+        return redis.call('HLEN', key) <= most and redis.call('HGETALL', key)
+      end
+      if kind ~= 'packed' then return false end
+      fields = value.fields
+    end
+    return #fields <= 2 * most and fields
   end
 
   local out = { '' }

@@ -28,13 +28,14 @@
 -- the token's state is corrupt.
 
 local state = redis.call('HGET', KEYS[1], ARGV[1])
-local packed = nil
+local packed, at = nil, nil
 if not state then
   -- No tokens hash: the execution may be packed (a record hash answers WRONGTYPE here).
   packed = packed_read(KEYS[5], redis.pcall('GET', KEYS[5]))
   if not packed then return 1 end
-  state = packed_field(packed.tokens, ARGV[1])
-  if not state then return 1 end
+  at = packed_find(packed.tokens, ARGV[1])
+  if not at then return 1 end
+  state = packed.tokens[at]
 end
 if state == 'c' or state == 'd' or state == 't' then return 2 end
 local timer, seconds = string.match(state, '^o|(%d*)|(%d*)$')
@@ -45,9 +46,7 @@ if ARGV[3] == 'f' then
   -- leaves it packed), with the token answered.
   local known = nil
   if packed then
-    for j = 1, #packed.tokens, 2 do
-      if packed.tokens[j] == ARGV[1] then packed.tokens[j + 1] = 'c' end
-    end
+    packed.tokens[at] = 'c'
     packed_unpack(KEYS[5], KEYS[6], KEYS[1], nil, packed)
     known = { [KEYS[5]] = packed.fields }
   else

@@ -134,12 +134,18 @@ local function packed_read(key, blob)
   return out
 end
 
+-- The position of the value of `field` in a flat field, value list; nil when absent.
+local function packed_find(list, field)
+  for j = 1, #list, 2 do
+    if list[j] == field then return j + 1 end
+  end
+  return nil
+end
+
 -- The value of `field` in a flat field, value list; false when absent.
 local function packed_field(list, field)
-  for j = 1, #list, 2 do
-    if list[j] == field then return list[j + 1] end
-  end
-  return false
+  local j = packed_find(list, field)
+  return j and list[j] or false
 end
 
 -- What the record key `key` holds: 'hash'; 'packed' and the decoded record; 'legacy' and
