@@ -31,8 +31,8 @@ fn event(id: u64, kind: &str) -> HistoryEvent {
         id,
         previous_event_id: id - 1,
         timestamp_ms: 1,
-        kind: kind.into(),
-        details: json!({}),
+        kind: kind.to_owned().into(),
+        details: json!({}).into(),
     }
 }
 

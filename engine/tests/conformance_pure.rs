@@ -85,7 +85,7 @@ fn run(case: &Case, settings: &Settings) -> (Outcome, Option<Result<(), String>>
         100_000,
     );
     let history = case.history_types.as_ref().map(|want| {
-        let got: Vec<&str> = run.history.iter().map(|e| e.kind.as_str()).collect();
+        let got: Vec<&str> = run.history.iter().map(|e| e.kind.as_ref()).collect();
         let mut sorted_want: Vec<&str> = want.iter().map(String::as_str).collect();
         let mut sorted_got = got.clone();
         sorted_want.sort_unstable();

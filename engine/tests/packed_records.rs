@@ -95,7 +95,8 @@ fn memory(con: &mut Connection, keys: &[String; 3]) -> i64 {
 
 fn task_event(id: u64, kind: &str, input: &str) -> HistoryEvent {
     HistoryEvent {
-        details: json!({"name": "Wait for approval", "input": input, "resource": "callback"}),
+        details: json!({"name": "Wait for approval", "input": input, "resource": "callback"})
+            .into(),
         timestamp_ms: 1_796_602_328_066 + id as i64,
         ..event(id, kind)
     }

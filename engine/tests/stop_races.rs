@@ -44,7 +44,7 @@ async fn a_callback_answered_200_beats_a_stop_sent_just_before<S: Store>(fixture
         let succeeded: Vec<_> = history
             .iter()
             .filter(|e| e.kind == "TaskSucceeded")
-            .map(|e| e.details["output"].clone())
+            .map(|e| e.details.value()["output"].clone())
             .collect();
         match answer {
             Ok(_) => {

@@ -314,7 +314,14 @@ mod redis_only {
         let read = store.history(id, 1, 10, false).await.unwrap();
         let got: Vec<(u64, i64, &str, Value)> = read
             .iter()
-            .map(|e| (e.id, e.timestamp_ms, e.kind.as_str(), e.details.clone()))
+            .map(|e| {
+                (
+                    e.id,
+                    e.timestamp_ms,
+                    e.kind.as_ref(),
+                    e.details.value().into_owned(),
+                )
+            })
             .collect();
         assert_eq!(
             got,

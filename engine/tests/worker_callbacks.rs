@@ -82,10 +82,16 @@ async fn wait_for_task_token_parks_and_resumes<S: Store>(fixture: Fixture<S>) {
     let parked = rig.wait_parked(&id, "TaskSubmitted", 1).await;
     assert_eq!(kinds(&parked), PARKED_AFTER_NOTIFY);
     assert_linear(&parked);
-    assert_eq!(parked[2].details["resourceType"], "http");
-    assert_eq!(parked[2].details["resource"], "invoke.waitForTaskToken");
+    assert_eq!(parked[2].details.value()["resourceType"], "http");
+    assert_eq!(
+        parked[2].details.value()["resource"],
+        "invoke.waitForTaskToken"
+    );
     let submitted = &parked[4];
-    assert_eq!(submitted.details["resource"], "invoke.waitForTaskToken");
+    assert_eq!(
+        submitted.details.value()["resource"],
+        "invoke.waitForTaskToken"
+    );
     let response = json_in(submitted, "output");
     assert_eq!(response["StatusCode"], 200);
     assert_eq!(response["ResponseBody"], json!({"queued": true}));
@@ -141,9 +147,12 @@ async fn callback_state_notifies_and_resumes<S: Store>(fixture: Fixture<S>) {
         .await;
     let parked = rig.wait_parked(&id, "TaskSubmitted", 1).await;
     assert_eq!(kinds(&parked), PARKED_AFTER_NOTIFY);
-    assert_eq!(parked[1].details["name"], "Wait");
-    assert_eq!(parked[2].details["resourceType"], "http");
-    assert_eq!(parked[2].details["resource"], "invoke.waitForTaskToken");
+    assert_eq!(parked[1].details.value()["name"], "Wait");
+    assert_eq!(parked[2].details.value()["resourceType"], "http");
+    assert_eq!(
+        parked[2].details.value()["resource"],
+        "invoke.waitForTaskToken"
+    );
     assert_eq!(
         json_in(&parked[4], "output")["ResponseBody"],
         json!({"queued": true})
@@ -180,8 +189,8 @@ async fn callback_state_without_notify_waits_for_its_token<S: Store>(fixture: Fi
             "TaskStarted"
         ]
     );
-    assert_eq!(parked[2].details["resourceType"], "callback");
-    assert_eq!(parked[2].details["resource"], "waitForTaskToken");
+    assert_eq!(parked[2].details.value()["resourceType"], "callback");
+    assert_eq!(parked[2].details.value()["resource"], "waitForTaskToken");
     let token = rig.open_token(&id, "Wait").await;
     rig.succeed(&token, json!({"a": 2}))
         .await
@@ -220,7 +229,10 @@ async fn failed_notification_fails_the_task<S: Store>(fixture: Fixture<S>) {
             "ExecutionFailed"
         ]
     );
-    assert_eq!(history[4].details["error"], "States.Http.StatusCode.500");
+    assert_eq!(
+        history[4].details.value()["error"],
+        "States.Http.StatusCode.500"
+    );
     let token = svc.requests()[0].token();
     assert_eq!(
         rig.succeed(&token, json!({})).await,
@@ -260,8 +272,8 @@ async fn callback_failure_is_retried_with_a_new_token_then_caught<S: Store>(fixt
     let claims = rig.keys.verify(&second_token).expect("a valid token");
     assert_eq!((claims.state(), claims.attempt()), ("Ask", 2));
     let failed = first(&history, "TaskFailed");
-    assert_eq!(failed.details["error"], "Rejected");
-    assert_eq!(failed.details["cause"], "no stock");
+    assert_eq!(failed.details.value()["error"], "Rejected");
+    assert_eq!(failed.details.value()["cause"], "no stock");
 
     // The first attempt's token is refused now, and changes nothing.
     assert_eq!(
@@ -322,8 +334,8 @@ async fn missed_heartbeat_times_the_task_out<S: Store>(fixture: Fixture<S>) {
         .await;
     for id in [&id, &by_path] {
         let parked = rig.wait_parked(id, "TaskSubmitted", 1).await;
-        assert_eq!(parked[2].details["heartbeatInSeconds"], 1, "{id}");
-        assert_eq!(parked[2].details["timeoutInSeconds"], 30, "{id}");
+        assert_eq!(parked[2].details.value()["heartbeatInSeconds"], 1, "{id}");
+        assert_eq!(parked[2].details.value()["timeoutInSeconds"], 30, "{id}");
     }
     let exec = rig.wait_final(&by_path).await;
     assert_eq!(exec.status, Status::Failed);
@@ -344,7 +356,10 @@ async fn missed_heartbeat_times_the_task_out<S: Store>(fixture: Fixture<S>) {
             "ExecutionFailed"
         ]
     );
-    assert_eq!(history[5].details["error"], "States.HeartbeatTimeout");
+    assert_eq!(
+        history[5].details.value()["error"],
+        "States.HeartbeatTimeout"
+    );
     assert!(millis_between(&history[3], &history[5]) >= 1_000);
     // Both task timers are gone.
     assert_eq!(rig.next_timer(&id).await, None);
@@ -436,7 +451,7 @@ async fn timeout_caps_the_wait_despite_heartbeats<S: Store>(fixture: Fixture<S>)
             "ExecutionFailed"
         ]
     );
-    assert_eq!(history[5].details["error"], "States.Timeout");
+    assert_eq!(history[5].details.value()["error"], "States.Timeout");
     assert!(millis_between(&history[3], &history[5]) >= 2_000);
     assert_eq!(rig.next_timer(&id).await, None);
 }

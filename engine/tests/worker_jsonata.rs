@@ -64,7 +64,7 @@ async fn http_task_takes_its_request_from_jsonata_arguments<S: Store>(fixture: F
         .find(|e| e.kind == "TaskStateExited")
         .expect("exited");
     assert_eq!(
-        exited.details["assignedVariables"],
+        exited.details.value()["assignedVariables"],
         json!({"status": "201"})
     );
 }
@@ -148,8 +148,8 @@ async fn retry_on_query_evaluation_error_runs_the_task_again<S: Store>(fixture: 
         .iter()
         .find(|e| e.kind == "EvaluationFailed")
         .expect("event");
-    assert_eq!(failed.details["location"], "Output");
-    assert_eq!(failed.details["state"], "Call");
+    assert_eq!(failed.details.value()["location"], "Output");
+    assert_eq!(failed.details.value()["state"], "Call");
 }
 
 /// A JSONata machine waits, its workers stop, new workers finish it: the expressions come

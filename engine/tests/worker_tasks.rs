@@ -85,7 +85,7 @@ async fn url_task_posts_the_effective_input_and_reads_json<S: Store>(fixture: Fi
     let history = rig.history(&id).await;
     assert_eq!(kinds(&history), TASK_OK);
     assert_linear(&history);
-    assert_eq!(history[1].details["name"], "Charge");
+    assert_eq!(history[1].details.value()["name"], "Charge");
     assert_eq!(
         history[2].details,
         json!({"resourceType": "http", "resource": url, "region": "us-east-1",
@@ -95,13 +95,13 @@ async fn url_task_posts_the_effective_input_and_reads_json<S: Store>(fixture: Fi
         history[3].details,
         json!({"resourceType": "http", "resource": url})
     );
-    assert_eq!(history[4].details["resourceType"], "http");
-    assert_eq!(history[4].details["resource"], json!(url));
+    assert_eq!(history[4].details.value()["resourceType"], "http");
+    assert_eq!(history[4].details.value()["resource"], json!(url));
     assert_eq!(
         json_in(&history[4], "output"),
         json!({"payment": {"id": "p-1", "status": "ok"}, "extra": [1, 2]})
     );
-    assert_eq!(history[5].details["name"], "Charge");
+    assert_eq!(history[5].details.value()["name"], "Charge");
     assert_eq!(json_in(&history[5], "output"), exec.output.clone().unwrap());
     assert_eq!(json_in(&history[6], "output"), exec.output.unwrap());
 }
@@ -180,7 +180,7 @@ async fn http_invoke_returns_status_headers_and_body<S: Store>(fixture: Fixture<
 
     let history = rig.history(&id).await;
     assert_eq!(kinds(&history), TASK_OK);
-    let scheduled = &history[2].details;
+    let scheduled = history[2].details.value();
     assert_eq!(scheduled["resourceType"], "http");
     assert_eq!(scheduled["resource"], "invoke");
     assert_eq!(
@@ -189,7 +189,7 @@ async fn http_invoke_returns_status_headers_and_body<S: Store>(fixture: Fixture<
             "Headers": {"X-Trace": "t1"}, "QueryParameters": {"q": "a b"},
             "RequestBody": {"id": 5}})
     );
-    assert_eq!(history[4].details["resource"], "invoke");
+    assert_eq!(history[4].details.value()["resource"], "invoke");
 }
 
 async fn non_2xx_fails_with_the_status_error<S: Store>(fixture: Fixture<S>) {
@@ -226,11 +226,11 @@ async fn non_2xx_fails_with_the_status_error<S: Store>(fixture: Fixture<S>) {
         let history = rig.history(id).await;
         assert_eq!(kinds(&history), TASK_FAILED, "{id}");
         assert_linear(&history);
-        let failed = &history[4].details;
+        let failed = history[4].details.value();
         assert_eq!(failed["resourceType"], "http");
         assert_eq!(failed["error"], json!(error));
         assert_eq!(failed["cause"], json!(exec.cause));
-        assert_eq!(history[5].details["error"], json!(error));
+        assert_eq!(history[5].details.value()["error"], json!(error));
     }
 }
 
@@ -254,7 +254,7 @@ async fn connection_refused_is_a_socket_error<S: Store>(fixture: Fixture<S>) {
     );
     let history = rig.history(&id).await;
     assert_eq!(kinds(&history), TASK_FAILED);
-    assert_eq!(history[4].details["error"], "States.Http.Socket");
+    assert_eq!(history[4].details.value()["error"], "States.Http.Socket");
 }
 
 async fn timeout_seconds_times_the_task_out<S: Store>(fixture: Fixture<S>) {
@@ -291,8 +291,8 @@ async fn timeout_seconds_times_the_task_out<S: Store>(fixture: Fixture<S>) {
             "ExecutionFailed"
         ]
     );
-    assert_eq!(history[2].details["timeoutInSeconds"], 1);
-    assert_eq!(history[4].details["error"], "States.Timeout");
+    assert_eq!(history[2].details.value()["timeoutInSeconds"], 1);
+    assert_eq!(history[4].details.value()["error"], "States.Timeout");
     assert!(millis_between(&history[3], &history[4]) >= 1_000);
     assert_eq!(svc.requests().len(), 1);
     assert!(!rig.is_active(&id).await);
@@ -384,7 +384,7 @@ async fn retries_send_new_attempts_after_a_durable_backoff<S: Store>(fixture: Fi
             "backoff of {} ms",
             millis_between(f, s)
         );
-        assert_eq!(f.details["error"], "States.Http.StatusCode.503");
+        assert_eq!(f.details.value()["error"], "States.Http.StatusCode.503");
     }
     assert_eq!(
         json_in(scheduled[2], "parameters"),
@@ -436,7 +436,7 @@ async fn retries_exhausted_then_caught_with_result_path<S: Store>(fixture: Fixtu
     );
     assert_linear(&history);
     assert!(millis_between(&history[4], &history[5]) >= 1_000);
-    assert_eq!(history[8].details["name"], "Call");
+    assert_eq!(history[8].details.value()["name"], "Call");
     assert_eq!(json_in(&history[8], "output"), exec.output.unwrap());
 }
 
@@ -474,7 +474,7 @@ async fn states_all_does_not_catch_runtime_errors<S: Store>(fixture: Fixture<S>)
             "ExecutionFailed"
         ]
     );
-    assert_eq!(history[5].details["error"], "States.Runtime");
+    assert_eq!(history[5].details.value()["error"], "States.Runtime");
 }
 
 async fn oversized_response_fails_the_task<S: Store>(fixture: Fixture<S>) {
@@ -493,9 +493,12 @@ async fn oversized_response_fails_the_task<S: Store>(fixture: Fixture<S>) {
     assert_eq!(svc.requests().len(), 1, "not retried");
     let history = rig.history(&id).await;
     assert_eq!(kinds(&history), TASK_FAILED);
-    assert_eq!(history[4].details["error"], "States.DataLimitExceeded");
+    assert_eq!(
+        history[4].details.value()["error"],
+        "States.DataLimitExceeded"
+    );
     assert!(
-        history[4].details["cause"]
+        history[4].details.value()["cause"]
             .as_str()
             .is_some_and(|c| c.contains("262144")),
         "{}",

@@ -84,7 +84,7 @@ async fn a_redriven_execution_survives_a_worker_restart_on_redis() {
     assert_eq!(done.output, Some(json!({"v": 7, "inner": {"k": 1}})));
     assert_eq!(done.redrive_count, 1);
     let history = service.history(ID, 1, 1000, false).await.expect("history");
-    let types: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+    let types: Vec<&str> = history.iter().map(|e| e.kind.as_ref()).collect();
     println!("{types:?}");
     assert_eq!(
         types.iter().filter(|t| **t == "WaitStateEntered").count(),

@@ -33,7 +33,7 @@ impl<'m> Cx<'m> {
                 None => pipeline::effective_input(&state.io, input, &ctx)?.into_owned(),
             }
         };
-        let started = self.emit(f, "ParallelStateStarted".into(), Value::Null);
+        let started = self.emit(f, "ParallelStateStarted", Value::Null);
         let mut running = Vec::with_capacity(parallel.branches.len());
         for (i, branch) in parallel.branches.iter().enumerate() {
             let parent = Parent {
@@ -103,7 +103,7 @@ impl<'m> Cx<'m> {
         };
         self.emit(
             f,
-            "MapStateStarted".into(),
+            "MapStateStarted",
             serde_json::json!({"length": items.len()}),
         );
         let (tolerated_count, tolerated_percentage) = {
@@ -147,7 +147,7 @@ impl<'m> Cx<'m> {
         };
         self.emit(
             f,
-            "MapStateStarted".into(),
+            "MapStateStarted",
             serde_json::json!({"length": items.len()}),
         );
         self.run_map(f, state, map, input, items, limits)
@@ -168,11 +168,7 @@ impl<'m> Cx<'m> {
         if map.distributed {
             let tolerated = (tolerated_count, tolerated_percentage);
             let arn = self.start_map_run(f, state, map, children_id, items.len(), max, tolerated);
-            self.emit(
-                f,
-                "MapRunStarted".into(),
-                serde_json::json!({"mapRunArn": arn}),
-            );
+            self.emit(f, "MapRunStarted", serde_json::json!({"mapRunArn": arn}));
         }
         let limit = match max {
             Some(n) if n > 0 => n.min(u32::MAX as u64) as u32,
@@ -245,7 +241,7 @@ impl<'m> Cx<'m> {
             } else {
                 self.emit(
                     f,
-                    "MapIterationStarted".into(),
+                    "MapIterationStarted",
                     serde_json::json!({"name": state.name, "index": index}),
                 )
             };
@@ -358,10 +354,17 @@ impl<'m> Cx<'m> {
         distributed
     }
 
-    fn emit_child(&mut self, f: u32, last_event: u64, kind: &str, state: &State, index: u32) {
+    fn emit_child(
+        &mut self,
+        f: u32,
+        last_event: u64,
+        kind: &'static str,
+        state: &State,
+        index: u32,
+    ) {
         let id = self.emit_after(
             last_event,
-            kind.into(),
+            kind,
             serde_json::json!({"name": state.name, "index": index}),
         );
         let frame = self.frame(f);
@@ -415,9 +418,9 @@ impl<'m> Cx<'m> {
         if let StateKind::Map(_) = state.kind {
             if distributed {
                 self.end_map_run(f, MapRunStatus::Succeeded);
-                self.emit(f, "MapRunSucceeded".into(), Value::Null);
+                self.emit(f, "MapRunSucceeded", Value::Null);
             }
-            self.emit(f, "MapStateSucceeded".into(), Value::Null);
+            self.emit(f, "MapStateSucceeded", Value::Null);
         }
         let raw = if state.catch.is_empty() {
             self.take_input(f)
@@ -444,14 +447,14 @@ impl<'m> Cx<'m> {
             StateKind::Map(map) => {
                 if map.distributed {
                     self.end_map_run(f, MapRunStatus::Failed);
-                    self.emit(f, "MapRunFailed".into(), Value::Null);
+                    self.emit(f, "MapRunFailed", Value::Null);
                 }
                 "MapStateFailed"
             }
             StateKind::Parallel(_) => "ParallelStateFailed",
             _ => return,
         };
-        self.emit(f, kind.into(), Value::Null);
+        self.emit(f, kind, Value::Null);
     }
 }
 

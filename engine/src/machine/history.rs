@@ -1,10 +1,13 @@
 //! History events, with AWS's `type` names and event details.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use super::details::Details;
 
 /// One history event. `details` is the `…EventDetails` object; its member name follows
 /// from the type ([`details_member`]).
@@ -16,10 +19,11 @@ pub struct HistoryEvent {
     /// Milliseconds since the Unix epoch.
     #[serde(rename = "ts")]
     pub timestamp_ms: i64,
+    /// The type: a name of [`EVENT_KINDS`] (borrowed from it when Baton writes it).
     #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(rename = "d", default, skip_serializing_if = "Value::is_null")]
-    pub details: Value,
+    pub kind: Cow<'static, str>,
+    #[serde(rename = "d", default, skip_serializing_if = "Details::is_null")]
+    pub details: Details,
 }
 
 /// The event types Baton writes, numbered by position. The stores keep an event's number
@@ -89,14 +93,15 @@ pub const DETAIL_KEYS: [&str; 20] = [
     "inputDetails",
 ];
 
-/// Each word's position in `words`.
-fn positions(words: &[&'static str]) -> HashMap<&'static str, usize> {
+/// Each word's position in `words`. (foldhash, not SipHash: the stores look up every
+/// event's type and detail keys, and these maps hold no outside input.)
+fn positions(words: &[&'static str]) -> foldhash::HashMap<&'static str, usize> {
     (words.iter().enumerate())
         .map(|(i, word)| (*word, i))
         .collect()
 }
 
-static DETAIL_KEY_CODES: LazyLock<HashMap<&'static str, usize>> =
+static DETAIL_KEY_CODES: LazyLock<foldhash::HashMap<&'static str, usize>> =
     LazyLock::new(|| positions(&DETAIL_KEYS));
 
 /// The number of a detail key in [`DETAIL_KEYS`].
@@ -104,7 +109,7 @@ pub fn detail_key_code(key: &str) -> Option<usize> {
     DETAIL_KEY_CODES.get(key).copied()
 }
 
-static EVENT_KIND_CODES: LazyLock<HashMap<&'static str, usize>> =
+static EVENT_KIND_CODES: LazyLock<foldhash::HashMap<&'static str, usize>> =
     LazyLock::new(|| positions(&EVENT_KINDS));
 
 /// The number of an event type in [`EVENT_KINDS`].
@@ -152,14 +157,14 @@ impl HistoryEvent {
             "timestamp".into(),
             Value::from(self.timestamp_ms as f64 / 1000.0),
         );
-        out.insert("type".into(), Value::from(self.kind.clone()));
+        out.insert("type".into(), Value::from(&*self.kind));
         out.insert("id".into(), Value::from(self.id));
         out.insert(
             "previousEventId".into(),
             Value::from(self.previous_event_id),
         );
-        if let (Some(member), Value::Object(details)) = (details_member(&self.kind), &self.details)
-        {
+        let details = self.details.value();
+        if let (Some(member), Value::Object(details)) = (details_member(&self.kind), &*details) {
             // Stored events leave out `inputDetails`/`outputDetails` (Baton never truncates
             // payloads); they are added here.
             let mut details = details.clone();
@@ -193,13 +198,53 @@ impl HistoryEvent {
 }
 
 /// `{"name": …, "input": …}`.
-pub fn state_entered(name: &str, input: String) -> Value {
-    serde_json::json!({"name": name, "input": input})
+pub fn state_entered(name: &str, input: Box<RawValue>) -> Details {
+    Details::state_entered(name, input)
 }
 
 /// `{"name": …, "output": …}`.
-pub fn state_exited(name: &str, output: String) -> Value {
-    serde_json::json!({"name": name, "output": output})
+pub fn state_exited(name: &str, output: Box<RawValue>) -> Details {
+    Details::state_exited(name, output)
+}
+
+/// What happened to a state: the end of its event type's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Entered,
+    Exited,
+    Aborted,
+}
+
+/// `<type>State<phase>` (e.g. `PassStateEntered`), borrowed from [`EVENT_KINDS`] when it
+/// is there (every state's entered and exited are), so that writing it allocates nothing.
+pub fn state_event(type_name: &str, phase: Phase) -> Cow<'static, str> {
+    use Phase::*;
+    let code = match (type_name, phase) {
+        ("Task", Entered) => 6,
+        ("Task", Exited) => 7,
+        ("Task", Aborted) => 15,
+        ("Pass", Entered) => 16,
+        ("Pass", Exited) => 17,
+        ("Pass", Aborted) => 50,
+        ("Choice", Entered) => 18,
+        ("Choice", Exited) => 19,
+        ("Choice", Aborted) => 49,
+        ("Wait", Entered) => 20,
+        ("Wait", Exited) => 21,
+        ("Wait", Aborted) => 48,
+        ("Succeed", Entered) => 22,
+        ("Succeed", Exited) => 23,
+        ("Fail", Entered) => 24,
+        ("Fail", Exited) => 25,
+        ("Parallel", Entered) => 26,
+        ("Parallel", Exited) => 27,
+        ("Parallel", Aborted) => 31,
+        ("Map", Entered) => 32,
+        ("Map", Exited) => 33,
+        ("Map", Aborted) => 37,
+        _ => return Cow::Owned(format!("{type_name}State{phase:?}")),
+    };
+    Cow::Borrowed(EVENT_KINDS[code])
 }
 
 /// `{"error": …, "cause": …}` with absent members left out.
@@ -210,4 +255,25 @@ pub fn error_details(error: &str, cause: Option<&str>) -> Value {
         m.insert("cause".into(), Value::from(cause));
     }
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_event_names_are_borrowed_from_the_table_when_there() {
+        let types = [
+            "Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map", "New",
+        ];
+        for type_name in types {
+            for phase in [Phase::Entered, Phase::Exited, Phase::Aborted] {
+                let name = format!("{type_name}State{phase:?}");
+                let kind = state_event(type_name, phase);
+                assert_eq!(kind, name);
+                let listed = event_kind_code(&name).is_some();
+                assert_eq!(matches!(kind, Cow::Borrowed(_)), listed, "{name}");
+            }
+        }
+    }
 }

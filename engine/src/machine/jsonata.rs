@@ -17,7 +17,7 @@ use baton_definitions::template::compact_json;
 use baton_definitions::{ErrorName, Failure, State, StateKind};
 
 use super::execution::Step;
-use super::history::state_exited;
+use super::history::{Phase, state_event, state_exited};
 use super::step::Cx;
 use super::variables::with_assigned;
 
@@ -100,7 +100,7 @@ impl<'m> Cx<'m> {
         if let Some(location) = location {
             details["location"] = location.into();
         }
-        self.emit(f, "EvaluationFailed".into(), details);
+        self.emit(f, "EvaluationFailed", details);
         Failure::new(ErrorName::QueryEvaluationError, cause)
     }
 
@@ -204,7 +204,7 @@ impl<'m> Cx<'m> {
         let assigned = self.assign(f, state, assigned)?;
         self.emit(
             f,
-            "ChoiceStateExited".into(),
+            "ChoiceStateExited",
             with_assigned(state_exited(&state.name, text), assigned),
         );
         self.goto(f, Some(next), output);
@@ -304,7 +304,7 @@ impl<'m> Cx<'m> {
         self.frame(f).step = Step::Enter;
         self.emit(
             f,
-            format!("{}StateExited", state.type_name()),
+            state_event(state.type_name(), Phase::Exited),
             with_assigned(state_exited(&state.name, text), assigned),
         );
         self.goto(f, Some(&catcher.next), output);

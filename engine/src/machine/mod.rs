@@ -34,6 +34,7 @@
 //! and ends with it (see `variables.rs`).
 
 mod context;
+mod details;
 pub mod driver;
 mod event;
 mod execution;
@@ -51,14 +52,15 @@ mod transition;
 mod variables;
 
 pub use context::Context;
+pub use details::{Details, Io, StateDetails, json_text};
 pub use event::{EXECUTION_TIMER, Event, Outcome, QueuedEvent};
 pub use execution::{
     Children, Execution, ExecutionKind, Frame, Parent, Pinned, Status, Step, TaskStep,
 };
 pub use frames::{ChildrenId, Frames, Results};
 pub use history::{
-    DETAIL_KEYS, EVENT_KINDS, HistoryEvent, detail_key_code, details_member, error_details,
-    event_kind_code,
+    DETAIL_KEYS, EVENT_KINDS, HistoryEvent, Phase, detail_key_code, details_member, error_details,
+    event_kind_code, state_event,
 };
 pub use map_runs::{MapRun, MapRunStatus, run_uuid};
 pub use settings::{DEFAULT_RETENTION_MS, PlainTokens, Settings, TokenMinter};

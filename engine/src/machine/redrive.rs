@@ -187,11 +187,7 @@ pub fn redrive(
         entered_input: None,
     };
     let prev = cx.exec.events;
-    let redriven = cx.emit_after(
-        prev,
-        "ExecutionRedriven".into(),
-        json!({"redriveCount": count}),
-    );
+    let redriven = cx.emit_after(prev, "ExecutionRedriven", json!({"redriveCount": count}));
     let ids: Vec<u32> = cx.exec.frames.keys().copied().collect();
     for f in &ids {
         cx.frame(*f).last_event = redriven;
@@ -234,7 +230,7 @@ pub fn redrive(
             };
             cx.emit(
                 f,
-                "MapRunRedriven".into(),
+                "MapRunRedriven",
                 json!({"mapRunArn": arn, "redriveCount": count}),
             );
         }

@@ -1,7 +1,10 @@
 //! The stepper: applies one event to an execution. Task states are in [`super::task`],
 //! Parallel and Map in [`super::fanout`].
 
+use std::borrow::Cow;
+
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use baton_definitions::model::{Dynamic, StateKind, Wait};
 use baton_definitions::pipeline;
@@ -9,9 +12,12 @@ use baton_definitions::template::compact_json;
 use baton_definitions::{Env, ErrorName, Failure, Path, State, StateMachine};
 
 use super::context::Context;
+use super::details::{Details, json_text};
 use super::event::{EXECUTION_TIMER, Event};
 use super::execution::{Execution, Frame, Parent, Status, Step};
-use super::history::{HistoryEvent, error_details, state_entered, state_exited};
+use super::history::{
+    HistoryEvent, Phase, error_details, state_entered, state_event, state_exited,
+};
 use super::settings::{Settings, TokenMinter};
 use super::transition::{Timer, TokenClosed, Transition};
 use super::variables::with_assigned;
@@ -72,7 +78,8 @@ pub fn start(
             "input": text,
             "roleArn": m.settings.role_arn,
             "stateMachineArn": m.settings.state_machine_arn(&exec.state_machine),
-        }),
+        })
+        .into(),
     });
     if let Some(seconds) = m.definition.timeout_seconds {
         tx.timers_set.push(Timer {
@@ -168,7 +175,12 @@ impl<'m> Cx<'m> {
     }
 
     /// Appends a history event for frame `f` (none for a quiet frame) and returns its id.
-    pub fn emit(&mut self, f: u32, kind: String, details: Value) -> u64 {
+    pub fn emit(
+        &mut self,
+        f: u32,
+        kind: impl Into<Cow<'static, str>>,
+        details: impl Into<Details>,
+    ) -> u64 {
         let Some(frame) = self.exec.frames.get(&f) else {
             return 0;
         };
@@ -181,7 +193,13 @@ impl<'m> Cx<'m> {
         id
     }
 
-    pub fn emit_after(&mut self, prev: u64, kind: String, details: Value) -> u64 {
+    pub fn emit_after(
+        &mut self,
+        prev: u64,
+        kind: impl Into<Cow<'static, str>>,
+        details: impl Into<Details>,
+    ) -> u64 {
+        let kind = kind.into();
         // The last slot of the history is kept for the event that ends the execution.
         if self.exec.events + 1 >= self.settings.max_history_events
             && !kind.starts_with("Execution")
@@ -196,7 +214,7 @@ impl<'m> Cx<'m> {
             previous_event_id: prev,
             timestamp_ms: self.now,
             kind,
-            details,
+            details: details.into(),
         });
         id
     }
@@ -250,13 +268,13 @@ impl<'m> Cx<'m> {
             );
             return;
         };
-        let input = compact_json(&frame.input);
+        let input = json_text(&frame.input);
         if self.exec.kind == super::ExecutionKind::Standard {
-            self.entered_input = Some((f, input.clone()));
+            self.entered_input = Some((f, input.get().to_owned()));
         }
         let id = self.emit(
             f,
-            format!("{}StateEntered", state.type_name()),
+            state_event(state.type_name(), Phase::Entered),
             state_entered(&state.name, input),
         );
         let now = self.now;
@@ -337,7 +355,7 @@ impl<'m> Cx<'m> {
         let assigned = self.assign(f, state, assigned)?;
         self.emit(
             f,
-            "ChoiceStateExited".into(),
+            "ChoiceStateExited",
             with_assigned(state_exited(&state.name, text), assigned),
         );
         self.goto(f, Some(next), output);
@@ -430,7 +448,7 @@ impl<'m> Cx<'m> {
     /// Serializes a state output, failing with `States.DataLimitExceeded` when too large,
     /// or nested deeper than [`MAX_VALUE_DEPTH`] (a loop can wrap a value one level deeper
     /// each round; past the bound, writing and reading it would risk the stack).
-    pub fn checked_output(&self, state: &State, output: &Value) -> Result<String, Failure> {
+    pub fn checked_output(&self, state: &State, output: &Value) -> Result<Box<RawValue>, Failure> {
         if baton_definitions::parse::nested_deeper_than(output, MAX_VALUE_DEPTH) {
             return Err(Failure::new(
                 ErrorName::DataLimitExceeded,
@@ -440,8 +458,8 @@ impl<'m> Cx<'m> {
                 ),
             ));
         }
-        let text = compact_json(output);
-        if text.len() > self.settings.max_payload_bytes {
+        let text = json_text(output);
+        if text.get().len() > self.settings.max_payload_bytes {
             return Err(data_limit(&state.name));
         }
         Ok(text)
@@ -464,7 +482,7 @@ impl<'m> Cx<'m> {
         let assigned = self.assign(f, state, assigned)?;
         self.emit(
             f,
-            format!("{}StateExited", state.type_name()),
+            state_event(state.type_name(), Phase::Exited),
             with_assigned(state_exited(&state.name, text), assigned),
         );
         self.goto(f, state.next.as_ref(), output);
@@ -494,7 +512,7 @@ impl<'m> Cx<'m> {
                         self.exec.stop_ms = Some(self.now);
                         self.emit_after(
                             prev,
-                            "ExecutionSucceeded".into(),
+                            "ExecutionSucceeded",
                             serde_json::json!({"output": text}),
                         );
                         self.end_execution();
@@ -561,7 +579,7 @@ impl<'m> Cx<'m> {
                         self.frame(f).step = Step::Enter;
                         self.emit(
                             f,
-                            format!("{}StateExited", state.type_name()),
+                            state_event(state.type_name(), Phase::Exited),
                             with_assigned(state_exited(&state.name, text), assigned),
                         );
                         self.goto(f, Some(&catcher.next), output);
@@ -621,7 +639,7 @@ impl<'m> Cx<'m> {
         self.exec.stop_ms = Some(self.now);
         self.exec.error = (!error.is_empty()).then_some(error);
         self.exec.cause = failure.cause;
-        self.emit_after(prev, kind.into(), details);
+        self.emit_after(prev, kind, details);
         self.end_execution();
         self.keep_for_redrive();
     }
@@ -771,7 +789,7 @@ impl<'m> Cx<'m> {
             })
             .collect();
         for (f, type_name) in aborted {
-            self.emit(f, format!("{type_name}StateAborted"), Value::Null);
+            self.emit(f, state_event(type_name, Phase::Aborted), Value::Null);
         }
         let prev = self.exec.events;
         let failure = Failure {

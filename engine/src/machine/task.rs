@@ -120,10 +120,10 @@ impl<'m> Cx<'m> {
         if let Some(h) = heartbeat {
             scheduled["heartbeatInSeconds"] = h.into();
         }
-        self.emit(f, "TaskScheduled".into(), scheduled);
+        self.emit(f, "TaskScheduled", scheduled);
         self.emit(
             f,
-            "TaskStarted".into(),
+            "TaskStarted",
             serde_json::json!({"resourceType": resource_type, "resource": resource}),
         );
 
@@ -203,7 +203,7 @@ impl<'m> Cx<'m> {
                 let (resource_type, resource) = resource_parts(task);
                 self.emit(
                     f,
-                    "TaskSubmitted".into(),
+                    "TaskSubmitted",
                     serde_json::json!({"resourceType": resource_type, "resource": resource,
                         "output": compact_json(&response)}),
                 );
@@ -307,7 +307,7 @@ impl<'m> Cx<'m> {
         let (resource_type, resource) = resource_parts(task);
         self.emit(
             f,
-            "TaskSucceeded".into(),
+            "TaskSucceeded",
             serde_json::json!({"resourceType": resource_type, "resource": resource, "output": text}),
         );
         let raw = if state.catch.is_empty() {
@@ -345,7 +345,7 @@ impl<'m> Cx<'m> {
         state: &'m State,
         task: &'m Task,
         failure: Failure,
-        kind: &str,
+        kind: &'static str,
         how: TokenClosed,
     ) {
         self.close_task(f, state, how);
@@ -358,7 +358,7 @@ impl<'m> Cx<'m> {
         if let Some(cause) = &failure.cause {
             details["cause"] = cause.clone().into();
         }
-        self.emit(f, kind.into(), details);
+        self.emit(f, kind, details);
         self.fail_state(f, state, failure);
     }
 }

@@ -14,7 +14,7 @@ fn definition(def: Value) -> StateMachine {
 }
 
 fn types(history: &[HistoryEvent]) -> Vec<&str> {
-    history.iter().map(|e| e.kind.as_str()).collect()
+    history.iter().map(|e| e.kind.as_ref()).collect()
 }
 
 struct Run {
@@ -110,7 +110,7 @@ fn pass_states_chain_and_write_aws_history() {
     let prev: Vec<u64> = run.history.iter().map(|e| e.previous_event_id).collect();
     assert_eq!(prev, [0, 1, 2, 3, 4, 5]);
     assert_eq!(
-        run.history[2].details["output"],
+        run.history[2].details.value()["output"],
         json!("{\"in\":true,\"a\":{\"x\":1}}")
     );
     assert!(run.exec.frames.is_empty());
@@ -261,7 +261,10 @@ fn heartbeat_timeout_raises_and_can_be_caught() {
         .iter()
         .find(|e| e.kind == "TaskScheduled")
         .unwrap();
-    assert_eq!(open.details["parameters"], json!("{\"t\":\"sm:x1/W/1\"}"));
+    assert_eq!(
+        open.details.value()["parameters"],
+        json!("{\"t\":\"sm:x1/W/1\"}")
+    );
     let timer = run.exec.frames[&0].step.clone();
     let Step::Task(step) = timer else { panic!() };
     run.now = 6_000;
@@ -595,7 +598,7 @@ fn aws_history_shape_adds_payload_details() {
         previous_event_id: 1,
         timestamp_ms: 1_500,
         kind: "PassStateEntered".into(),
-        details: history::state_entered("A", "{}".into()),
+        details: history::state_entered("A", super::json_text(&json!({}))),
     };
     let full = event.to_aws(true);
     assert_eq!(

@@ -125,7 +125,7 @@ impl Run {
     fn types_after(&self, id: u64) -> Vec<&str> {
         (self.history.iter())
             .filter(|e| e.id > id)
-            .map(|e| e.kind.as_str())
+            .map(|e| e.kind.as_ref())
             .collect()
     }
 }
@@ -306,7 +306,7 @@ fn an_aborted_wait_is_entered_again_with_its_raw_input() {
     let tx = run.apply(Event::Run { frame: 0 });
     assert_eq!(tx.history[0].kind, "WaitStateEntered");
     assert_eq!(
-        tx.history[0].details["input"],
+        tx.history[0].details.value()["input"],
         json!("{\"inner\":{\"v\":1},\"outer\":true}")
     );
 }

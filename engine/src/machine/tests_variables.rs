@@ -194,7 +194,7 @@ fn state_exited_events_list_the_assigned_variables() {
         .find(|e| e.kind == "PassStateExited")
         .expect("exited");
     assert_eq!(
-        exited.details["assignedVariables"],
+        exited.details.value()["assignedVariables"],
         json!({"n": "42", "s": "\"t\""})
     );
     let shown = exited.to_aws(true);
@@ -215,7 +215,7 @@ fn state_exited_events_list_the_assigned_variables() {
             .is_none()
     );
     let entered = done.history.iter().find(|e| e.kind == "PassStateEntered");
-    assert!(entered.is_some_and(|e| e.details.get("assignedVariables").is_none()));
+    assert!(entered.is_some_and(|e| e.details.value().get("assignedVariables").is_none()));
 }
 
 #[test]

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use baton_definitions::template::compact_json;
 use baton_definitions::{ErrorName, Failure, State};
 
+use super::details::Details;
 use super::execution::{Execution, Step};
 use super::step::Cx;
 
@@ -68,9 +69,6 @@ impl<'m> Cx<'m> {
 
 /// Adds `assignedVariables` to a `…StateExited` (`assignedVariablesDetails` is added when
 /// the event is shown, as the other `…Details` are: see `HistoryEvent::to_aws`).
-pub fn with_assigned(mut details: Value, assigned: Option<Value>) -> Value {
-    if let (Some(assigned), Value::Object(map)) = (assigned, &mut details) {
-        map.insert("assignedVariables".into(), assigned);
-    }
-    details
+pub fn with_assigned(details: Details, assigned: Option<Value>) -> Details {
+    details.with_assigned(assigned)
 }

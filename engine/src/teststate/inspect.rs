@@ -85,7 +85,7 @@ pub(super) fn data(
 /// The task's result, from its `TaskSucceeded` event.
 fn task_result(history: &[HistoryEvent]) -> Option<Value> {
     let event = history.iter().rev().find(|e| e.kind == "TaskSucceeded")?;
-    serde_json::from_str(event.details["output"].as_str()?).ok()
+    serde_json::from_str(event.details.value()["output"].as_str()?).ok()
 }
 
 /// The variables after the state: the given ones and what the state assigned.
@@ -99,16 +99,15 @@ fn variables(
     }
     let mut vars = request.variables.clone();
     let assigned = history.iter().rev().find_map(|e| {
-        e.details
-            .get("assignedVariables")
-            .and_then(Value::as_object)
+        let details = e.details.value();
+        details.get("assignedVariables")?.as_object().cloned()
     });
     for (name, value) in assigned.into_iter().flatten() {
         let value = value
             .as_str()
             .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or_else(|| value.clone());
-        vars.insert(name.clone(), value);
+            .unwrap_or(value);
+        vars.insert(name, value);
     }
     vars
 }

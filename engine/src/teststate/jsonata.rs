@@ -50,6 +50,6 @@ pub(super) fn evaluation_failure(history: &[HistoryEvent]) -> Option<Failure> {
         .find(|e| e.kind == "EvaluationFailed")?;
     Some(Failure::new(
         ErrorName::QueryEvaluationError,
-        event.details["cause"].as_str().unwrap_or_default(),
+        event.details.value()["cause"].as_str().unwrap_or_default(),
     ))
 }

@@ -442,7 +442,7 @@ pub fn success(output: Value) -> impl FnOnce(&TaskToken) -> CallbackMessage {
 // ----- history -----
 
 pub fn kinds(history: &[HistoryEvent]) -> Vec<&str> {
-    history.iter().map(|e| e.kind.as_str()).collect()
+    history.iter().map(|e| e.kind.as_ref()).collect()
 }
 
 pub fn count(history: &[HistoryEvent], kind: &str) -> usize {
@@ -464,9 +464,10 @@ pub fn first<'h>(history: &'h [HistoryEvent], kind: &str) -> &'h HistoryEvent {
 
 /// A JSON text member of an event's details, parsed (`input`, `output`, `parameters`).
 pub fn json_in(event: &HistoryEvent, member: &str) -> Value {
-    let text = event.details[member]
+    let details = event.details.value();
+    let text = details[member]
         .as_str()
-        .unwrap_or_else(|| panic!("{} has no text {member}: {}", event.kind, event.details));
+        .unwrap_or_else(|| panic!("{} has no text {member}: {details}", event.kind));
     serde_json::from_str(text).expect("JSON text")
 }
 

@@ -512,7 +512,7 @@ pub async fn full_history<S: Store>(store: &S, id: &str) -> Vec<HistoryEvent> {
 
 /// The event types of a history, in order.
 pub fn kinds(events: &[HistoryEvent]) -> Vec<String> {
-    events.iter().map(|e| e.kind.clone()).collect()
+    events.iter().map(|e| e.kind.to_string()).collect()
 }
 
 /// The idempotency keys the history says were scheduled: `<id>/<state>/<attempt>` for each
@@ -524,7 +524,7 @@ pub fn scheduled_keys(id: &str, events: &[HistoryEvent]) -> Vec<String> {
     let mut keys = Vec::new();
     for event in events {
         if event.kind.ends_with("StateEntered") {
-            state = event.details["name"]
+            state = event.details.value()["name"]
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();

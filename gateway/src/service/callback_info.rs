@@ -94,10 +94,10 @@ impl<S: Store> Service<S> {
                 .iter()
                 .rev()
                 .find(|e| e.kind == "TaskScheduled")
-                .and_then(|e| e.details.get("parameters"))
+                .and_then(|e| e.details.value().get("parameters").cloned())
                 .and_then(|p| match p {
-                    Value::String(text) => serde_json::from_str(text).ok(),
-                    other => Some(other.clone()),
+                    Value::String(text) => serde_json::from_str(&text).ok(),
+                    other => Some(other),
                 });
             return Ok(info);
         }
@@ -117,7 +117,7 @@ impl<S: Store> Service<S> {
 fn closed_how(recent: &[HistoryEvent], state: &str) -> TokenState {
     let by_id: HashMap<u64, &HistoryEvent> = recent.iter().map(|e| (e.id, e)).collect();
     for event in recent {
-        let how = match event.kind.as_str() {
+        let how = match event.kind.as_ref() {
             "TaskSucceeded" | "TaskFailed" => TokenState::Answered,
             "TaskTimedOut" => TokenState::TimedOut,
             _ => continue,
@@ -138,7 +138,7 @@ fn entered_state<'a>(
     for _ in 0..64 {
         let e = by_id.get(&id)?;
         if e.kind.ends_with("StateEntered") {
-            return e.details.get("name").and_then(Value::as_str);
+            return e.details.name();
         }
         id = e.previous_event_id;
     }

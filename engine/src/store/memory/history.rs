@@ -12,12 +12,13 @@
 //! value. A word is an index into [`WORDS`] + 1, or 0 and the text. A value is a tag byte
 //! with its payload; numbers keep their kind (u64, i64, f64), so values read back equal.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde_json::{Map, Number, Value};
 
-use crate::machine::{DETAIL_KEYS, EVENT_KINDS, HistoryEvent};
+use crate::machine::{DETAIL_KEYS, Details, EVENT_KINDS, HistoryEvent};
 
 #[derive(Debug, Default)]
 pub(super) struct History {
@@ -50,7 +51,7 @@ impl History {
             );
             varint(b, zigzag(event.timestamp_ms.wrapping_sub(self.base_ms)));
             word(b, &event.kind);
-            value(b, &event.details);
+            details(b, &event.details);
         }
     }
 
@@ -80,7 +81,7 @@ impl History {
             previous_event_id,
             timestamp_ms,
             kind,
-            details,
+            details: details.into(),
         }
     }
 }
@@ -138,6 +139,25 @@ fn word(b: &mut Vec<u8>, s: &str) {
             varint(b, 0);
             text(b, s);
         }
+    }
+}
+
+/// Details as [`value`] writes their object (the same bytes), typed or not.
+fn details(b: &mut Vec<u8>, d: &Details) {
+    let Details::State(state) = d else {
+        return value(b, &d.value());
+    };
+    b.push(OBJECT);
+    varint(b, 2 + u64::from(state.assigned.is_some()));
+    word(b, "name");
+    b.push(STRING);
+    text(b, &state.name);
+    word(b, state.io.key());
+    b.push(STRING);
+    text(b, state.text.get());
+    if let Some(assigned) = &state.assigned {
+        word(b, "assignedVariables");
+        value(b, assigned);
     }
 }
 
@@ -210,10 +230,10 @@ impl Reader<'_> {
         String::from_utf8(s.to_vec()).expect("history text is UTF-8")
     }
 
-    fn word(&mut self) -> String {
+    fn word(&mut self) -> Cow<'static, str> {
         match self.varint() {
-            0 => self.text(),
-            i => WORDS[i as usize - 1].to_owned(),
+            0 => Cow::Owned(self.text()),
+            i => Cow::Borrowed(WORDS[i as usize - 1]),
         }
     }
 
@@ -237,7 +257,7 @@ impl Reader<'_> {
                 let mut map = Map::with_capacity(n);
                 for _ in 0..n {
                     let k = self.word();
-                    map.insert(k, self.value());
+                    map.insert(k.into_owned(), self.value());
                 }
                 Value::Object(map)
             }
@@ -256,8 +276,8 @@ mod tests {
             id,
             previous_event_id: prev,
             timestamp_ms: ts,
-            kind: kind.into(),
-            details,
+            kind: kind.to_owned().into(),
+            details: details.into(),
         }
     }
 
@@ -297,12 +317,33 @@ mod tests {
         let read: Vec<HistoryEvent> = (0..history.len()).map(|i| history.get(i)).collect();
         assert_eq!(read, events);
         // Key order is kept (serde_json's preserve_order).
-        let keys: Vec<&String> = read[3].details["nested"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .collect();
+        let details = read[3].details.value();
+        let keys: Vec<&String> = details["nested"].as_object().unwrap().keys().collect();
         assert_eq!(keys, ["b", "a"]);
+    }
+
+    #[test]
+    fn typed_state_details_are_stored_as_their_object() {
+        let payloads = [
+            json!({"i": 1, "s": "\"é\n"}),
+            json!("x"),
+            json!(7),
+            json!(null),
+        ];
+        for (i, payload) in payloads.iter().enumerate() {
+            let text = crate::machine::json_text(payload);
+            let assigned = (i % 2 == 1).then(|| json!({"v": [1, {"w": 2}]}));
+            let typed = Details::state_exited("Loop \"1\"", text).with_assigned(assigned);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            details(&mut a, &typed);
+            value(&mut b, &typed.value());
+            assert_eq!(a, b, "{typed}");
+            let mut e = event(2, 1, 5, "PassStateExited", Value::Null);
+            e.details = typed;
+            let read = History::new(vec![e.clone()]).get(0);
+            assert_eq!(read, e);
+            assert!(matches!(read.details, Details::Value(_)));
+        }
     }
 
     #[test]

@@ -16,10 +16,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::machine::{DETAIL_KEYS, detail_key_code};
+use crate::machine::{DETAIL_KEYS, Details, Io, StateDetails, detail_key_code};
+
+/// The numbers of the keys of a state's details in [`DETAIL_KEYS`].
+const NAME: i64 = 0;
+const INPUT: i64 = 1;
+const OUTPUT: i64 = 2;
+const ASSIGNED: i64 = 14;
 
 /// The stored form of an event's details (see the module's comment).
-pub(super) struct StoredDetails<'a>(pub &'a Value);
+pub(super) struct StoredDetails<'a>(pub &'a Details);
+
+/// The stored form of details held as a [`Value`].
+struct StoredValue<'a>(&'a Value);
 
 /// `text` as one embedded JSON value, when that keeps it byte for byte.
 fn embeddable(text: &str) -> Option<&RawValue> {
@@ -31,6 +40,42 @@ fn embeddable(text: &str) -> Option<&RawValue> {
 }
 
 impl Serialize for StoredDetails<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Details::Value(value) => StoredValue(value).serialize(s),
+            Details::State(state) => stored_state(state, s),
+        }
+    }
+}
+
+/// A state's details, as [`StoredValue`] writes their object (keys in the same order, the
+/// same bytes) without building it: their text is compact JSON already, embedded when it
+/// is an object, array or string (as `embeddable` would find).
+fn stored_state<S: Serializer>(state: &StateDetails, s: S) -> Result<S::Ok, S::Error> {
+    let pairs = 2 + usize::from(state.assigned.is_some());
+    let mut seq = s.serialize_seq(Some(2 * pairs))?;
+    seq.serialize_element(&NAME)?;
+    seq.serialize_element(&state.name)?;
+    let code = match state.io {
+        Io::Input => INPUT,
+        Io::Output => OUTPUT,
+    };
+    let text = state.text.get();
+    if text.starts_with(['{', '[', '"']) {
+        seq.serialize_element(&(-1 - code))?;
+        seq.serialize_element(&*state.text)?;
+    } else {
+        seq.serialize_element(&code)?;
+        seq.serialize_element(text)?;
+    }
+    if let Some(assigned) = &state.assigned {
+        seq.serialize_element(&ASSIGNED)?;
+        seq.serialize_element(assigned)?;
+    }
+    seq.end()
+}
+
+impl Serialize for StoredValue<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let Value::Object(map) = self.0 else {
             if self.0.is_null() {
@@ -177,7 +222,7 @@ mod tests {
     use super::*;
 
     fn round_trip(details: &Value) -> String {
-        let text = serde_json::to_string(&StoredDetails(details)).unwrap();
+        let text = serde_json::to_string(&StoredValue(details)).unwrap();
         let back: ReadDetails = serde_json::from_str(&text).unwrap();
         assert_eq!(&back.0, details, "{text}");
         // Same keys in the same order.
@@ -256,7 +301,7 @@ mod tests {
         let depth = 100_000;
         let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
         let details = json!({ "output": text });
-        let stored = serde_json::to_string(&StoredDetails(&details)).unwrap();
+        let stored = serde_json::to_string(&StoredValue(&details)).unwrap();
         assert!(stored.starts_with("[-3,[[["));
         let mut de = serde_json::Deserializer::from_str(&stored);
         de.disable_recursion_limit();
@@ -318,6 +363,26 @@ mod tests {
         ) {
             round_trip(&Value::Object(pairs.into_iter().collect()));
             round_trip(&whole);
+        }
+
+        #[test]
+        fn typed_state_details_are_stored_as_their_object(
+            name in "[ -~é\\n\"\\\\]{0,12}",
+            payload in any_value(),
+            entered in any::<bool>(),
+            assigned in prop::option::of(any_value()),
+        ) {
+            let text = crate::machine::json_text(&payload);
+            let typed = if entered {
+                Details::state_entered(&name, text)
+            } else {
+                Details::state_exited(&name, text)
+            }
+            .with_assigned(assigned);
+            let stored = serde_json::to_string(&StoredDetails(&typed)).unwrap();
+            prop_assert_eq!(&stored, &serde_json::to_string(&StoredValue(&typed.value())).unwrap());
+            let back: ReadDetails = serde_json::from_str(&stored).unwrap();
+            prop_assert_eq!(&back.0, &*typed.value());
         }
     }
 

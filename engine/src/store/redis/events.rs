@@ -6,13 +6,15 @@
 //! `{"id":3,"prev":2,"ts":…,"type":"TaskScheduled","d":…}` spends about 50 bytes more per
 //! event on names. Events stored as that object by earlier versions are still read.
 
+use std::borrow::Cow;
+
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::details::{ReadDetails, StoredDetails};
-use crate::machine::{EVENT_KINDS, HistoryEvent, event_kind_code};
+use crate::machine::{Details, EVENT_KINDS, HistoryEvent, event_kind_code};
 
 /// The stored form of an event (see the module's comment).
 pub(super) struct Stored<'a>(pub &'a HistoryEvent);
@@ -81,15 +83,16 @@ impl<'de> Visitor<'de> for ReadVisitor {
         let id: u64 = seq.next_element()?.ok_or_else(|| missing("id"))?;
         let timestamp_ms: i64 = seq.next_element()?.ok_or_else(|| missing("time"))?;
         let kind = match seq.next_element::<Kind>()?.ok_or_else(|| missing("kind"))? {
-            Kind::Name(name) => name,
-            Kind::Code(code) => EVENT_KINDS
-                .get(code as usize)
-                .ok_or_else(|| de::Error::custom(format!("unknown event kind {code}")))?
-                .to_string(),
+            Kind::Name(name) => Cow::Owned(name),
+            Kind::Code(code) => Cow::Borrowed(
+                *EVENT_KINDS
+                    .get(code as usize)
+                    .ok_or_else(|| de::Error::custom(format!("unknown event kind {code}")))?,
+            ),
         };
         let details = match seq.next_element::<ReadDetails>()? {
-            Some(ReadDetails(details)) => details,
-            None => Value::Null,
+            Some(ReadDetails(details)) => details.into(),
+            None => Details::default(),
         };
         let prev: Option<u64> = seq.next_element()?;
         if seq.next_element::<de::IgnoredAny>()?.is_some() {
@@ -122,8 +125,8 @@ mod tests {
             id,
             previous_event_id: prev,
             timestamp_ms: 1_796_576_618_336,
-            kind: kind.into(),
-            details,
+            kind: kind.to_owned().into(),
+            details: details.into(),
         }
     }
 

@@ -313,7 +313,7 @@ mod tests {
                 previous_event_id: 1,
                 timestamp_ms: 1_001,
                 kind: "PassStateEntered".into(),
-                details: json!({}),
+                details: json!({}).into(),
             }],
             timers_set: vec![Timer {
                 id: 4,

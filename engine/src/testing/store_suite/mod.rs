@@ -141,8 +141,8 @@ pub fn event(id: u64, kind: &str) -> HistoryEvent {
         id,
         previous_event_id: id.saturating_sub(1),
         timestamp_ms: 1_000 + id as i64,
-        kind: kind.to_owned(),
-        details: json!({"name": format!("S{id}")}),
+        kind: kind.to_owned().into(),
+        details: json!({"name": format!("S{id}")}).into(),
     }
 }
 

@@ -9,7 +9,8 @@ const TASK: &str = "Wait for approval/1";
 /// An event whose details repeat the input and the state's name, as a task's do.
 fn task_event(id: u64, kind: &str, input: &str) -> HistoryEvent {
     HistoryEvent {
-        details: json!({"name": "Wait for approval", "input": input, "resource": "callback"}),
+        details: json!({"name": "Wait for approval", "input": input, "resource": "callback"})
+            .into(),
         ..event(id, kind)
     }
 }

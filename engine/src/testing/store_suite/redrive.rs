@@ -104,7 +104,7 @@ pub async fn redrive_brings_a_finished_execution_back<S: Store>(store: &S) {
     assert_eq!(store.active_executions(p).await.unwrap(), vec![id.clone()]);
     let history = store.history(&id, 1, 100, false).await.unwrap();
     assert_eq!(
-        history.last().map(|e| e.kind.as_str()),
+        history.last().map(|e| e.kind.as_ref()),
         Some("ExecutionRedriven")
     );
     assert_eq!(history.len() as u64, exec.events);
