@@ -74,8 +74,9 @@ pub enum Part {
 /// Everything one transition writes to the record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordWrite {
-    /// [`Execution::head`]; its `seq` is the new version.
-    pub head: Execution,
+    /// [`Execution::head`]; its `seq` is the new version. Boxed: a commit request moves
+    /// through several queues and tasks, and the head is most of its size.
+    pub head: Box<Execution>,
     pub set: Vec<(PartKey, Part)>,
     /// Frames removed.
     pub removed: Vec<u32>,
@@ -90,7 +91,7 @@ impl RecordWrite {
     pub fn changes(exec: &mut Execution) -> RecordWrite {
         let (touched, full) = exec.frames.take_touched();
         let mut w = RecordWrite {
-            head: exec.head(),
+            head: Box::new(exec.head()),
             set: Vec::new(),
             removed: Vec::new(),
             dropped: Vec::new(),

@@ -20,7 +20,7 @@ impl Stored {
     pub fn new(mut record: Execution) -> Stored {
         let write = RecordWrite::full(&mut record);
         let mut stored = Stored {
-            head: write.head.clone(),
+            head: (*write.head).clone(),
             parts: BTreeMap::new(),
         };
         stored.apply(write);
@@ -40,7 +40,7 @@ impl Stored {
             self.parts.remove(&PartKey::Frame(f));
         }
         self.parts.extend(write.set);
-        self.head = write.head;
+        self.head = *write.head;
     }
 
     pub fn load(&self) -> Execution {

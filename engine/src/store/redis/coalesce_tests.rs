@@ -477,7 +477,7 @@ fn random_requests(rng: &mut Rng) -> Vec<CommitRequest> {
         });
         out.push(CommitRequest {
             record: RecordWrite {
-                head,
+                head: Box::new(head),
                 set,
                 removed,
                 dropped: dropped.into_iter().collect(),

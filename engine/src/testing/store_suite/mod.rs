@@ -197,7 +197,7 @@ pub fn with_events(mut request: CommitRequest, n: u64) -> CommitRequest {
 
 /// The record a store holds after committing `request` (written in full by [`next`]).
 pub fn expected(request: &CommitRequest) -> Execution {
-    assemble(request.record.head.clone(), request.record.set.clone())
+    assemble((*request.record.head).clone(), request.record.set.clone())
 }
 
 /// Commit results as words, to compare.
