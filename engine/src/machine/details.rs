@@ -56,33 +56,24 @@ impl Io {
 impl Details {
     /// `{"name": …, "input": …}`.
     pub fn state_entered(name: &str, input: Box<RawValue>) -> Details {
-        Details::state(name, Io::Input, input)
-    }
-
-    /// `{"name": …, "output": …}`.
-    pub fn state_exited(name: &str, output: Box<RawValue>) -> Details {
-        Details::state(name, Io::Output, output)
-    }
-
-    fn state(name: &str, io: Io, text: Box<RawValue>) -> Details {
         Details::State(StateDetails {
             name: name.to_owned(),
-            io,
-            text,
+            io: Io::Input,
+            text: input,
             assigned: None,
         })
     }
 
-    /// Adds `assignedVariables` (the variables a state set) to a state's details.
-    pub fn with_assigned(mut self, assigned: Option<Value>) -> Details {
-        match (&mut self, assigned) {
-            (Details::State(state), Some(assigned)) => state.assigned = Some(Box::new(assigned)),
-            (Details::Value(Value::Object(map)), Some(assigned)) => {
-                map.insert("assignedVariables".into(), assigned);
-            }
-            _ => {}
-        }
-        self
+    /// `{"name": …, "output": …, "assignedVariables": …}`, the last with the variables the
+    /// state set, if any (`assignedVariablesDetails` is added when the event is shown, as
+    /// the other `…Details` are: see `HistoryEvent::to_aws`).
+    pub fn state_exited(name: &str, output: Box<RawValue>, assigned: Option<Value>) -> Details {
+        Details::State(StateDetails {
+            name: name.to_owned(),
+            io: Io::Output,
+            text: output,
+            assigned: assigned.map(Box::new),
+        })
     }
 
     /// The details as AWS's object (or null).
@@ -167,8 +158,7 @@ mod tests {
     fn typed_details_are_the_objects_aws_shows() {
         let entered = Details::state_entered("A", json_text(&json!({"a": 1})));
         assert_eq!(entered, json!({"name": "A", "input": "{\"a\":1}"}));
-        let exited =
-            Details::state_exited("B", json_text(&json!(2))).with_assigned(Some(json!({"x": 1})));
+        let exited = Details::state_exited("B", json_text(&json!(2)), Some(json!({"x": 1})));
         assert_eq!(
             *exited.value(),
             json!({"name": "B", "output": "2", "assignedVariables": {"x": 1}})
@@ -179,12 +169,12 @@ mod tests {
         );
         assert_ne!(
             entered,
-            Details::state_exited("A", json_text(&json!({"a": 1})))
+            Details::state_exited("A", json_text(&json!({"a": 1})), None)
         );
         assert!(Details::default().is_null() && !entered.is_null());
         assert_eq!(entered.name(), Some("A"));
         assert_eq!(Details::from(json!({"name": "C"})).name(), Some("C"));
-        let none = Details::state_exited("B", json_text(&json!(2))).with_assigned(None);
+        let none = Details::state_exited("B", json_text(&json!(2)), None);
         assert_eq!(none, json!({"name": "B", "output": "2"}));
     }
 }

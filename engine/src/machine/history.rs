@@ -4,7 +4,6 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::details::Details;
@@ -197,16 +196,6 @@ impl HistoryEvent {
     }
 }
 
-/// `{"name": …, "input": …}`.
-pub fn state_entered(name: &str, input: Box<RawValue>) -> Details {
-    Details::state_entered(name, input)
-}
-
-/// `{"name": …, "output": …}`.
-pub fn state_exited(name: &str, output: Box<RawValue>) -> Details {
-    Details::state_exited(name, output)
-}
-
 /// What happened to a state: the end of its event type's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -215,36 +204,35 @@ pub enum Phase {
     Aborted,
 }
 
+/// The `<type>State<phase>` names of [`EVENT_KINDS`], by type, in [`Phase`]'s order.
+static STATE_EVENTS: LazyLock<foldhash::HashMap<&'static str, [Option<&'static str>; 3]>> =
+    LazyLock::new(|| {
+        let mut names = foldhash::HashMap::<&'static str, [Option<&'static str>; 3]>::default();
+        for kind in EVENT_KINDS {
+            let Some((type_name, phase)) = kind.split_once("State") else {
+                continue;
+            };
+            let phase = match phase {
+                "Entered" => Phase::Entered,
+                "Exited" => Phase::Exited,
+                "Aborted" => Phase::Aborted,
+                _ => continue,
+            };
+            names.entry(type_name).or_default()[phase as usize] = Some(kind);
+        }
+        names
+    });
+
 /// `<type>State<phase>` (e.g. `PassStateEntered`), borrowed from [`EVENT_KINDS`] when it
 /// is there (every state's entered and exited are), so that writing it allocates nothing.
 pub fn state_event(type_name: &str, phase: Phase) -> Cow<'static, str> {
-    use Phase::*;
-    let code = match (type_name, phase) {
-        ("Task", Entered) => 6,
-        ("Task", Exited) => 7,
-        ("Task", Aborted) => 15,
-        ("Pass", Entered) => 16,
-        ("Pass", Exited) => 17,
-        ("Pass", Aborted) => 50,
-        ("Choice", Entered) => 18,
-        ("Choice", Exited) => 19,
-        ("Choice", Aborted) => 49,
-        ("Wait", Entered) => 20,
-        ("Wait", Exited) => 21,
-        ("Wait", Aborted) => 48,
-        ("Succeed", Entered) => 22,
-        ("Succeed", Exited) => 23,
-        ("Fail", Entered) => 24,
-        ("Fail", Exited) => 25,
-        ("Parallel", Entered) => 26,
-        ("Parallel", Exited) => 27,
-        ("Parallel", Aborted) => 31,
-        ("Map", Entered) => 32,
-        ("Map", Exited) => 33,
-        ("Map", Aborted) => 37,
-        _ => return Cow::Owned(format!("{type_name}State{phase:?}")),
-    };
-    Cow::Borrowed(EVENT_KINDS[code])
+    match STATE_EVENTS
+        .get(type_name)
+        .and_then(|names| names[phase as usize])
+    {
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(format!("{type_name}State{phase:?}")),
+    }
 }
 
 /// `{"error": …, "cause": …}` with absent members left out.

@@ -17,9 +17,7 @@ use baton_definitions::template::compact_json;
 use baton_definitions::{ErrorName, Failure, State, StateKind};
 
 use super::execution::Step;
-use super::history::{Phase, state_event, state_exited};
 use super::step::Cx;
-use super::variables::with_assigned;
 
 /// The start of every execution-failure cause that names its state.
 const PREFIX: &str = "An error occurred while executing the state";
@@ -201,12 +199,7 @@ impl<'m> Cx<'m> {
             (next, output, assigned)
         };
         let text = self.checked_output(state, &output)?;
-        let assigned = self.assign(f, state, assigned)?;
-        self.emit(
-            f,
-            "ChoiceStateExited",
-            with_assigned(state_exited(&state.name, text), assigned),
-        );
+        self.emit_exited(f, state, text, assigned)?;
         self.goto(f, Some(next), output);
         Ok(())
     }
@@ -297,16 +290,10 @@ impl<'m> Cx<'m> {
             Ok(text) => text,
             Err(e) => return self.fail_frame(f, e),
         };
-        let assigned = match self.assign(f, state, assigned) {
-            Ok(assigned) => assigned,
-            Err(e) => return self.runtime(f, e),
-        };
+        if let Err(e) = self.emit_exited(f, state, text, assigned) {
+            return self.runtime(f, e);
+        }
         self.frame(f).step = Step::Enter;
-        self.emit(
-            f,
-            state_event(state.type_name(), Phase::Exited),
-            with_assigned(state_exited(&state.name, text), assigned),
-        );
         self.goto(f, Some(&catcher.next), output);
     }
 }

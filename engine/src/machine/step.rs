@@ -15,12 +15,9 @@ use super::context::Context;
 use super::details::{Details, json_text};
 use super::event::{EXECUTION_TIMER, Event};
 use super::execution::{Execution, Frame, Parent, Status, Step};
-use super::history::{
-    HistoryEvent, Phase, error_details, state_entered, state_event, state_exited,
-};
+use super::history::{HistoryEvent, Phase, error_details, state_event};
 use super::settings::{Settings, TokenMinter};
 use super::transition::{Timer, TokenClosed, Transition};
-use super::variables::with_assigned;
 
 /// What the stepper reads: the definition the execution runs, settings and the minter.
 #[derive(Clone, Copy)]
@@ -275,7 +272,7 @@ impl<'m> Cx<'m> {
         let id = self.emit(
             f,
             state_event(state.type_name(), Phase::Entered),
-            state_entered(&state.name, input),
+            Details::state_entered(&state.name, input),
         );
         let now = self.now;
         let frame = self.frame(f);
@@ -352,12 +349,7 @@ impl<'m> Cx<'m> {
             )
         };
         let text = self.checked_output(state, &output)?;
-        let assigned = self.assign(f, state, assigned)?;
-        self.emit(
-            f,
-            "ChoiceStateExited",
-            with_assigned(state_exited(&state.name, text), assigned),
-        );
+        self.emit_exited(f, state, text, assigned)?;
         self.goto(f, Some(next), output);
         Ok(())
     }
@@ -479,13 +471,26 @@ impl<'m> Cx<'m> {
         assigned: Option<serde_json::Map<String, Value>>,
     ) -> Result<(), Failure> {
         let text = self.checked_output(state, &output)?;
+        self.emit_exited(f, state, text, assigned)?;
+        self.goto(f, state.next.as_ref(), output);
+        Ok(())
+    }
+
+    /// Sets the variables `state` assigned and writes its `…StateExited` with `output` (its
+    /// text, [`Cx::checked_output`]).
+    pub fn emit_exited(
+        &mut self,
+        f: u32,
+        state: &'m State,
+        output: Box<RawValue>,
+        assigned: Option<serde_json::Map<String, Value>>,
+    ) -> Result<(), Failure> {
         let assigned = self.assign(f, state, assigned)?;
         self.emit(
             f,
             state_event(state.type_name(), Phase::Exited),
-            with_assigned(state_exited(&state.name, text), assigned),
+            Details::state_exited(&state.name, output, assigned),
         );
-        self.goto(f, state.next.as_ref(), output);
         Ok(())
     }
 
@@ -572,16 +577,10 @@ impl<'m> Cx<'m> {
                             Ok(text) => text,
                             Err(e) => return self.fail_frame(f, e),
                         };
-                        let assigned = match self.assign(f, state, assigned) {
-                            Ok(assigned) => assigned,
-                            Err(e) => return self.runtime(f, e),
-                        };
+                        if let Err(e) = self.emit_exited(f, state, text, assigned) {
+                            return self.runtime(f, e);
+                        }
                         self.frame(f).step = Step::Enter;
-                        self.emit(
-                            f,
-                            state_event(state.type_name(), Phase::Exited),
-                            with_assigned(state_exited(&state.name, text), assigned),
-                        );
                         self.goto(f, Some(&catcher.next), output);
                     }
                     Err(e) => self.fail_frame(f, e),

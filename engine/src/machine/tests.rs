@@ -598,7 +598,7 @@ fn aws_history_shape_adds_payload_details() {
         previous_event_id: 1,
         timestamp_ms: 1_500,
         kind: "PassStateEntered".into(),
-        details: history::state_entered("A", super::json_text(&json!({}))),
+        details: super::Details::state_entered("A", super::json_text(&json!({}))),
     };
     let full = event.to_aws(true);
     assert_eq!(

@@ -9,7 +9,6 @@ use serde_json::{Map, Value};
 use baton_definitions::template::compact_json;
 use baton_definitions::{ErrorName, Failure, State};
 
-use super::details::Details;
 use super::execution::{Execution, Step};
 use super::step::Cx;
 
@@ -65,10 +64,4 @@ impl<'m> Cx<'m> {
         self.frame(f).variables.extend(assigned);
         Ok(Some(Value::Object(details)))
     }
-}
-
-/// Adds `assignedVariables` to a `…StateExited` (`assignedVariablesDetails` is added when
-/// the event is shown, as the other `…Details` are: see `HistoryEvent::to_aws`).
-pub fn with_assigned(details: Details, assigned: Option<Value>) -> Details {
-    details.with_assigned(assigned)
 }

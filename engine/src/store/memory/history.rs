@@ -333,7 +333,7 @@ mod tests {
         for (i, payload) in payloads.iter().enumerate() {
             let text = crate::machine::json_text(payload);
             let assigned = (i % 2 == 1).then(|| json!({"v": [1, {"w": 2}]}));
-            let typed = Details::state_exited("Loop \"1\"", text).with_assigned(assigned);
+            let typed = Details::state_exited("Loop \"1\"", text, assigned);
             let (mut a, mut b) = (Vec::new(), Vec::new());
             details(&mut a, &typed);
             value(&mut b, &typed.value());

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::machine::{DETAIL_KEYS, Details, Io, StateDetails, detail_key_code};
 
-/// The numbers of the keys of a state's details in [`DETAIL_KEYS`].
+/// The numbers of the keys of a state's details in [`DETAIL_KEYS`] (a test checks them).
 const NAME: i64 = 0;
 const INPUT: i64 = 1;
 const OUTPUT: i64 = 2;
@@ -30,9 +30,14 @@ pub(super) struct StoredDetails<'a>(pub &'a Details);
 /// The stored form of details held as a [`Value`].
 struct StoredValue<'a>(&'a Value);
 
+/// Whether JSON text is a kind that is written embedded: an object, array or string.
+fn embeds(text: &str) -> bool {
+    text.starts_with(['{', '[', '"'])
+}
+
 /// `text` as one embedded JSON value, when that keeps it byte for byte.
 fn embeddable(text: &str) -> Option<&RawValue> {
-    if !text.starts_with(['{', '[', '"']) {
+    if !embeds(text) {
         return None;
     }
     let raw: &RawValue = serde_json::from_str(text).ok()?;
@@ -49,8 +54,8 @@ impl Serialize for StoredDetails<'_> {
 }
 
 /// A state's details, as [`StoredValue`] writes their object (keys in the same order, the
-/// same bytes) without building it: their text is compact JSON already, embedded when it
-/// is an object, array or string (as `embeddable` would find).
+/// same bytes) without building it: their text is compact JSON already, so it is embedded
+/// whenever [`embeds`] says so, without `embeddable`'s parse.
 fn stored_state<S: Serializer>(state: &StateDetails, s: S) -> Result<S::Ok, S::Error> {
     let pairs = 2 + usize::from(state.assigned.is_some());
     let mut seq = s.serialize_seq(Some(2 * pairs))?;
@@ -61,7 +66,7 @@ fn stored_state<S: Serializer>(state: &StateDetails, s: S) -> Result<S::Ok, S::E
         Io::Output => OUTPUT,
     };
     let text = state.text.get();
-    if text.starts_with(['{', '[', '"']) {
+    if embeds(text) {
         seq.serialize_element(&(-1 - code))?;
         seq.serialize_element(&*state.text)?;
     } else {
@@ -292,6 +297,14 @@ mod tests {
             round_trip(&json!({ *key: "[1]" }));
             round_trip(&json!({ *key: 7 }));
         }
+        for (code, key) in [
+            (NAME, "name"),
+            (INPUT, "input"),
+            (OUTPUT, "output"),
+            (ASSIGNED, "assignedVariables"),
+        ] {
+            assert_eq!(detail_key_code(key), Some(code as usize), "{key}");
+        }
     }
 
     #[test]
@@ -376,9 +389,8 @@ mod tests {
             let typed = if entered {
                 Details::state_entered(&name, text)
             } else {
-                Details::state_exited(&name, text)
-            }
-            .with_assigned(assigned);
+                Details::state_exited(&name, text, assigned)
+            };
             let stored = serde_json::to_string(&StoredDetails(&typed)).unwrap();
             prop_assert_eq!(&stored, &serde_json::to_string(&StoredValue(&typed.value())).unwrap());
             let back: ReadDetails = serde_json::from_str(&stored).unwrap();
