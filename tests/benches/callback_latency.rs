@@ -14,10 +14,16 @@
 //! is the `Notify` target (it collects the tokens) and the Task endpoint (it records the
 //! arrivals). Before the callbacks it measures, in the same run, `redis-benchmark -q -t set
 //! -P 16 -n 200000` on that server and the harness's own HTTP floor (the same open loop
-//! against the loopback service's echo). Exits non-zero when a callback fails or never
-//! reaches the Task, and when redis-server, redis-benchmark or the binary is missing.
+//! against the loopback service's echo). During the callbacks it watches redis-server for a
+//! child (an AOF rewrite, which takes one of this machine's two cores for a second or two)
+//! and the AOF's growth, and reports the latency of the callbacks scheduled while a child
+//! ran (or within a second after) apart from the others' (`forks.rs`). Exits non-zero when
+//! a callback fails or never reaches the Task, and when redis-server, redis-benchmark or
+//! the binary is missing.
 
 // A bench's root file looks for modules beside it: these live in callback_latency/.
+#[path = "callback_latency/forks.rs"]
+mod forks;
 #[path = "callback_latency/load.rs"]
 mod load;
 #[path = "callback_latency/report.rs"]
@@ -43,12 +49,14 @@ use stats::Summary;
 const USAGE: &str = "callback_latency [--parked N (100000)] [--rate PER_SECOND (1000)] \
                      [--seconds S (60)] [--start-concurrency N (32)] [--floor-seconds S (5)] \
                      [--pack-parked on|off (on)] [--timeline CSV] [--monitor FILE] \
-                     [--env NAME=VALUE]…\n\
+                     [--env NAME=VALUE]… [--redis-config NAME=VALUE]…\n\
   --pack-parked: whether parking commits pack an execution into one string (`baton \
                  partitions --pack-parked`), to compare both in one build\n\
   --timeline: each callback's scheduled, sent, answered and entered times (Unix µs)\n\
   --monitor: `redis-cli monitor` during the open loop (costs Redis time: for diagnosis)\n\
-  --env: an environment variable of the baton process";
+  --env: an environment variable of the baton process\n\
+  --redis-config: a redis-server setting (after AOF everysec), e.g. \
+                 auto-aof-rewrite-percentage=400";
 
 #[derive(Debug)]
 struct Args {
@@ -62,6 +70,8 @@ struct Args {
     pack_parked: bool,
     /// `NAME=VALUE` settings for the baton process (e.g. `MIMALLOC_ALLOW_THP=0`).
     env: Vec<(String, String)>,
+    /// `NAME=VALUE` settings for redis-server.
+    redis_config: Vec<(String, String)>,
 }
 
 fn args() -> Args {
@@ -75,6 +85,7 @@ fn args() -> Args {
         monitor: None,
         pack_parked: true,
         env: Vec::new(),
+        redis_config: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -89,12 +100,17 @@ fn args() -> Args {
             "--seconds" => &mut a.seconds,
             "--start-concurrency" => &mut a.start_concurrency,
             "--floor-seconds" => &mut a.floor_seconds,
-            "--env" => {
+            "--env" | "--redis-config" => {
                 let pair = it.next().unwrap_or_default();
                 let Some((name, value)) = pair.split_once('=') else {
-                    fail(&format!("--env needs NAME=VALUE, not {pair:?}"))
+                    fail(&format!("{flag} needs NAME=VALUE, not {pair:?}"))
                 };
-                a.env.push((name.to_owned(), value.to_owned()));
+                let list = if flag == "--env" {
+                    &mut a.env
+                } else {
+                    &mut a.redis_config
+                };
+                list.push((name.to_owned(), value.to_owned()));
                 continue;
             }
             "--pack-parked" => {
@@ -140,7 +156,7 @@ fn fail(message: &str) -> ! {
 
 fn main() {
     let a = args();
-    let redis = setup::start_redis();
+    let redis = setup::start_redis(&a.redis_config);
     let set_per_sec = setup::redis_benchmark(redis.port());
     println!("baseline: redis-benchmark -q -t set -P 16 -n 200000: {set_per_sec:.0} SET/s");
     let binary = baton_tests::baton::binary();
@@ -267,6 +283,7 @@ async fn run(
         .as_deref()
         .map(|path| setup::monitor(redis_url, path));
     setup::redis_reset(port);
+    let watcher = forks::Watcher::start(port);
     let (base, rec) = (rest.base.clone(), svc.rec.clone());
     let (start, sent) = load::open_loop(a.rate as f64, n, move |i| {
         let token = rec.token(i).expect("every token was collected");
@@ -282,6 +299,7 @@ async fn run(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let wall = start.elapsed().as_secs_f64();
+    let forks = watcher.stop();
     if let Some(mut monitor) = monitor {
         let _ = monitor.kill();
         let _ = monitor.wait();
@@ -309,5 +327,6 @@ async fn run(
         load,
         baton: baton_metrics,
         redis: redis_work,
+        forks,
     })
 }

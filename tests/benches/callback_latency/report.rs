@@ -30,6 +30,8 @@ pub struct Run<'a> {
     pub baton: (String, Value),
     /// Redis's commands over the open loop, per callback: a line and its JSON.
     pub redis: (String, Value),
+    /// When redis-server had a child (an AOF rewrite), and the AOF's growth (`forks.rs`).
+    pub forks: crate::forks::Seen,
 }
 
 fn summary(sent: &[Sent], f: impl Fn(&Sent) -> Duration) -> Summary {
@@ -41,16 +43,26 @@ pub fn report(run: &Run<'_>) -> bool {
     let (a, sent) = (run.args, run.sent);
     let errors: Vec<&str> = sent.iter().filter_map(|s| s.error.as_deref()).collect();
     let (mut entered, mut from_sent, mut missing) = (Vec::new(), Vec::new(), 0);
+    // The same latency, split by whether the callback was scheduled while redis-server had
+    // a child or within a second after.
+    let (mut in_fork, mut no_fork) = (Vec::new(), Vec::new());
     for (i, s) in sent.iter().enumerate().filter(|(_, s)| s.error.is_none()) {
         match run.svc.rec.arrival(i) {
             Some(at) => {
-                entered.push(at.saturating_duration_since(s.scheduled));
+                let latency = at.saturating_duration_since(s.scheduled);
+                entered.push(latency);
                 from_sent.push(at.saturating_duration_since(s.sent));
+                if crate::forks::within(&run.forks.windows, s.scheduled) {
+                    in_fork.push(latency);
+                } else {
+                    no_fork.push(latency);
+                }
             }
             None => missing += 1,
         }
     }
     let (entered, from_sent) = (Summary::of(&entered), Summary::of(&from_sent));
+    let (in_fork, no_fork) = (Summary::of(&in_fork), Summary::of(&no_fork));
     let post = summary(sent, |s| s.answered - s.scheduled);
     let lag = summary(sent, |s| s.sent - s.scheduled);
     let first = sent.iter().map(|s| s.sent).min().unwrap_or(run.start);
@@ -60,6 +72,17 @@ pub fn report(run: &Run<'_>) -> bool {
     println!("{}", post.line("callback POST answered"));
     println!("{}", lag.line("sender lag (scheduled → sent)"));
     println!("{}", from_sent.line("sent → next state entered"));
+    let fork_seconds: f64 = (run.forks.windows.iter())
+        .map(|(from, to)| (*to - *from).as_secs_f64())
+        .sum();
+    let aof_per_callback = run.forks.aof_bytes as f64 / sent.len().max(1) as f64;
+    println!(
+        "AOF appended {:.1} MB ({aof_per_callback:.0} bytes per callback); redis-server had a child (AOF rewrite) {} times, {fork_seconds:.1} s with the second after each:",
+        run.forks.aof_bytes as f64 / 1e6,
+        run.forks.windows.len()
+    );
+    println!("{}", in_fork.line("  … scheduled in those seconds"));
+    println!("{}", no_fork.line("  … scheduled in the others"));
     println!(
         "achieved {achieved:.1} callbacks/s (target {}); {} errors, {missing} accepted but never reached the Task, {} stray requests",
         a.rate,
@@ -88,6 +111,9 @@ pub fn report(run: &Run<'_>) -> bool {
                "achieved_rate": (achieved * 10.0).round() / 10.0, "errors": errors.len(), "missing": missing,
                "entered_ms": entered.json(), "post_ms": post.json(), "sender_lag_ms": lag.json(),
                "sent_to_entered_ms": from_sent.json(), "http_floor_ms": run.floor.json(),
+               "aof_bytes_per_callback": aof_per_callback.round(),
+               "redis_children": run.forks.windows.len(), "redis_child_seconds": fork_seconds,
+               "entered_during_child_ms": in_fork.json(), "entered_otherwise_ms": no_fork.json(),
                "redis_set_per_sec": run.set_per_sec.round(), "baton_metrics": run.baton.1,
                "redis_per_callback": run.redis.1,
                "cpu_seconds": {"baton": cpu[0], "redis": cpu[1], "harness": cpu[2], "wall": wall},

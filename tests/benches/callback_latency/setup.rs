@@ -9,20 +9,25 @@ use baton_tests::rest::Rest;
 
 /// A fresh `redis-server` on a free port with `appendonly yes`, `appendfsync everysec`;
 /// prints its configuration. Panics when `redis-server` is not on `PATH`.
-pub fn start_redis() -> RedisServer {
-    let redis = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "everysec"])
-        .expect("redis-server");
+pub fn start_redis(config: &[(String, String)]) -> RedisServer {
+    let mut args = vec!["--appendonly", "yes", "--appendfsync", "everysec"];
+    let flags: Vec<String> = config.iter().map(|(name, _)| format!("--{name}")).collect();
+    for ((_, value), flag) in config.iter().zip(&flags) {
+        args.extend([flag.as_str(), value.as_str()]);
+    }
+    let redis = RedisServer::start_with(&args).expect("redis-server");
     let get = |p: &str| match redis.command(&["CONFIG", "GET", p]) {
         Ok(Reply::Array(Some(v))) => v.get(1).and_then(|r| r.text().ok()).unwrap_or_default(),
         other => panic!("CONFIG GET {p}: {other:?}"),
     };
     let version = redis.info("server")["redis_version"].clone();
     println!(
-        "redis-server {version} on port {}: appendonly {}, appendfsync {}, save {:?}, dir {}",
+        "redis-server {version} on port {}: appendonly {}, appendfsync {}, save {:?}, auto-aof-rewrite-percentage {}, dir {}",
         redis.port(),
         get("appendonly"),
         get("appendfsync"),
         get("save"),
+        get("auto-aof-rewrite-percentage"),
         get("dir")
     );
     redis
@@ -175,16 +180,24 @@ pub fn redis_work(port: u16, callbacks: usize) -> (String, serde_json::Value) {
             script_us += field("usec");
         }
     }
+    // Forks (AOF rewrites here: the server saves no RDB) take a core from the others
+    // while the child writes the whole dataset: counted, to tell their tail from ours.
+    let stats = resp::command(port, &["INFO", "stats"], TIMEOUT)
+        .and_then(|r| r.text().map_err(std::io::Error::other))
+        .expect("INFO stats");
+    let forks: u64 = (resp::parse_info(&stats).get("total_forks"))
+        .and_then(|v| v.parse().ok())
+        .expect("INFO stats has total_forks");
     let n = callbacks.max(1) as f64;
     let line = format!(
-        "Redis per callback: {:.2} script calls ({:.1} µs each, {:.0} µs in all), {:.1} commands counted (scripts' own included)",
+        "Redis per callback: {:.2} script calls ({:.1} µs each, {:.0} µs in all), {:.1} commands counted (scripts' own included); {forks} forks (AOF rewrites) during the open loop",
         scripts / n,
         script_us / scripts.max(1.0),
         script_us / n,
         commands / n
     );
     let json = serde_json::json!({"script_calls": scripts / n, "script_us": script_us / n,
-                                  "commands": commands / n});
+                                  "commands": commands / n, "forks": forks});
     (line, json)
 }
 
