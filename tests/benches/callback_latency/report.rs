@@ -74,7 +74,7 @@ pub fn report(run: &Run<'_>) -> bool {
     println!("{}", from_sent.line("sent → next state entered"));
     let fork_seconds: f64 = (run.forks.windows.iter())
         .map(|(from, to)| (*to - *from).as_secs_f64())
-        .sum();
+        .fold(0.0, |sum, s| sum + s); // `sum()` of none is -0.0
     let aof_per_callback = run.forks.aof_bytes as f64 / sent.len().max(1) as f64;
     println!(
         "AOF appended {:.1} MB ({aof_per_callback:.0} bytes per callback); redis-server had a child (AOF rewrite) {} times, {fork_seconds:.1} s with the second after each:",
