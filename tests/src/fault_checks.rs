@@ -27,8 +27,13 @@ pub struct Summary {
     /// HTTP requests sent again (same key, same body).
     pub repeated: usize,
     /// Commits refused for their version, summed over the processes: each a transition
-    /// computed on a record that had changed under it (after a lost answer, or lost writes).
+    /// computed on a record that had changed under it — after a lost answer (the commit
+    /// was applied, and sent again: the Redis Cluster client resends a request whose
+    /// connection dropped, e.g. to the new master after a failover) or lost writes.
     pub conflicts: f64,
+    /// Versions the store had acknowledged and no longer held when an actor read the
+    /// record again (`baton_acknowledged_commits_lost_total`), summed over the processes.
+    pub lost: f64,
 }
 
 /// How long after Redis is back every execution must have ended.
@@ -137,6 +142,7 @@ impl Run {
         );
         println!("{summary}");
         let conflicts = self.metric_sum("baton_commit_conflicts_total").await;
+        let lost = (self.metric_sum("baton_acknowledged_commits_lost_total")).await;
         let problems =
             std::mem::take(&mut *self.problems.lock().unwrap_or_else(|p| p.into_inner()));
         if !problems.is_empty() {
@@ -157,6 +163,7 @@ impl Run {
             succeeded,
             repeated,
             conflicts,
+            lost,
         }
     }
 

@@ -33,11 +33,13 @@ pub enum Msg {
     Queued(QueueEntry),
     /// Look at the execution again (resuming after taking over a partition).
     Resume,
-    /// The answer to an HTTP request of a task or a callback notification.
+    /// The answer to an HTTP request of a task or a callback notification; `key` is the
+    /// request's idempotency key (`<execution>/<state>/<attempt>`).
     Http {
         frame: u32,
         attempt: u32,
         notify: bool,
+        key: String,
         result: Result<Value, Failure>,
     },
     /// A mocked callback's answer (see `mocked.rs`); `(frame, attempt)` is in `running`
@@ -111,6 +113,10 @@ pub struct Actor<S: Store> {
     /// The `active` flag of the last commit sent (None after a reload): a later commit
     /// applies only after that one, so one with the same flag need not write it again.
     pub(super) sent_active: Option<bool>,
+    /// The newest version of the record known to be in the store: the one loaded, or the
+    /// last commit answered as applied (with `--redis-wait-replicas`, replicated). A reload
+    /// that finds an older one means the store lost acknowledged commits (`reload`).
+    pub(super) durable_seq: u64,
 }
 
 impl<S: Store> std::fmt::Debug for Actor<S> {
@@ -182,6 +188,7 @@ pub async fn run<S: Store>(
     };
     backoff.reset();
     let settings = definition.settings(&shared.settings);
+    let durable_seq = exec.seq;
     let mut actor = Actor {
         id,
         shared,
@@ -199,6 +206,7 @@ pub async fn run<S: Store>(
         pipeline: VecDeque::new(),
         held: Held::default(),
         sent_active: None,
+        durable_seq,
     };
     match actor.main(first).await {
         Ok(()) | Err(Stop::Cancelled) => {}
@@ -370,9 +378,18 @@ impl<S: Store> Actor<S> {
                 frame,
                 attempt,
                 notify,
+                key,
                 result,
             } => {
                 self.running.remove(&(frame, attempt));
+                if !self.awaits(frame, attempt, &key) {
+                    // Not a request the record has in flight: its step is over, or the
+                    // store lost the commits that sent it (`reload`) and the record now
+                    // waits for an earlier one in the same frame and attempt — which could
+                    // not be sent while this one ran: send it now.
+                    self.resend_in_flight();
+                    return Ok(());
+                }
                 let event = if notify {
                     Event::Submitted {
                         frame,
@@ -428,6 +445,20 @@ impl<S: Store> Actor<S> {
         }
         self.backoff.reset();
         Ok(())
+    }
+
+    /// Whether the record has the request `key` in flight as frame `frame`'s attempt
+    /// `attempt`. Frame and attempt alone do not tell two states of one frame apart (each
+    /// state counts its own attempts).
+    fn awaits(&self, frame: u32, attempt: u32, key: &str) -> bool {
+        self.exec.in_flight().any(|(f, step)| {
+            f == frame
+                && step.attempt == attempt
+                && step
+                    .request
+                    .as_ref()
+                    .is_some_and(|r| r.idempotency_key == key)
+        })
     }
 
     /// Sends every request the record has in flight that this actor has not sent.

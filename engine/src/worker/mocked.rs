@@ -62,7 +62,13 @@ impl<S: Store> Actor<S> {
 
     /// Answers a request from the mock configuration instead of sending it: `true` when
     /// the request's state is mocked (its answer is on its way to this actor).
-    pub(super) fn answer_mocked(&mut self, frame: u32, attempt: u32, notify: bool) -> bool {
+    pub(super) fn answer_mocked(
+        &mut self,
+        frame: u32,
+        attempt: u32,
+        notify: bool,
+        key: &str,
+    ) -> bool {
         let Some(answer) = self.mocked(frame, attempt) else {
             return false;
         };
@@ -78,6 +84,7 @@ impl<S: Store> Actor<S> {
             frame,
             attempt,
             notify,
+            key: key.to_owned(),
             result,
         });
         true

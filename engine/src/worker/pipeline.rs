@@ -36,6 +36,8 @@ pub(super) struct Pipelined {
     pub answer: Answer,
     pub event: Event,
     pub acks: Vec<String>,
+    /// The version it writes.
+    pub seq: u64,
 }
 
 /// What [`Actor::flush`] found.
@@ -67,11 +69,13 @@ impl<S: Store> Actor<S> {
                 answer,
                 event,
                 acks,
+                seq,
             }) = self.pipeline.pop_front()
         {
             match answer.answer().await {
                 Ok(()) => {
                     committed = true;
+                    self.durable_seq = self.durable_seq.max(seq);
                     self.backoff.reset();
                     metrics::counter!("baton_transitions_total").increment(1);
                 }

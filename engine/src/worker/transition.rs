@@ -96,6 +96,7 @@ impl<S: Store> Actor<S> {
                 answer,
                 event,
                 acks,
+                seq: self.exec.seq,
             });
             let flushed = if inward {
                 if run {
@@ -154,6 +155,18 @@ impl<S: Store> Actor<S> {
                 }
             }
         };
+        if exec.seq < self.durable_seq {
+            // Only this actor writes the execution's transitions while its partition's
+            // lease holds, and none goes back a version: the store lost some that it
+            // acknowledged (e.g. a Redis failover without `--redis-wait-replicas`). They
+            // are computed again from the older record; their requests go out again with
+            // the same idempotency keys.
+            metrics::counter!("baton_acknowledged_commits_lost_total")
+                .increment(self.durable_seq - exec.seq);
+            tracing::warn!(execution = %self.id, acknowledged = self.durable_seq, stored = exec.seq,
+                "the store lost commits it had acknowledged; continuing from the stored record");
+        }
+        self.durable_seq = exec.seq;
         self.exec = exec;
         self.sent_active = None;
         self.resend_in_flight();
@@ -201,11 +214,12 @@ impl<S: Store> Actor<S> {
         if !self.running.insert((frame, attempt)) {
             return;
         }
-        if self.answer_mocked(frame, attempt, notify) {
+        if self.answer_mocked(frame, attempt, notify, &request.idempotency_key) {
             return;
         }
         let http = self.shared.http.clone();
         let me = self.me.clone();
+        let key = request.idempotency_key.clone();
         let span = tracing::info_span!(
             "http_task",
             execution = %self.id,
@@ -226,6 +240,7 @@ impl<S: Store> Actor<S> {
                 frame,
                 attempt,
                 notify,
+                key,
                 result,
             });
         });
