@@ -7,5 +7,6 @@ pub mod baton;
 pub mod fault_checks;
 pub mod faults;
 pub mod history;
+pub mod metrics;
 pub mod rest;
 pub mod services;

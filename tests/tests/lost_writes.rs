@@ -13,6 +13,7 @@ use serde_json::json;
 use baton_engine::testing::redis_server::RedisServer;
 use baton_engine::testing::resp::Reply;
 use baton_tests::baton::Baton;
+use baton_tests::metrics::{sample, scrape};
 use baton_tests::rest::Rest;
 use baton_tests::services::Service;
 
@@ -110,16 +111,8 @@ async fn acknowledged_commits_lost_by_the_store_are_counted_and_the_execution_re
         "with the same idempotency key"
     );
 
-    let text = reqwest::get(format!("{}/metrics", baton.url))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
-    let lost: f64 = text
-        .lines()
-        .find(|l| l.starts_with("baton_acknowledged_commits_lost_total"))
-        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+    let text = scrape(&baton.url).await;
+    let lost = sample(&text, "baton_acknowledged_commits_lost_total")
         .unwrap_or_else(|| panic!("no baton_acknowledged_commits_lost_total in:\n{text}"));
     // From "A requested" to "B requested": A's result and B's entry.
     assert!(lost >= 1.0, "versions lost counted: {lost}");

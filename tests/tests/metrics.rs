@@ -8,17 +8,9 @@ use serde_json::json;
 
 use baton_engine::testing::redis_server::RedisServer;
 use baton_tests::baton::Baton;
+use baton_tests::metrics::{sample, scrape};
 use baton_tests::rest::Rest;
 use baton_tests::services::Service;
-
-/// The value of the first sample line that starts with `name` (labels included).
-fn sample(text: &str, name: &str) -> Option<f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .find(|l| l.starts_with(name))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_cover_executions_transitions_tasks_callbacks_and_the_store() {
@@ -50,12 +42,7 @@ async fn metrics_cover_executions_transitions_tasks_callbacks_and_the_store() {
     let done = api.wait_end("m", "run-1", Duration::from_secs(20)).await;
     assert_eq!(done["status"], "SUCCEEDED");
 
-    let text = reqwest::get(format!("{}/metrics", baton.url))
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let text = scrape(&baton.url).await;
     assert_eq!(
         sample(&text, "baton_executions_started_total"),
         Some(1.0),
@@ -117,7 +104,7 @@ async fn metrics_cover_executions_transitions_tasks_callbacks_and_the_store() {
     // once the process has taken all 256 (one lease request each, at its first heartbeat).
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let text = loop {
-        let text = metrics(&baton.url).await;
+        let text = scrape(&baton.url).await;
         let succeeded = total(&text, "baton_executions{", "status=\"SUCCEEDED\"");
         let everywhere = ["baton_timer_lag_ms{", "baton_actors{"]
             .iter()
@@ -165,7 +152,7 @@ async fn metrics_cover_executions_transitions_tasks_callbacks_and_the_store() {
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let text = metrics(&worker_url).await;
+        let text = scrape(&worker_url).await;
         if sample(&text, "baton_lease_acquired_total").unwrap_or(0.0) >= 1.0 {
             break;
         }
@@ -184,15 +171,6 @@ async fn metrics_cover_executions_transitions_tasks_callbacks_and_the_store() {
         .await
         .expect("get");
     assert_eq!(answer.status().as_u16(), 200, "alive without Redis");
-}
-
-async fn metrics(base: &str) -> String {
-    reqwest::get(format!("{base}/metrics"))
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body")
 }
 
 /// The sum of the samples of `name` (a prefix, labels included) whose line contains `with`.

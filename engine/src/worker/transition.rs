@@ -219,7 +219,6 @@ impl<S: Store> Actor<S> {
         }
         let http = self.shared.http.clone();
         let me = self.me.clone();
-        let key = request.idempotency_key.clone();
         let span = tracing::info_span!(
             "http_task",
             execution = %self.id,
@@ -240,7 +239,7 @@ impl<S: Store> Actor<S> {
                 frame,
                 attempt,
                 notify,
-                key,
+                key: request.idempotency_key,
                 result,
             });
         });
