@@ -102,14 +102,17 @@ async fn metrics_cover_executions_transitions_tasks_callbacks_and_the_store() {
 
     // The partitions' gauges follow at their next sweep (every 2 s), and every partition's
     // once the process has taken all 256 (one lease request each, at its first heartbeat).
+    // A sweep that read its partition before the execution ended can set its gauges after
+    // one that read it after: wait for both statuses to settle.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let text = loop {
         let text = scrape(&baton.url).await;
         let succeeded = total(&text, "baton_executions{", "status=\"SUCCEEDED\"");
+        let running = total(&text, "baton_executions{", "status=\"RUNNING\"");
         let everywhere = ["baton_timer_lag_ms{", "baton_actors{"]
             .iter()
             .all(|name| count(&text, name) == 256);
-        if succeeded == 1.0 && everywhere {
+        if succeeded == 1.0 && running == 0.0 && everywhere {
             break text;
         }
         assert!(std::time::Instant::now() < deadline, "{text}");
