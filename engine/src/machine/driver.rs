@@ -53,6 +53,7 @@ pub fn drive(
             let effect: Effect = effects.remove(0);
             let Effect::Http {
                 frame,
+                state,
                 attempt,
                 notify,
                 ..
@@ -62,6 +63,7 @@ pub fn drive(
                 // Notify answered; the callback itself follows as the task result.
                 let submitted = Event::Submitted {
                     frame: *frame,
+                    state: state.clone(),
                     attempt: *attempt,
                     result: Ok(Value::Null),
                 };
@@ -75,11 +77,6 @@ pub fn drive(
                     },
                 );
                 history.extend(tx.history);
-                let state = exec
-                    .frames
-                    .get(frame)
-                    .map(|f| f.state.clone())
-                    .unwrap_or_default();
                 let outcome = match result {
                     Ok(output) => super::Outcome::Success { output },
                     Err(f) => super::Outcome::Failure {
@@ -88,13 +85,14 @@ pub fn drive(
                     },
                 };
                 Event::Callback {
-                    state,
+                    state: state.clone(),
                     attempt: *attempt,
                     outcome,
                 }
             } else {
                 Event::TaskResult {
                     frame: *frame,
+                    state: state.clone(),
                     attempt: *attempt,
                     result,
                 }

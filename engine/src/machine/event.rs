@@ -13,15 +13,20 @@ pub const EXECUTION_TIMER: u64 = 0;
 pub enum Event {
     /// Run the frame's pending step (frames in [`super::Step::Enter`]).
     Run { frame: u32 },
-    /// A task's HTTP answer.
+    /// A task's HTTP answer, for the attempt `attempt` of state `state` in frame `frame`
+    /// (what its [`super::Effect::Http`] named): an answer for any other step is stale and
+    /// changes nothing.
     TaskResult {
         frame: u32,
+        state: String,
         attempt: u32,
         result: Result<Value, Failure>,
     },
-    /// The answer to a callback notification (`TaskSubmitted`), or its failure.
+    /// The answer to a callback notification (`TaskSubmitted`), or its failure; named as a
+    /// [`Event::TaskResult`] is.
     Submitted {
         frame: u32,
+        state: String,
         attempt: u32,
         result: Result<Value, Failure>,
     },

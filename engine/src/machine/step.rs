@@ -109,14 +109,16 @@ pub fn apply(m: &Machine<'_>, exec: &mut Execution, event: Event, input: Input) 
         Event::Run { frame } => cx.enter(frame),
         Event::TaskResult {
             frame,
+            state,
             attempt,
             result,
-        } => cx.on_task_result(frame, attempt, result),
+        } => cx.on_task_result(frame, &state, attempt, result),
         Event::Submitted {
             frame,
+            state,
             attempt,
             result,
-        } => cx.on_submitted(frame, attempt, result),
+        } => cx.on_submitted(frame, &state, attempt, result),
         Event::Callback {
             state,
             attempt,

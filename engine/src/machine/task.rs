@@ -154,6 +154,7 @@ impl<'m> Cx<'m> {
         if let Some(request) = request {
             self.tx.effects.push(Effect::Http {
                 frame: f,
+                state: state.name.clone(),
                 attempt,
                 request,
                 notify: task.wait_for_callback,
@@ -163,12 +164,20 @@ impl<'m> Cx<'m> {
         Ok(())
     }
 
-    fn open_task(&self, f: u32, attempt: u32) -> Option<(&'m State, &'m Task, TaskStep)> {
+    /// The task step an answer for `(f, state, attempt)` is for; `None` when that step is
+    /// over. Each state counts its own attempts, so the state name is part of the match: a
+    /// frame that moved on to another Task may be at the same attempt number.
+    fn open_task(
+        &self,
+        f: u32,
+        state_name: &str,
+        attempt: u32,
+    ) -> Option<(&'m State, &'m Task, TaskStep)> {
         let frame = self.exec.frames.get(&f)?;
         let Step::Task(step) = &frame.step else {
             return None;
         };
-        if step.attempt != attempt {
+        if step.attempt != attempt || frame.state != state_name {
             return None;
         }
         let state = self.state(&frame.state)?;
@@ -178,8 +187,14 @@ impl<'m> Cx<'m> {
         Some((state, task, (**step).clone()))
     }
 
-    pub(super) fn on_task_result(&mut self, f: u32, attempt: u32, result: Result<Value, Failure>) {
-        let Some((state, task, step)) = self.open_task(f, attempt) else {
+    pub(super) fn on_task_result(
+        &mut self,
+        f: u32,
+        state_name: &str,
+        attempt: u32,
+        result: Result<Value, Failure>,
+    ) {
+        let Some((state, task, step)) = self.open_task(f, state_name, attempt) else {
             return;
         };
         if task.wait_for_callback || step.request.is_none() {
@@ -191,8 +206,14 @@ impl<'m> Cx<'m> {
         }
     }
 
-    pub(super) fn on_submitted(&mut self, f: u32, attempt: u32, result: Result<Value, Failure>) {
-        let Some((state, task, step)) = self.open_task(f, attempt) else {
+    pub(super) fn on_submitted(
+        &mut self,
+        f: u32,
+        state_name: &str,
+        attempt: u32,
+        result: Result<Value, Failure>,
+    ) {
+        let Some((state, task, step)) = self.open_task(f, state_name, attempt) else {
             return;
         };
         if !task.wait_for_callback || step.submitted {
@@ -236,7 +257,7 @@ impl<'m> Cx<'m> {
             _ => None,
         });
         let Some(f) = found else { return };
-        let Some((state, task, _)) = self.open_task(f, attempt) else {
+        let Some((state, task, _)) = self.open_task(f, state_name, attempt) else {
             return;
         };
         match outcome {

@@ -134,6 +134,7 @@ fn http_task_sends_after_commit_with_idempotency_key_and_retries() {
     // A 503 is retried after 2 s with a durable timer.
     let tx = run.apply(Event::TaskResult {
         frame,
+        state: "T".into(),
         attempt,
         result: Err(Failure::new(ErrorName::HttpStatusCode(503), "{}")),
     });
@@ -144,6 +145,7 @@ fn http_task_sends_after_commit_with_idempotency_key_and_retries() {
     assert!(
         run.apply(Event::TaskResult {
             frame,
+            state: "T".into(),
             attempt: 1,
             result: Ok(json!({}))
         })
@@ -158,6 +160,7 @@ fn http_task_sends_after_commit_with_idempotency_key_and_retries() {
     assert_eq!(request.idempotency_key, "sm:x1/T/2");
     run.apply(Event::TaskResult {
         frame,
+        state: "T".into(),
         attempt: 2,
         result: Ok(json!({"ok": true})),
     });
@@ -182,6 +185,57 @@ fn http_task_sends_after_commit_with_idempotency_key_and_retries() {
 }
 
 #[test]
+fn an_answer_for_another_state_of_the_frame_is_stale() {
+    // A and B run in one frame, each at its attempt 1: only the state name tells an answer
+    // for A from one for B (e.g. A's request answered after the store lost the commits
+    // that moved the frame to B, and sent again).
+    let mut run = Run::new(
+        json!({"StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": "http://127.0.0.1:9/a", "ResultPath": "$.a", "Next": "B"},
+            "B": {"Type": "Task", "Resource": "http://127.0.0.1:9/b", "ResultPath": "$.b", "End": true}}}),
+        json!({}),
+    );
+    let (frame, attempt, _) = http(&run.run()[0]);
+    let mut effects = run
+        .apply(Event::TaskResult {
+            frame,
+            state: "A".into(),
+            attempt,
+            result: Ok(json!("from a")),
+        })
+        .effects;
+    effects.extend(run.run());
+    assert_eq!(effects.len(), 1, "B's request");
+    let (b_frame, b_attempt, request) = http(&effects[0]);
+    assert_eq!(
+        (b_frame, b_attempt),
+        (frame, attempt),
+        "the same frame and attempt"
+    );
+    assert_eq!(request.url, "http://127.0.0.1:9/b");
+    let before = run.exec.clone();
+    for state in ["A", "C"] {
+        let stale = run.apply(Event::TaskResult {
+            frame,
+            state: state.into(),
+            attempt,
+            result: Ok(json!("stale")),
+        });
+        assert!(stale.is_empty(), "an answer named {state} changed B's step");
+        assert_eq!(run.exec.frames, before.frames);
+        assert_eq!(run.exec.events, before.events, "no history event");
+    }
+    run.apply(Event::TaskResult {
+        frame,
+        state: "B".into(),
+        attempt,
+        result: Ok(json!("from b")),
+    });
+    assert_eq!(run.exec.status, Status::Succeeded);
+    assert_eq!(run.exec.output, Some(json!({"a": "from a", "b": "from b"})));
+}
+
+#[test]
 fn callback_state_mints_a_token_notifies_and_resumes() {
     let mut run = Run::new(
         json!({"StartAt": "Approve", "States": {"Approve": {"Type": "Callback",
@@ -199,6 +253,7 @@ fn callback_state_mints_a_token_notifies_and_resumes() {
     assert_eq!(request.url, "http://127.0.0.1:9/notify");
     run.apply(Event::Submitted {
         frame,
+        state: "Approve".into(),
         attempt,
         result: Ok(json!({"queued": true})),
     });
@@ -313,11 +368,13 @@ fn parallel_keeps_branch_order_and_a_failure_stops_the_others() {
     let (fa, aa, _) = http(&effects[0]);
     run.apply(Event::TaskResult {
         frame: fb,
+        state: "B".into(),
         attempt: ab,
         result: Ok(json!("b")),
     });
     run.apply(Event::TaskResult {
         frame: fa,
+        state: "A".into(),
         attempt: aa,
         result: Ok(json!("a")),
     });
@@ -329,6 +386,7 @@ fn parallel_keeps_branch_order_and_a_failure_stops_the_others() {
     let (fb, ab, _) = http(&effects[1]);
     run.apply(Event::TaskResult {
         frame: fa,
+        state: "A".into(),
         attempt: aa,
         result: Err(Failure::new(ErrorName::parse("Boom"), "x")),
     });
@@ -340,6 +398,7 @@ fn parallel_keeps_branch_order_and_a_failure_stops_the_others() {
     assert!(
         run.apply(Event::TaskResult {
             frame: fb,
+            state: "B".into(),
             attempt: ab,
             result: Ok(json!(1))
         })
@@ -372,6 +431,7 @@ fn map_honours_max_concurrency_and_keeps_item_order() {
         let body = request.body.clone().unwrap();
         run.apply(Event::TaskResult {
             frame,
+            state: "T".into(),
             attempt,
             result: Ok(body["v"].clone()),
         });
@@ -555,6 +615,7 @@ fn tokens_are_closed_answered_only_by_their_callback() {
     let (frame, attempt, _) = http(&effects[0]);
     let tx = run.apply(Event::Submitted {
         frame,
+        state: "Approve".into(),
         attempt,
         result: Err(Failure::new(ErrorName::TaskFailed, "down")),
     });

@@ -76,6 +76,7 @@ impl Run {
             } else if !effects.is_empty() {
                 let Effect::Http {
                     frame,
+                    state,
                     attempt,
                     request,
                     ..
@@ -85,6 +86,7 @@ impl Run {
                 let result = answer(&request.url, &body);
                 self.apply(Event::TaskResult {
                     frame,
+                    state,
                     attempt,
                     result,
                 })
@@ -381,9 +383,15 @@ fn succeeded_and_running_executions_are_not_redrivable() {
         Refusal::NotRedrivable(NotRedrivable::Running)
     );
     assert_eq!(run.exec, before, "unchanged");
-    let Effect::Http { frame, attempt, .. } = &effects[0];
+    let Effect::Http {
+        frame,
+        state,
+        attempt,
+        ..
+    } = &effects[0];
     run.apply(Event::TaskResult {
         frame: *frame,
+        state: state.clone(),
         attempt: *attempt,
         result: Ok(json!(1)),
     });

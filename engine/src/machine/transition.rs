@@ -39,9 +39,11 @@ pub enum ResponseShape {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Send a task's HTTP request; answer with [`super::Event::TaskResult`] (or, for a
-    /// callback notification, [`super::Event::Submitted`]).
+    /// callback notification, [`super::Event::Submitted`]) naming the same frame, state and
+    /// attempt.
     Http {
         frame: u32,
+        state: String,
         attempt: u32,
         request: HttpRequest,
         notify: bool,

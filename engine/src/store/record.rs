@@ -360,6 +360,7 @@ mod round_trip {
                 apply(&m, &mut exec, Event::Run { frame }, input)
             } else if let Some(Effect::Http {
                 frame,
+                state,
                 attempt,
                 request,
                 ..
@@ -371,6 +372,7 @@ mod round_trip {
                     &mut exec,
                     Event::TaskResult {
                         frame,
+                        state,
                         attempt,
                         result,
                     },

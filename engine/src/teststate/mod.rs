@@ -236,6 +236,7 @@ async fn next_event(
         Step::Task(step) => {
             let mocked = request.mock.as_ref().map(mock_result);
             if let Some(Effect::Http {
+                state,
                 attempt,
                 request: http_request,
                 notify,
@@ -247,6 +248,7 @@ async fn next_event(
                     // Not sent: the mock answers the callback after it.
                     return Some(Event::Submitted {
                         frame: 0,
+                        state: state.clone(),
                         attempt,
                         result: Ok(Value::Object(Map::new())),
                     });
@@ -263,6 +265,7 @@ async fn next_event(
                 }
                 return Some(Event::TaskResult {
                     frame: 0,
+                    state: state.clone(),
                     attempt,
                     result,
                 });

@@ -33,10 +33,11 @@ pub enum Msg {
     Queued(QueueEntry),
     /// Look at the execution again (resuming after taking over a partition).
     Resume,
-    /// The answer to an HTTP request of a task or a callback notification; `key` is the
-    /// request's idempotency key (`<execution>/<state>/<attempt>`).
+    /// The answer to an HTTP request of a task or a callback notification, for the step its
+    /// effect named; `key` is the request's idempotency key (`<execution>/<state>/<attempt>`).
     Http {
         frame: u32,
+        state: String,
         attempt: u32,
         notify: bool,
         key: String,
@@ -376,6 +377,7 @@ impl<S: Store> Actor<S> {
             },
             Msg::Http {
                 frame,
+                state,
                 attempt,
                 notify,
                 key,
@@ -393,12 +395,14 @@ impl<S: Store> Actor<S> {
                 let event = if notify {
                     Event::Submitted {
                         frame,
+                        state,
                         attempt,
                         result,
                     }
                 } else {
                     Event::TaskResult {
                         frame,
+                        state,
                         attempt,
                         result,
                     }
@@ -471,6 +475,7 @@ impl<S: Store> Actor<S> {
                 let request = step.request.clone()?;
                 Some(Effect::Http {
                     frame,
+                    state: self.exec.frames.get(&frame)?.state.clone(),
                     attempt: step.attempt,
                     request,
                     notify: step.token.is_some(),

@@ -65,6 +65,7 @@ impl<S: Store> Actor<S> {
     pub(super) fn answer_mocked(
         &mut self,
         frame: u32,
+        state: &str,
         attempt: u32,
         notify: bool,
         key: &str,
@@ -82,6 +83,7 @@ impl<S: Store> Actor<S> {
         };
         let _ = self.me.send(Msg::Http {
             frame,
+            state: state.to_owned(),
             attempt,
             notify,
             key: key.to_owned(),

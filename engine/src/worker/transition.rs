@@ -207,6 +207,7 @@ impl<S: Store> Actor<S> {
         }
         let Effect::Http {
             frame,
+            state,
             attempt,
             request,
             notify,
@@ -214,7 +215,7 @@ impl<S: Store> Actor<S> {
         if !self.running.insert((frame, attempt)) {
             return;
         }
-        if self.answer_mocked(frame, attempt, notify, &request.idempotency_key) {
+        if self.answer_mocked(frame, &state, attempt, notify, &request.idempotency_key) {
             return;
         }
         let http = self.shared.http.clone();
@@ -237,6 +238,7 @@ impl<S: Store> Actor<S> {
                 .record(began.elapsed().as_secs_f64());
             let _ = me.send(Msg::Http {
                 frame,
+                state,
                 attempt,
                 notify,
                 key: request.idempotency_key,
