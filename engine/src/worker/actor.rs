@@ -453,7 +453,8 @@ impl<S: Store> Actor<S> {
 
     /// Whether the record has the request `key` in flight as frame `frame`'s attempt
     /// `attempt`. Frame and attempt alone do not tell two states of one frame apart (each
-    /// state counts its own attempts).
+    /// state counts its own attempts). The core refuses such an answer too (its event names
+    /// the state); this check is what tells the actor to send what the record waits for.
     fn awaits(&self, frame: u32, attempt: u32, key: &str) -> bool {
         self.exec.in_flight().any(|(f, step)| {
             f == frame
