@@ -1,7 +1,7 @@
 //! Aliases through the AWS SDK: create, describe, update, list, delete, with AWS's
 //! errors; starts through an alias, and a 90/10 split measured over 1,000 starts.
 
-use aws_sdk_sfn::types::RoutingConfigurationListItem;
+use aws_sdk_sfn::types::{ExecutionStatus, RoutingConfigurationListItem};
 
 use crate::common::{Harness, json};
 use crate::versions::{code, pass};
@@ -285,6 +285,25 @@ async fn alias_starts_and_a_measured_split() {
     const STARTS: usize = 1000;
     for i in 0..STARTS {
         h.start_execution(&split, &format!("s{i}"), "{}").await;
+    }
+    // The counts below are of finished executions (a listing while executions finish is
+    // covered by the engine's listing tests).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let running = (c.list_executions())
+            .state_machine_arn(&split)
+            .status_filter(ExecutionStatus::Running)
+            .send()
+            .await
+            .unwrap();
+        if running.executions().is_empty() && running.next_token().is_none() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "executions still running after 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // Every page (a listing through a version or alias may end with an empty page).
     let count = |arn: String| async move {

@@ -66,6 +66,11 @@ pub(crate) async fn list<X: ListingIndexes>(
             next: None,
         });
     }
+    // The statuses listed: an execution whose head has one of them is listed, whichever of
+    // their indexes it was read from (see below).
+    let mut statuses: Vec<Status> = indexes.iter().map(|(status, _)| *status).collect();
+    statuses.sort();
+    statuses.dedup();
     let prefix = (filter.name_prefix.as_deref())
         .filter(|p| !p.is_empty())
         .map(|p| format!("{state_machine}:{p}"));
@@ -73,9 +78,8 @@ pub(crate) async fn list<X: ListingIndexes>(
     let mut merge = Merge {
         budget: prefix.as_ref().map(|_| NAME_SCAN_PER_EXECUTION * limit),
         sources: (indexes.into_iter())
-            .map(|(status, index)| Source {
+            .map(|(_, index)| Source {
                 index,
-                status,
                 kept: VecDeque::new(),
                 last: None,
                 ties: 0,
@@ -100,15 +104,22 @@ pub(crate) async fn list<X: ListingIndexes>(
                 .collect();
             store.heads(&ids).await?
         };
-        for ((entry, source), head) in entries.into_iter().zip(heads) {
-            // Gone, past its retention, or moved to another status's index since it was
-            // read (it is listed from that one, if at all).
-            let status = merge.sources[source].status;
-            if let Some(head) =
-                head.filter(|h| h.status == status && h.expires_ms.is_none_or(|at| at > now))
-            {
-                found.push((entry, head));
+        for ((entry, _), head) in entries.into_iter().zip(heads) {
+            // Gone, or past its retention: not listed. An execution that moved to another
+            // status since its entry was read (it finished while the listing ran) is listed
+            // from this entry when its status now is one listed: the index it moved to may
+            // have been read past its place before it got there. Its place (start, id) is
+            // the same in every index, so when both entries were read they come out one
+            // after the other: the second is dropped.
+            let Some(head) = head
+                .filter(|h| statuses.contains(&h.status) && h.expires_ms.is_none_or(|at| at > now))
+            else {
+                continue;
+            };
+            if found.last().is_some_and(|(last, _)| *last == entry) {
+                continue;
             }
+            found.push((entry, head));
         }
         if !matches!(end, End::Full) || found.len() > limit {
             break end;
@@ -142,7 +153,6 @@ enum End {
 /// One index being read.
 struct Source<I> {
     index: I,
-    status: Status,
     /// Entries read that pass the filter and were not merged yet, newest first.
     kept: VecDeque<Entry>,
     /// The last entry read, kept or not: the index was read down to it.

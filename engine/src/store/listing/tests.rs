@@ -173,3 +173,147 @@ async fn ties_on_start_time_are_listed_once() {
         assert_eq!(found, expected, "limit {limit}");
     }
 }
+
+/// A RUNNING and a SUCCEEDED index of `sm` whose executions finish while a listing runs:
+/// `move_at` says when `sm:e4` (the newest) moves from the first to the second — between
+/// the two indexes' reads of the first round, or after the round, before the heads are read.
+struct Moving {
+    running: std::sync::Mutex<Vec<Entry>>,
+    succeeded: std::sync::Mutex<Vec<Entry>>,
+    move_at: MoveAt,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum MoveAt {
+    /// After RUNNING's read, before SUCCEEDED's: the execution is read from both.
+    BetweenReads,
+    /// After every read, before the heads: it is read from RUNNING only and is SUCCEEDED.
+    BeforeHeads,
+}
+
+impl Moving {
+    fn new(move_at: MoveAt) -> Moving {
+        let running = (0..5)
+            .rev()
+            .map(|j| (100 + j, format!("sm:e{j}")))
+            .collect();
+        Moving {
+            running: std::sync::Mutex::new(running),
+            succeeded: std::sync::Mutex::new(Vec::new()),
+            move_at,
+        }
+    }
+
+    fn finish_newest(&self) {
+        let mut running = self.running.lock().unwrap();
+        if let Some(at) = running.iter().position(|(_, id)| id == "sm:e4") {
+            let entry = running.remove(at);
+            self.succeeded.lock().unwrap().insert(0, entry);
+        }
+    }
+}
+
+impl ListingIndexes for Moving {
+    /// The index's status.
+    type Index = Status;
+
+    async fn read(&self, reads: &[IndexRead<'_, Status>]) -> Result<Vec<Vec<Entry>>> {
+        let mut out = Vec::new();
+        for r in reads {
+            let index = match r.index {
+                Status::Running => &self.running,
+                _ => &self.succeeded,
+            };
+            let entries: Vec<Entry> = (index.lock().unwrap().iter())
+                .filter(|(start, _)| (r.min..=r.max).contains(start))
+                .skip(r.skip)
+                .take(r.count)
+                .cloned()
+                .collect();
+            out.push(entries);
+            if *r.index == Status::Running && self.move_at == MoveAt::BetweenReads {
+                self.finish_newest();
+            }
+        }
+        Ok(out)
+    }
+
+    async fn heads(&self, executions: &[(&Status, &str)]) -> Result<Vec<Option<Execution>>> {
+        if self.move_at == MoveAt::BeforeHeads {
+            self.finish_newest();
+        }
+        let succeeded = self.succeeded.lock().unwrap();
+        Ok((executions.iter())
+            .map(|(_, id)| {
+                let name = id.split_once(':').map_or("", |(_, n)| n).to_owned();
+                let mut head =
+                    Execution::new(id.to_string(), "sm".into(), 1, name, json!({}), "A", 0);
+                if succeeded.iter().any(|(_, s)| s == id) {
+                    head.status = Status::Succeeded;
+                }
+                Some(head)
+            })
+            .collect())
+    }
+}
+
+/// An execution that finishes while a listing of every status runs is listed once, with
+/// its status now, whether its entry was read from the index it left, from both, or the
+/// index it moved to was read before it got there; a listing of RUNNING leaves it out.
+#[tokio::test]
+async fn an_execution_that_finishes_during_a_listing_is_listed_once() {
+    for move_at in [MoveAt::BetweenReads, MoveAt::BeforeHeads] {
+        let store = Moving::new(move_at);
+        let indexes = vec![
+            (Status::Running, Status::Running),
+            (Status::Succeeded, Status::Succeeded),
+        ];
+        let page = list(
+            &store,
+            indexes,
+            "sm",
+            &ExecutionFilter::default(),
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+        let listed: Vec<(&str, Status)> = (page.executions.iter())
+            .map(|e| (e.name.as_str(), e.status))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("e4", Status::Succeeded),
+                ("e3", Status::Running),
+                ("e2", Status::Running),
+                ("e1", Status::Running),
+                ("e0", Status::Running)
+            ],
+            "moved {}",
+            if move_at == MoveAt::BetweenReads {
+                "between the reads"
+            } else {
+                "before the heads"
+            }
+        );
+
+        let store = Moving::new(move_at);
+        let running = ExecutionFilter {
+            status: Some(Status::Running),
+            ..ExecutionFilter::default()
+        };
+        let page = list(
+            &store,
+            vec![(Status::Running, Status::Running)],
+            "sm",
+            &running,
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+        let names: Vec<&str> = page.executions.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["e3", "e2", "e1", "e0"]);
+    }
+}
