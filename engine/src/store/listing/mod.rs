@@ -20,6 +20,15 @@
 //! read when the reads ran out; the next page starts right after it in the order. It is a
 //! place in the order, not in a result: it stays valid while executions start, end and are
 //! deleted, and with the same filter the pages hold every match exactly once.
+//!
+//! An execution that changes status while a listing runs (it finishes) moves from one
+//! index to another at the same place in the order. It is listed, with its status now,
+//! from whichever of the listed indexes it was read (from both: once), so finishing
+//! between two reads of one round does not hide it. It can still be missed when the
+//! index it moves to was read past its place in an earlier round than the one that reads
+//! its old place — as AWS says of `ListExecutions`, a listing is best effort for what
+//! changes while it runs (API_ListExecutions.html: "eventually consistent … best effort");
+//! one index of every status per state machine would close this.
 
 mod merge;
 
