@@ -34,13 +34,12 @@ pub enum Msg {
     /// Look at the execution again (resuming after taking over a partition).
     Resume,
     /// The answer to an HTTP request of a task or a callback notification, for the step its
-    /// effect named; `key` is the request's idempotency key (`<execution>/<state>/<attempt>`).
+    /// effect named (frame, state and attempt).
     Http {
         frame: u32,
         state: String,
         attempt: u32,
         notify: bool,
-        key: String,
         result: Result<Value, Failure>,
     },
     /// A mocked callback's answer (see `mocked.rs`); `(frame, attempt)` is in `running`
@@ -380,11 +379,10 @@ impl<S: Store> Actor<S> {
                 state,
                 attempt,
                 notify,
-                key,
                 result,
             } => {
                 self.running.remove(&(frame, attempt));
-                if !self.awaits(frame, attempt, &key) {
+                if !self.awaits(frame, &state, attempt) {
                     // Not a request the record has in flight: its step is over, or the
                     // store lost the commits that sent it (`reload`) and the record now
                     // waits for an earlier one in the same frame and attempt — which could
@@ -451,19 +449,19 @@ impl<S: Store> Actor<S> {
         Ok(())
     }
 
-    /// Whether the record has the request `key` in flight as frame `frame`'s attempt
-    /// `attempt`. Frame and attempt alone do not tell two states of one frame apart (each
-    /// state counts its own attempts). The core refuses such an answer too (its event names
-    /// the state); this check is what tells the actor to send what the record waits for.
-    fn awaits(&self, frame: u32, attempt: u32, key: &str) -> bool {
-        self.exec.in_flight().any(|(f, step)| {
-            f == frame
-                && step.attempt == attempt
-                && step
-                    .request
-                    .as_ref()
-                    .is_some_and(|r| r.idempotency_key == key)
-        })
+    /// Whether the record has a request in flight as state `state`'s attempt `attempt` in
+    /// frame `frame`. Frame and attempt alone do not tell two states of one frame apart
+    /// (each state counts its own attempts). The core refuses such an answer too; this check
+    /// is what tells the actor to send what the record waits for instead.
+    fn awaits(&self, frame: u32, state: &str, attempt: u32) -> bool {
+        self.exec
+            .frames
+            .get(&frame)
+            .is_some_and(|f| f.state == state)
+            && self
+                .exec
+                .in_flight()
+                .any(|(f, step)| f == frame && step.attempt == attempt)
     }
 
     /// Sends every request the record has in flight that this actor has not sent.

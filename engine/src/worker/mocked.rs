@@ -68,7 +68,6 @@ impl<S: Store> Actor<S> {
         state: &str,
         attempt: u32,
         notify: bool,
-        key: &str,
     ) -> bool {
         let Some(answer) = self.mocked(frame, attempt) else {
             return false;
@@ -86,7 +85,6 @@ impl<S: Store> Actor<S> {
             state: state.to_owned(),
             attempt,
             notify,
-            key: key.to_owned(),
             result,
         });
         true

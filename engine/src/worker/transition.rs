@@ -215,7 +215,7 @@ impl<S: Store> Actor<S> {
         if !self.running.insert((frame, attempt)) {
             return;
         }
-        if self.answer_mocked(frame, &state, attempt, notify, &request.idempotency_key) {
+        if self.answer_mocked(frame, &state, attempt, notify) {
             return;
         }
         let http = self.shared.http.clone();
@@ -241,7 +241,6 @@ impl<S: Store> Actor<S> {
                 state,
                 attempt,
                 notify,
-                key: request.idempotency_key,
                 result,
             });
         });
