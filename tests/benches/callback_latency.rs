@@ -277,6 +277,7 @@ async fn run(
         "self".to_owned(),
     ];
     let cpu_before = pids.clone().map(|p| setup::cpu_seconds(&p));
+    let machine_before = setup::machine_seconds();
     let (metrics_before, load_before) = (Metrics::scrape(&rest).await, setup::load_average());
     let monitor = a
         .monitor
@@ -311,6 +312,11 @@ async fn run(
     for (c, b) in cpu.iter_mut().zip(cpu_before) {
         *c -= b;
     }
+    let machine_after = setup::machine_seconds();
+    let machine = (
+        machine_after.0 - machine_before.0,
+        machine_after.1 - machine_before.1,
+    );
     let load = (load_before, setup::load_average());
     let baton_metrics = metrics_before.describe(&Metrics::scrape(&rest).await);
     let redis_work = setup::redis_work(port, n);
@@ -324,6 +330,7 @@ async fn run(
         park: (starts, parked),
         wall,
         cpu,
+        machine,
         load,
         baton: baton_metrics,
         redis: redis_work,

@@ -78,6 +78,21 @@ pub fn cpu_seconds(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// The whole machine's CPU so far, from `/proc/stat`, in seconds summed over its CPUs:
+/// (busy: user, nice, system, irq and softirq; stolen: the hypervisor ran another guest
+/// while this one had work). Every process counts, Redis's rewrite children included.
+pub fn machine_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<f64> = (stat.lines().next().unwrap_or(""))
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().unwrap_or(0.0))
+        .collect();
+    let at = |i: usize| ticks.get(i).copied().unwrap_or(0.0) / 100.0;
+    // user nice system idle iowait irq softirq steal …
+    (at(0) + at(1) + at(2) + at(5) + at(6), at(7))
+}
+
 /// Baton's `/metrics` (Prometheus text), read once: sums over every label set.
 #[derive(Debug, Default)]
 pub struct Metrics(Vec<(String, f64)>);
