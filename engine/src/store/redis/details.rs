@@ -59,8 +59,7 @@ impl Serialize for StoredDetails<'_> {
 fn stored_state<S: Serializer>(state: &StateDetails, s: S) -> Result<S::Ok, S::Error> {
     let pairs = 2 + usize::from(state.assigned.is_some());
     let mut seq = s.serialize_seq(Some(2 * pairs))?;
-    seq.serialize_element(&NAME)?;
-    seq.serialize_element(&state.name)?;
+    string_pair(&mut seq, NAME, &state.name)?;
     let code = match state.io {
         Io::Input => INPUT,
         Io::Output => OUTPUT,
@@ -74,10 +73,30 @@ fn stored_state<S: Serializer>(state: &StateDetails, s: S) -> Result<S::Ok, S::E
         seq.serialize_element(text)?;
     }
     if let Some(assigned) = &state.assigned {
-        seq.serialize_element(&ASSIGNED)?;
-        seq.serialize_element(assigned)?;
+        match assigned.as_str() {
+            Some(text) => string_pair(&mut seq, ASSIGNED, text)?,
+            None => {
+                seq.serialize_element(&ASSIGNED)?;
+                seq.serialize_element(assigned)?;
+            }
+        }
     }
     seq.end()
+}
+
+/// Key `code` with the string `text`, as [`StoredValue`] writes them: embedded when `text`
+/// is JSON text kept byte for byte (a state may be named `""` or `{}`).
+fn string_pair<S: SerializeSeq>(seq: &mut S, code: i64, text: &str) -> Result<(), S::Error> {
+    match embeddable(text) {
+        Some(raw) => {
+            seq.serialize_element(&(-1 - code))?;
+            seq.serialize_element(raw)
+        }
+        None => {
+            seq.serialize_element(&code)?;
+            seq.serialize_element(text)
+        }
+    }
 }
 
 impl Serialize for StoredValue<'_> {
@@ -304,6 +323,23 @@ mod tests {
             (ASSIGNED, "assignedVariables"),
         ] {
             assert_eq!(detail_key_code(key), Some(code as usize), "{key}");
+        }
+    }
+
+    /// A state's details are written as their object would be, also when the state's name
+    /// or its assigned variables are a string of JSON text (proptest found `""`).
+    #[test]
+    fn a_state_named_like_json_text_is_stored_as_its_object() {
+        for name in [r#""""#, "{}", "[1]", r#""a""#, "{x", " []", "plain"] {
+            for assigned in [None, Some(json!("[2]")), Some(json!({"v": "1"}))] {
+                let typed =
+                    Details::state_exited(name, crate::machine::json_text(&json!(null)), assigned);
+                let stored = serde_json::to_string(&StoredDetails(&typed)).unwrap();
+                let as_object = serde_json::to_string(&StoredValue(&typed.value())).unwrap();
+                assert_eq!(stored, as_object, "{name}");
+                let back: ReadDetails = serde_json::from_str(&stored).unwrap();
+                assert_eq!(back.0, *typed.value(), "{name}");
+            }
         }
     }
 
