@@ -29,7 +29,9 @@ pub(crate) struct IndexRead<'a, I> {
 
 /// What a store supplies to list executions.
 pub(crate) trait ListingIndexes: Sync {
-    /// One index: of one partition, state machine and status.
+    /// What the merge reads as one index: one partition's listing indexes of a state
+    /// machine, of the statuses listed. A read sees all of them at one instant (a commit
+    /// moves an execution from one to another atomically), merged in the listing's order.
     type Index: Send + Sync;
     /// The entries of each read, in the order of the reads (which may run concurrently).
     fn read(
@@ -43,11 +45,11 @@ pub(crate) trait ListingIndexes: Sync {
     ) -> impl Future<Output = Result<Vec<Option<Execution>>>> + Send;
 }
 
-/// A page of `state_machine`'s executions from `indexes` (each with its status) that
-/// pass `filter`, after `cursor`.
+/// A page of `state_machine`'s executions from `indexes` (one per partition, of the
+/// statuses `filter` lists) that pass `filter`, after `cursor`.
 pub(crate) async fn list<X: ListingIndexes>(
     store: &X,
-    indexes: Vec<(Status, X::Index)>,
+    indexes: Vec<X::Index>,
     state_machine: &str,
     filter: &ExecutionFilter,
     cursor_text: Option<&str>,
@@ -66,11 +68,7 @@ pub(crate) async fn list<X: ListingIndexes>(
             next: None,
         });
     }
-    // The statuses listed: an execution whose head has one of them is listed, whichever of
-    // their indexes it was read from (see below).
-    let mut statuses: Vec<Status> = indexes.iter().map(|(status, _)| *status).collect();
-    statuses.sort();
-    statuses.dedup();
+    let statuses: Vec<Status> = filter.statuses();
     let prefix = (filter.name_prefix.as_deref())
         .filter(|p| !p.is_empty())
         .map(|p| format!("{state_machine}:{p}"));
@@ -78,7 +76,7 @@ pub(crate) async fn list<X: ListingIndexes>(
     let mut merge = Merge {
         budget: prefix.as_ref().map(|_| NAME_SCAN_PER_EXECUTION * limit),
         sources: (indexes.into_iter())
-            .map(|(_, index)| Source {
+            .map(|index| Source {
                 index,
                 kept: VecDeque::new(),
                 last: None,
@@ -105,20 +103,13 @@ pub(crate) async fn list<X: ListingIndexes>(
             store.heads(&ids).await?
         };
         for ((entry, _), head) in entries.into_iter().zip(heads) {
-            // Gone, or past its retention: not listed. An execution that moved to another
-            // status since its entry was read (it finished while the listing ran) is listed
-            // from this entry when its status now is one listed: the index it moved to may
-            // have been read past its place before it got there. Its place (start, id) is
-            // the same in every index, so when both entries were read they come out one
-            // after the other: the second is dropped.
+            // Gone, past its retention, or moved since its entry was read to a status not
+            // listed (it finished while a listing of RUNNING ran): not listed.
             let Some(head) = head
                 .filter(|h| statuses.contains(&h.status) && h.expires_ms.is_none_or(|at| at > now))
             else {
                 continue;
             };
-            if found.last().is_some_and(|(last, _)| *last == entry) {
-                continue;
-            }
             found.push((entry, head));
         }
         if !matches!(end, End::Full) || found.len() > limit {

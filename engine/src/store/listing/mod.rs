@@ -1,12 +1,13 @@
 //! Listing and counting a state machine's executions, as both stores do it.
 //!
 //! Each partition keeps one listing index per state machine and status: the execution ids
-//! by start time (on Redis the zset `{p<N>}:l:<sm>:<status>`). A listing merges the
-//! indexes of every partition and of each status asked for, newest first, ties on start
-//! time by id, descending. Each index is read a few entries at a time, more
-//! from those that supply the page, so a page costs O(page + indexes) whatever the number
-//! of executions ever run. The time bounds of an [`ExecutionFilter`] are the bounds of
-//! those reads: they cost nothing.
+//! by start time (on Redis the zset `{p<N>}:l:<sm>:<status>`). A listing merges, newest
+//! first, ties on start time by id, descending, one source per partition: its indexes of
+//! the statuses asked for, read together at one instant (one script on Redis, under the
+//! partition's lock in memory). Each source is read a few entries at a time, more from
+//! those that supply the page, so a page costs O(page + partitions) whatever the number of
+//! executions ever run. The time bounds of an [`ExecutionFilter`] are the bounds of those
+//! reads: they cost nothing.
 //!
 //! A name prefix is no range of an index ordered by time: the entries of other names are
 //! read and skipped (without loading their records). A call reads one batch from every
@@ -21,14 +22,13 @@
 //! place in the order, not in a result: it stays valid while executions start, end and are
 //! deleted, and with the same filter the pages hold every match exactly once.
 //!
-//! An execution that changes status while a listing runs (it finishes) moves from one
-//! index to another at the same place in the order. It is listed, with its status now,
-//! from whichever of the listed indexes it was read (from both: once), so finishing
-//! between two reads of one round does not hide it. It can still be missed when the
-//! index it moves to was read past its place in an earlier round than the one that reads
-//! its old place — as AWS says of `ListExecutions`, a listing is best effort for what
-//! changes while it runs (API_ListExecutions.html: "eventually consistent … best effort");
-//! one index of every status per state machine would close this.
+//! An execution that changes status while a listing runs (it finishes) moves from one index
+//! of its partition to another in one atomic commit, at the same place in the order. Every
+//! read of a partition sees it in exactly one of them, and the reads of a partition go down
+//! the order from where the last one ended, so a listing reads it once whatever moves: it
+//! is listed, with its status at the time of the page, when that status is one asked for.
+//! (Before 2026-12-08 each index was a source of its own, and an execution could be missed
+//! when the index it moved to had been read past its place before it got there.)
 
 mod merge;
 

@@ -46,9 +46,7 @@ impl Counted {
     ) -> ExecutionPage {
         self.read.store(0, Ordering::Relaxed);
         self.rounds.store(0, Ordering::Relaxed);
-        let indexes = (0..self.indexes.len())
-            .map(|i| (Status::Running, i))
-            .collect();
+        let indexes = (0..self.indexes.len()).collect();
         list(self, indexes, "sm", filter, cursor, limit)
             .await
             .unwrap()
@@ -174,77 +172,114 @@ async fn ties_on_start_time_are_listed_once() {
     }
 }
 
-/// A RUNNING and a SUCCEEDED index of `sm` whose executions finish while a listing runs:
-/// `move_at` says when `sm:e4` (the newest) moves from the first to the second — between
-/// the two indexes' reads of the first round, or after the round, before the heads are read.
+/// `sm`'s RUNNING and SUCCEEDED indexes in four partitions, read as the stores read them: a
+/// partition's indexes of the statuses listed at one instant. After the `finish_after`-th
+/// partition read, every execution of an even number that is RUNNING moves to SUCCEEDED at
+/// its place (a commit that finishes it).
 struct Moving {
-    running: std::sync::Mutex<Vec<Entry>>,
-    succeeded: std::sync::Mutex<Vec<Entry>>,
-    move_at: MoveAt,
+    partitions: Vec<std::sync::Mutex<[Vec<Entry>; 2]>>,
+    reads: AtomicUsize,
+    finish_after: usize,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum MoveAt {
-    /// After RUNNING's read, before SUCCEEDED's: the execution is read from both.
-    BetweenReads,
-    /// After every read, before the heads: it is read from RUNNING only and is SUCCEEDED.
-    BeforeHeads,
-}
+const MOVING_PARTITIONS: usize = 4;
+const MOVING_EXECUTIONS: usize = 120;
 
 impl Moving {
-    fn new(move_at: MoveAt) -> Moving {
-        let running = (0..5)
-            .rev()
-            .map(|j| (100 + j, format!("sm:e{j}")))
-            .collect();
+    /// Execution `e<n>` starts at `1000 + n / 3` (three per millisecond, across and within
+    /// partitions) in partition `n % 4`; those with `n % 5 == 0` have already succeeded.
+    fn new(finish_after: usize) -> Moving {
+        let mut partitions = vec![[Vec::new(), Vec::new()]; MOVING_PARTITIONS];
+        for n in 0..MOVING_EXECUTIONS {
+            let entry = ((1_000 + n / 3) as i64, format!("sm:e{n:03}"));
+            partitions[n % MOVING_PARTITIONS][usize::from(n.is_multiple_of(5))].push(entry);
+        }
+        for indexes in &mut partitions {
+            for index in indexes.iter_mut() {
+                index.sort_by(|a, b| b.cmp(a));
+            }
+        }
         Moving {
-            running: std::sync::Mutex::new(running),
-            succeeded: std::sync::Mutex::new(Vec::new()),
-            move_at,
+            partitions: partitions.into_iter().map(std::sync::Mutex::new).collect(),
+            reads: AtomicUsize::new(0),
+            finish_after,
         }
     }
 
-    fn finish_newest(&self) {
-        let mut running = self.running.lock().unwrap();
-        if let Some(at) = running.iter().position(|(_, id)| id == "sm:e4") {
-            let entry = running.remove(at);
-            self.succeeded.lock().unwrap().insert(0, entry);
+    fn finishes(id: &str) -> bool {
+        id[4..].parse::<usize>().is_ok_and(|n| n.is_multiple_of(2))
+    }
+
+    fn finish(&self) {
+        for partition in &self.partitions {
+            let [running, succeeded] = &mut *partition.lock().unwrap();
+            let (moving, staying) = running.drain(..).partition(|(_, id)| Moving::finishes(id));
+            *running = staying;
+            succeeded.extend::<Vec<Entry>>(moving);
+            succeeded.sort_by(|a, b| b.cmp(a));
+        }
+    }
+
+    /// Every page of a listing of `statuses`, `limit` at a time.
+    async fn pages(&self, statuses: Option<Status>, limit: usize) -> Vec<Execution> {
+        let filter = ExecutionFilter::status(statuses);
+        let indexes: Vec<(usize, Vec<Status>)> = (0..MOVING_PARTITIONS)
+            .map(|p| (p, filter.statuses()))
+            .collect();
+        let (mut cursor, mut all) = (None::<String>, Vec::new());
+        loop {
+            let page = list(
+                self,
+                indexes.clone(),
+                "sm",
+                &filter,
+                cursor.as_deref(),
+                limit,
+            )
+            .await
+            .unwrap();
+            all.extend(page.executions);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return all,
+            }
         }
     }
 }
 
 impl ListingIndexes for Moving {
-    /// The index's status.
-    type Index = Status;
+    /// A partition and the statuses listed.
+    type Index = (usize, Vec<Status>);
 
-    async fn read(&self, reads: &[IndexRead<'_, Status>]) -> Result<Vec<Vec<Entry>>> {
+    async fn read(&self, reads: &[IndexRead<'_, Self::Index>]) -> Result<Vec<Vec<Entry>>> {
         let mut out = Vec::new();
         for r in reads {
-            let index = match r.index {
-                Status::Running => &self.running,
-                _ => &self.succeeded,
-            };
-            let entries: Vec<Entry> = (index.lock().unwrap().iter())
+            let (partition, statuses) = r.index;
+            let indexes = self.partitions[*partition].lock().unwrap();
+            let mut entries: Vec<Entry> = (statuses.iter())
+                .filter_map(|s| match s {
+                    Status::Running => Some(&indexes[0]),
+                    Status::Succeeded => Some(&indexes[1]),
+                    _ => None,
+                })
+                .flatten()
                 .filter(|(start, _)| (r.min..=r.max).contains(start))
-                .skip(r.skip)
-                .take(r.count)
                 .cloned()
                 .collect();
-            out.push(entries);
-            if *r.index == Status::Running && self.move_at == MoveAt::BetweenReads {
-                self.finish_newest();
+            drop(indexes);
+            entries.sort_by(|a, b| b.cmp(a));
+            out.push(entries.into_iter().skip(r.skip).take(r.count).collect());
+            if self.reads.fetch_add(1, Ordering::Relaxed) + 1 == self.finish_after {
+                self.finish();
             }
         }
         Ok(out)
     }
 
-    async fn heads(&self, executions: &[(&Status, &str)]) -> Result<Vec<Option<Execution>>> {
-        if self.move_at == MoveAt::BeforeHeads {
-            self.finish_newest();
-        }
-        let succeeded = self.succeeded.lock().unwrap();
+    async fn heads(&self, executions: &[(&Self::Index, &str)]) -> Result<Vec<Option<Execution>>> {
         Ok((executions.iter())
-            .map(|(_, id)| {
+            .map(|((partition, _), id)| {
+                let succeeded = &self.partitions[*partition].lock().unwrap()[1];
                 let name = id.split_once(':').map_or("", |(_, n)| n).to_owned();
                 let mut head =
                     Execution::new(id.to_string(), "sm".into(), 1, name, json!({}), "A", 0);
@@ -257,63 +292,75 @@ impl ListingIndexes for Moving {
     }
 }
 
-/// An execution that finishes while a listing of every status runs is listed once, with
-/// its status now, whether its entry was read from the index it left, from both, or the
-/// index it moved to was read before it got there; a listing of RUNNING leaves it out.
+/// Executions that finish while a listing runs, at every point of it (after each of its
+/// partition reads, over several rounds and pages): a listing of every status lists each
+/// execution once, in order, with its status when its page was made; a listing of RUNNING
+/// lists every execution that stays RUNNING once, and one that finished only when it was
+/// still RUNNING for its page.
 #[tokio::test]
-async fn an_execution_that_finishes_during_a_listing_is_listed_once() {
-    for move_at in [MoveAt::BetweenReads, MoveAt::BeforeHeads] {
-        let store = Moving::new(move_at);
-        let indexes = vec![
-            (Status::Running, Status::Running),
-            (Status::Succeeded, Status::Succeeded),
-        ];
-        let page = list(
-            &store,
-            indexes,
-            "sm",
-            &ExecutionFilter::default(),
-            None,
-            100,
-        )
-        .await
-        .unwrap();
-        let listed: Vec<(&str, Status)> = (page.executions.iter())
-            .map(|e| (e.name.as_str(), e.status))
-            .collect();
-        assert_eq!(
-            listed,
-            [
-                ("e4", Status::Succeeded),
-                ("e3", Status::Running),
-                ("e2", Status::Running),
-                ("e1", Status::Running),
-                ("e0", Status::Running)
-            ],
-            "moved {}",
-            if move_at == MoveAt::BetweenReads {
-                "between the reads"
-            } else {
-                "before the heads"
-            }
-        );
-
-        let store = Moving::new(move_at);
-        let running = ExecutionFilter {
-            status: Some(Status::Running),
-            ..ExecutionFilter::default()
+async fn executions_that_finish_during_a_listing_are_listed_once() {
+    let all: Vec<String> = (0..MOVING_EXECUTIONS)
+        .rev()
+        .map(|n| format!("e{n:03}"))
+        .collect();
+    for limit in [7, 50] {
+        let reads = {
+            let store = Moving::new(0);
+            store.pages(None, limit).await;
+            store.reads.load(Ordering::Relaxed)
         };
-        let page = list(
-            &store,
-            vec![(Status::Running, Status::Running)],
-            "sm",
-            &running,
-            None,
-            100,
-        )
-        .await
-        .unwrap();
-        let names: Vec<&str> = page.executions.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["e3", "e2", "e1", "e0"]);
+        assert!(
+            reads > 2 * MOVING_PARTITIONS,
+            "limit {limit}: {reads} reads, several rounds"
+        );
+        for finish_after in 1..=reads {
+            let store = Moving::new(finish_after);
+            let listed = store.pages(None, limit).await;
+            let names: Vec<&str> = listed.iter().map(|e| e.name.as_str()).collect();
+            assert_eq!(
+                names, all,
+                "limit {limit}, finished after read {finish_after}"
+            );
+            for e in &listed {
+                let before = if e.name[1..].parse::<usize>().unwrap().is_multiple_of(5) {
+                    Status::Succeeded
+                } else {
+                    Status::Running
+                };
+                let after = if Moving::finishes(&e.id) {
+                    Status::Succeeded
+                } else {
+                    before
+                };
+                assert!(
+                    [before, after].contains(&e.status),
+                    "limit {limit}, finished after read {finish_after}: {} {:?}",
+                    e.name,
+                    e.status
+                );
+            }
+
+            let store = Moving::new(finish_after);
+            let listed = store.pages(Some(Status::Running), limit).await;
+            let staying: Vec<&str> = (listed.iter())
+                .filter(|e| !Moving::finishes(&e.id))
+                .map(|e| e.name.as_str())
+                .collect();
+            let expected: Vec<&str> = (all.iter())
+                .filter(|n| {
+                    let n: usize = n[1..].parse().unwrap();
+                    !n.is_multiple_of(5) && !n.is_multiple_of(2)
+                })
+                .map(String::as_str)
+                .collect();
+            assert_eq!(
+                staying, expected,
+                "RUNNING, limit {limit}, after read {finish_after}"
+            );
+            assert!(listed.iter().all(|e| e.status == Status::Running));
+            let mut names: Vec<&str> = listed.iter().map(|e| e.name.as_str()).collect();
+            names.dedup();
+            assert_eq!(names.len(), listed.len(), "each once");
+        }
     }
 }

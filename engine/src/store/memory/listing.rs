@@ -1,5 +1,5 @@
 //! Listing and counting executions in memory ([`crate::store::listing`]): reads of the
-//! partitions' listing indexes, each under its partition's mutex.
+//! partitions' listing indexes, those of one partition together under its mutex.
 
 use std::ops::Bound;
 
@@ -17,27 +17,30 @@ pub(super) struct Indexes<'a> {
 }
 
 impl ListingIndexes for Indexes<'_> {
-    type Index = (Partition, Status);
+    /// A partition and the statuses listed.
+    type Index = (Partition, Vec<Status>);
 
     async fn read(&self, reads: &[IndexRead<'_, Self::Index>]) -> Result<Vec<Vec<Entry>>> {
-        let key = |status: Status| (self.state_machine.to_owned(), status);
         Ok((reads.iter())
             .map(|r| {
-                let (partition, status) = *r.index;
-                let data = lock(&self.store.part(partition).data);
-                let Some(index) = data.index.get(&key(status)) else {
-                    return Vec::new();
-                };
+                let (partition, statuses) = r.index;
+                // Every status at one instant: a commit moves an execution between two of
+                // them under this lock.
+                let data = lock(&self.store.part(*partition).data);
                 let upper = match r.max.checked_add(1) {
                     Some(above) => Bound::Excluded((above, String::new())),
                     None => Bound::Unbounded,
                 };
                 let lower = Bound::Included((r.min, String::new()));
-                (index.range((lower, upper)).rev())
-                    .skip(r.skip)
-                    .take(r.count)
-                    .cloned()
-                    .collect()
+                let mut all: Vec<&Entry> = (statuses.iter())
+                    .filter_map(|s| data.index.get(&(self.state_machine.to_owned(), *s)))
+                    .flat_map(|index| {
+                        let range = index.range((lower.clone(), upper.clone()));
+                        range.rev().take(r.skip + r.count)
+                    })
+                    .collect();
+                all.sort_unstable_by(|a, b| b.cmp(a));
+                (all.into_iter().skip(r.skip).take(r.count).cloned()).collect()
             })
             .collect())
     }

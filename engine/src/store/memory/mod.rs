@@ -284,7 +284,7 @@ impl Store for MemoryStore {
         limit: usize,
     ) -> Result<ExecutionPage> {
         let indexes = (0..self.partitions())
-            .flat_map(|p| filter.statuses().into_iter().map(move |s| (s, (p, s))))
+            .map(|p| (p, filter.statuses()))
             .collect();
         let store = listing::Indexes {
             store: self,

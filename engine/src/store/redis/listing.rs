@@ -3,9 +3,9 @@
 //! several partitions are sent as concurrent commands, not pipelines: on a cluster they
 //! are in different slots.
 //!
-//! A listing round is one `ZRANGE … BYSCORE REV LIMIT` per index read (256 partitions: 256
-//! commands with a status, 1,280 without), then one `HGET` per execution listed. Counting
-//! is one `count_executions.lua` call per partition (5 `ZCARD`s and a look at the
+//! A listing round is one `list_indexes.lua` call per partition read (its indexes of the
+//! statuses listed, at one instant: 256 partitions, 256 calls), then one `head.lua` call
+//! per execution listed. Counting is one `count_executions.lua` call per partition (5 `ZCARD`s and a look at the
 //! partition's expired executions), all concurrently: 256 small scripts at 256 partitions,
 //! 2.6–4 ms (median; 16 partitions: 0.3 ms) against a local redis-server on a loaded
 //! 2-core VM, where an unfiltered page of 100 takes 6–13 ms (`cargo bench -p baton-engine
@@ -27,12 +27,25 @@ use crate::store::{ExecutionPage, Partition, Result, Store};
 
 static COUNT: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("lua/count_executions.lua")));
+static LIST_INDEXES: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/list_indexes.lua")));
+
+/// One partition's index entries, each index's newest first, as one order (newest first,
+/// ties by id, descending): past the first `skip`, at most `count`.
+fn merged(indexes: Vec<Vec<(String, f64)>>, skip: usize, count: usize) -> Vec<Entry> {
+    let mut all: Vec<Entry> = (indexes.into_iter().flatten())
+        .map(|(id, start)| (start as i64, id))
+        .collect();
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    all.into_iter().skip(skip).take(count).collect()
+}
 
 /// The listing indexes of a Redis store: an index is its key and partition.
 struct Indexes<'a>(&'a RedisStore);
 
 impl ListingIndexes for Indexes<'_> {
-    type Index = (String, Partition);
+    /// One partition's index keys of the statuses listed, and the partition.
+    type Index = (Vec<String>, Partition);
 
     async fn read(&self, reads: &[IndexRead<'_, Self::Index>]) -> Result<Vec<Vec<Entry>>> {
         let bound = |n: i64, infinite: i64, word: &str| {
@@ -42,30 +55,26 @@ impl ListingIndexes for Indexes<'_> {
                 n.to_string()
             }
         };
-        // Each index is in its own partition's slot: one command each, concurrently (a
+        // Each partition's indexes are in its own slot: one script each, concurrently (a
         // pipeline would cross slots on a cluster).
         let reads = reads.iter().map(|r| {
             let mut con = self.0.con();
-            let mut cmd = redis::cmd("ZRANGE");
-            cmd.arg(&r.index.0)
-                .arg(bound(r.max, i64::MAX, "+inf"))
+            let mut call = LIST_INDEXES.prepare_invoke();
+            for key in &r.index.0 {
+                call.key(key);
+            }
+            call.arg(bound(r.max, i64::MAX, "+inf"))
                 .arg(bound(r.min, i64::MIN, "-inf"))
-                .arg("BYSCORE")
-                .arg("REV")
-                .arg("LIMIT")
-                .arg(r.skip)
-                .arg(r.count)
-                .arg("WITHSCORES");
-            async move { cmd.query_async::<Vec<(String, f64)>>(&mut con).await }
+                .arg(r.skip + r.count);
+            let (skip, count) = (r.skip, r.count);
+            async move {
+                let replies = call
+                    .invoke_async::<Vec<Vec<(String, f64)>>>(&mut con)
+                    .await?;
+                Result::Ok(merged(replies, skip, count))
+            }
         });
-        let replies = futures::future::try_join_all(reads).await?;
-        Ok((replies.into_iter())
-            .map(|entries| {
-                (entries.into_iter())
-                    .map(|(id, start)| (start as i64, id))
-                    .collect()
-            })
-            .collect())
+        futures::future::try_join_all(reads).await
     }
 
     async fn heads(&self, executions: &[(&Self::Index, &str)]) -> Result<Vec<Option<Execution>>> {
@@ -90,13 +99,13 @@ impl RedisStore {
         limit: usize,
     ) -> Result<ExecutionPage> {
         let statuses = filter.statuses();
-        let mut indexes = Vec::with_capacity(self.partitions() as usize * statuses.len());
-        for p in 0..self.partitions() {
-            let keys = self.keys(p);
-            for s in &statuses {
-                indexes.push((*s, (keys.index(state_machine, *s), p)));
-            }
-        }
+        let indexes = (0..self.partitions())
+            .map(|p| {
+                let keys = self.keys(p);
+                let of_statuses = statuses.iter().map(|s| keys.index(state_machine, *s));
+                (of_statuses.collect(), p)
+            })
+            .collect();
         list(
             &Indexes(self),
             indexes,
