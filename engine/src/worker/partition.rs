@@ -153,11 +153,13 @@ pub async fn run<S: Store>(
 
     let mut actors: HashMap<String, mpsc::UnboundedSender<Msg>> = HashMap::new();
     let mut drain_until: Option<tokio::time::Instant> = None;
+    // Looked up once: the loop turns for every queue entry and actor going idle.
+    let actors_gauge = metrics::gauge!("baton_actors", "partition" => p.to_string());
     loop {
         if drain_until.is_some() && actors.is_empty() {
             break;
         }
-        metrics::gauge!("baton_actors", "partition" => p.to_string()).set(actors.len() as f64);
+        actors_gauge.set(actors.len() as f64);
         let deadline = drain_until.unwrap_or_else(tokio::time::Instant::now);
         tokio::select! {
             () = cancel.cancelled() => break,
@@ -209,7 +211,7 @@ pub async fn run<S: Store>(
     drop(entries_rx);
     drop(found_rx);
     let _ = tokio::join!(renew, reader, timer, sweeper);
-    metrics::gauge!("baton_actors", "partition" => p.to_string()).set(0.0);
+    actors_gauge.set(0.0);
     if let Err(error) = store.release(&lease).await {
         // The lease expires by itself; the next owner waits for that.
         tracing::warn!(partition = p, %error, "cannot release the partition lease");
