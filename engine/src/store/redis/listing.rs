@@ -5,7 +5,8 @@
 //!
 //! A listing round is one command per partition read: `ZRANGE … BYSCORE REV LIMIT` of its
 //! index when one status is listed, a `list_indexes.lua` call (its indexes of every status
-//! at one instant) when all are; then one `head.lua` call per execution listed. Counting is one `count_executions.lua` call per partition (5 `ZCARD`s and a look at the
+//! at one instant) when all are; then one `head.lua` call per execution listed. Counting
+//! is one `count_executions.lua` call per partition (5 `ZCARD`s and a look at the
 //! partition's expired executions), all concurrently: 256 small scripts at 256 partitions,
 //! 2.6–4 ms (median; 16 partitions: 0.3 ms) against a local redis-server on a loaded
 //! 2-core VM, where an unfiltered page of 100 takes 6–13 ms (`cargo bench -p baton-engine
@@ -40,7 +41,8 @@ fn merged(indexes: Vec<Vec<(String, f64)>>, skip: usize, count: usize) -> Vec<En
     all.into_iter().skip(skip).take(count).collect()
 }
 
-/// The listing indexes of a Redis store: an index is its key and partition.
+/// The listing indexes of a Redis store: what is read as one is a partition's keys of the
+/// statuses listed.
 struct Indexes<'a>(&'a RedisStore);
 
 impl ListingIndexes for Indexes<'_> {
@@ -60,30 +62,28 @@ impl ListingIndexes for Indexes<'_> {
         // one instant, by a script.
         let reads = reads.iter().map(|r| {
             let mut con = self.0.con();
-            let (max, min) = (
-                bound(r.max, i64::MAX, "+inf"),
-                bound(r.min, i64::MIN, "-inf"),
-            );
-            let (skip, count) = (r.skip, r.count);
-            let one = match r.index.0.as_slice() {
-                [key] => {
-                    let mut cmd = redis::cmd("ZRANGE");
-                    cmd.arg(key).arg(&max).arg(&min).arg("BYSCORE").arg("REV");
-                    cmd.arg("LIMIT").arg(skip).arg(count).arg("WITHSCORES");
-                    Some(cmd)
-                }
-                _ => None,
-            };
-            let mut call = LIST_INDEXES.prepare_invoke();
-            for key in &r.index.0 {
-                call.key(key);
-            }
-            call.arg(max).arg(min).arg(skip + count);
             async move {
-                Result::Ok(match one {
-                    Some(cmd) => merged(vec![cmd.query_async(&mut con).await?], 0, count),
-                    None => merged(call.invoke_async(&mut con).await?, skip, count),
-                })
+                let (max, min) = (
+                    bound(r.max, i64::MAX, "+inf"),
+                    bound(r.min, i64::MIN, "-inf"),
+                );
+                let entries = match r.index.0.as_slice() {
+                    [key] => {
+                        let mut cmd = redis::cmd("ZRANGE");
+                        cmd.arg(key).arg(max).arg(min).arg("BYSCORE").arg("REV");
+                        cmd.arg("LIMIT").arg(r.skip).arg(r.count).arg("WITHSCORES");
+                        merged(vec![cmd.query_async(&mut con).await?], 0, r.count)
+                    }
+                    keys => {
+                        let mut call = LIST_INDEXES.prepare_invoke();
+                        for key in keys {
+                            call.key(key);
+                        }
+                        call.arg(max).arg(min).arg(r.skip + r.count);
+                        merged(call.invoke_async(&mut con).await?, r.skip, r.count)
+                    }
+                };
+                Result::Ok(entries)
             }
         });
         futures::future::try_join_all(reads).await
