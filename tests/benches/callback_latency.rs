@@ -278,6 +278,7 @@ async fn run(
     ];
     let cpu_before = pids.clone().map(|p| setup::cpu_seconds(&p));
     let machine_before = setup::machine_seconds();
+    let rewrites_before = setup::children_cpu_seconds(redis_pid);
     let (metrics_before, load_before) = (Metrics::scrape(&rest).await, setup::load_average());
     let monitor = a
         .monitor
@@ -316,6 +317,7 @@ async fn run(
     let machine = (
         machine_after.0 - machine_before.0,
         machine_after.1 - machine_before.1,
+        setup::children_cpu_seconds(redis_pid) - rewrites_before,
     );
     let load = (load_before, setup::load_average());
     let baton_metrics = metrics_before.describe(&Metrics::scrape(&rest).await);

@@ -61,6 +61,18 @@ pub fn redis_benchmark(port: u16) -> f64 {
 
 /// CPU seconds (user + system) of process `pid` so far.
 pub fn cpu_seconds(pid: &str) -> f64 {
+    stat_seconds(pid, [11, 12])
+}
+
+/// CPU seconds (user + system) of process `pid`'s children that it has waited for: for
+/// redis-server, its AOF rewrites' children once they ended.
+pub fn children_cpu_seconds(pid: &str) -> f64 {
+    stat_seconds(pid, [13, 14])
+}
+
+/// The sum of two fields of `/proc/<pid>/stat`, counted after the command name (state is
+/// field 0, utime 11, stime 12, cutime 13, cstime 14; clock ticks of 10 ms).
+fn stat_seconds(pid: &str, at: [usize; 2]) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> = stat
         .rsplit(')')
@@ -74,8 +86,7 @@ pub fn cpu_seconds(pid: &str) -> f64 {
             .and_then(|f| f.parse::<f64>().ok())
             .unwrap_or(0.0)
     };
-    // After the command name: state is field 0, utime 11, stime 12 (clock ticks of 10 ms).
-    (ticks(11) + ticks(12)) / 100.0
+    (ticks(at[0]) + ticks(at[1])) / 100.0
 }
 
 /// The whole machine's CPU so far, from `/proc/stat`, in seconds summed over its CPUs:
