@@ -17,14 +17,24 @@ pub(crate) type Entry = (i64, String);
 const MIN_BATCH: usize = 4;
 const MAX_BATCH: usize = 1000;
 
-/// One read of one index: its entries with `min <= start <= max`, newest first (ties on
-/// start by id, descending), after skipping the first `skip` of them, at most `count`.
+/// One read of one index: its first `again + count` entries with `min <= start <= max`,
+/// newest first (ties on start by id, descending). The first `again` are those of start
+/// `max` the merge read before, read again: it drops every entry it has seen by its place,
+/// so one deleted or started meanwhile at that millisecond neither hides an entry nor
+/// repeats one.
 pub(crate) struct IndexRead<'a, I> {
     pub index: &'a I,
     pub min: i64,
     pub max: i64,
-    pub skip: usize,
+    pub again: usize,
     pub count: usize,
+}
+
+impl<I> IndexRead<'_, I> {
+    /// How many entries the store returns at most.
+    pub fn most(&self) -> usize {
+        self.again + self.count
+    }
 }
 
 /// What a store supplies to list executions.
@@ -148,7 +158,8 @@ struct Source<I> {
     kept: VecDeque<Entry>,
     /// The last entry read, kept or not: the index was read down to it.
     last: Option<Entry>,
-    /// How many entries read start at the time of `last` (the next read skips them).
+    /// How many entries of the last read start at the time of `last` and come before it
+    /// or are it (the next read, from that time, reads them again).
     ties: usize,
     /// How many to read next time.
     batch: usize,
@@ -269,29 +280,38 @@ impl<I: Send + Sync> Merge<I> {
                     index: &s.index,
                     min: self.min,
                     max: s.last.as_ref().map_or(self.max, |last| last.0),
-                    skip: s.ties,
+                    again: s.ties,
                     count: share(k).map_or(s.batch, |n| s.batch.min(n)),
                 }
             })
             .collect();
-        let counts: Vec<usize> = reads.iter().map(|r| r.count).collect();
+        let most: Vec<usize> = reads.iter().map(IndexRead::most).collect();
         let replies = store.read(&reads).await?;
         drop(reads);
         self.rounds += 1;
-        for ((i, entries), count) in wanted.iter().zip(replies).zip(counts) {
-            self.read += entries.len();
+        for ((i, entries), most) in wanted.iter().zip(replies).zip(most) {
             let s = &mut self.sources[*i];
-            s.exhausted = entries.len() < count;
+            s.exhausted = entries.len() < most;
             s.batch = (s.batch * 2).min(MAX_BATCH);
-            for entry in entries {
-                let tie = s.last.as_ref().is_some_and(|last| last.0 == entry.0);
-                s.ties = if tie { s.ties + 1 } else { 1 };
-                let after = self.after.as_ref().is_none_or(|a| entry < *a);
+            for entry in &entries {
+                // Read before: at the place of the last entry read, or before it.
+                if s.last.as_ref().is_some_and(|last| entry >= last) {
+                    continue;
+                }
+                self.read += 1;
+                let after = self.after.as_ref().is_none_or(|a| entry < a);
                 let named = (self.prefix.as_deref()).is_none_or(|p| entry.1.starts_with(p));
                 if after && named {
                     s.kept.push_back(entry.clone());
                 }
-                s.last = Some(entry);
+                s.last = Some(entry.clone());
+            }
+            // Counted in this read, not carried over: entries of that millisecond may have
+            // come or gone since the last one. The read returned all of them first.
+            if let Some(last) = &s.last {
+                s.ties = (entries.iter())
+                    .filter(|e| e.0 == last.0 && *e >= last)
+                    .count();
             }
         }
         Ok(())

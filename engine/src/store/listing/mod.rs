@@ -29,6 +29,11 @@
 //! is listed, with its status at the time of the page, when that status is one asked for.
 //! (Before 2026-12-08 each index was a source of its own, and an execution could be missed
 //! when the index it moved to had been read past its place before it got there.)
+//!
+//! A source's next read starts at the millisecond of the last entry it read and reads
+//! again the entries of that millisecond it has seen; the merge drops every entry at or
+//! before the last one by its place, not by a count, so an execution of that millisecond
+//! deleted or started between two reads neither hides another nor is read twice.
 
 mod merge;
 

@@ -66,11 +66,12 @@ impl ListingIndexes for Counted {
             .map(|r| {
                 let entries: Vec<Entry> = (self.indexes[*r.index].iter())
                     .filter(|(start, _)| (r.min..=r.max).contains(start))
-                    .skip(r.skip)
-                    .take(r.count)
+                    .take(r.most())
                     .cloned()
                     .collect();
-                self.read.fetch_add(entries.len(), Ordering::Relaxed);
+                // Those read again are not counted: the bounds are on entries read anew.
+                let anew = entries.len().saturating_sub(r.again);
+                self.read.fetch_add(anew, Ordering::Relaxed);
                 entries
             })
             .collect())
@@ -268,7 +269,7 @@ impl ListingIndexes for Moving {
                 .collect();
             drop(indexes);
             entries.sort_by(|a, b| b.cmp(a));
-            out.push(entries.into_iter().skip(r.skip).take(r.count).collect());
+            out.push(entries.into_iter().take(r.most()).collect());
             if self.reads.fetch_add(1, Ordering::Relaxed) + 1 == self.finish_after {
                 self.finish();
             }
@@ -362,5 +363,114 @@ async fn executions_that_finish_during_a_listing_are_listed_once() {
             names.dedup();
             assert_eq!(names.len(), listed.len(), "each once");
         }
+    }
+}
+
+/// Eight indexes; the first holds `sm:t00`…`sm:t29` started in one millisecond (5,000), the
+/// others one entry each at 1,000. After the first round of reads, `change` runs on the
+/// first index.
+struct Shifting {
+    indexes: Vec<std::sync::Mutex<Vec<Entry>>>,
+    rounds: AtomicUsize,
+    change: Change,
+}
+
+/// What happens to an index between two rounds.
+type Change = fn(&mut Vec<Entry>);
+
+impl Shifting {
+    fn new(change: Change) -> Shifting {
+        let mut indexes = vec![
+            (0..30)
+                .rev()
+                .map(|j| (5_000, format!("sm:t{j:02}")))
+                .collect(),
+        ];
+        indexes.extend((1..8).map(|i| vec![(1_000, format!("sm:u{i}"))]));
+        Shifting {
+            indexes: indexes.into_iter().map(std::sync::Mutex::new).collect(),
+            rounds: AtomicUsize::new(0),
+            change,
+        }
+    }
+
+    fn ids(&self) -> Vec<String> {
+        (self.indexes.iter())
+            .flat_map(|i| i.lock().unwrap().clone())
+            .map(|(_, id)| id)
+            .collect()
+    }
+}
+
+impl ListingIndexes for Shifting {
+    type Index = usize;
+
+    async fn read(&self, reads: &[IndexRead<'_, usize>]) -> Result<Vec<Vec<Entry>>> {
+        let out = (reads.iter())
+            .map(|r| {
+                (self.indexes[*r.index].lock().unwrap().iter())
+                    .filter(|(start, _)| (r.min..=r.max).contains(start))
+                    .take(r.most())
+                    .cloned()
+                    .collect()
+            })
+            .collect();
+        if self.rounds.fetch_add(1, Ordering::Relaxed) == 0 {
+            (self.change)(&mut self.indexes[0].lock().unwrap());
+        }
+        Ok(out)
+    }
+
+    async fn heads(&self, executions: &[(&usize, &str)]) -> Result<Vec<Option<Execution>>> {
+        let ids = self.ids();
+        Ok((executions.iter())
+            .map(|(_, id)| {
+                let name = id.split_once(':').map_or("", |(_, n)| n).to_owned();
+                (ids.iter().any(|known| known == id)).then(|| {
+                    Execution::new(id.to_string(), "sm".into(), 1, name, json!({}), "A", 0)
+                })
+            })
+            .collect())
+    }
+}
+
+/// Executions of the millisecond a listing is reading that are deleted or started between
+/// two of its rounds: each other one is listed once — a deleted one does not hide the next,
+/// a new one (which comes before the listing's place) does not repeat one.
+#[tokio::test]
+async fn ties_that_change_between_rounds_are_listed_once() {
+    let expected = |deleted: &str| -> Vec<String> {
+        ((0..30).rev().map(|j| format!("t{j:02}")))
+            .chain((1..8).rev().map(|i| format!("u{i}")))
+            .filter(|n| n != deleted)
+            .collect()
+    };
+    let cases: [(&str, Change, &str); 2] = [
+        // The first round read t29…t24: t28, read, is deleted.
+        (
+            "a deletion",
+            |index| index.retain(|(_, id)| id != "sm:t28"),
+            "t28",
+        ),
+        // A new execution of that millisecond whose id comes first.
+        (
+            "a start",
+            |index| index.insert(0, (5_000, "sm:t99".into())),
+            "",
+        ),
+    ];
+    for (what, change, deleted) in cases {
+        let store = Shifting::new(change);
+        let indexes = (0..8).collect();
+        // A page of 40 from 8 indexes reads 6 entries of each first, then 12, then 24.
+        let page = list(&store, indexes, "sm", &ExecutionFilter::default(), None, 40)
+            .await
+            .unwrap();
+        assert!(
+            store.rounds.load(Ordering::Relaxed) > 2,
+            "{what}: several rounds"
+        );
+        let names: Vec<String> = page.executions.into_iter().map(|e| e.name).collect();
+        assert_eq!(names, expected(deleted), "{what}");
     }
 }

@@ -36,11 +36,11 @@ impl ListingIndexes for Indexes<'_> {
                     .filter_map(|s| data.index.get(&(self.state_machine.to_owned(), *s)))
                     .flat_map(|index| {
                         let range = index.range((lower.clone(), upper.clone()));
-                        range.rev().take(r.skip + r.count)
+                        range.rev().take(r.most())
                     })
                     .collect();
                 all.sort_unstable_by(|a, b| b.cmp(a));
-                (all.into_iter().skip(r.skip).take(r.count).cloned()).collect()
+                (all.into_iter().take(r.most()).cloned()).collect()
             })
             .collect())
     }

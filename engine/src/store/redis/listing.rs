@@ -32,13 +32,14 @@ static LIST_INDEXES: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("lua/list_indexes.lua")));
 
 /// One partition's index entries, each index's newest first, as one order (newest first,
-/// ties by id, descending): past the first `skip`, at most `count`.
-fn merged(indexes: Vec<Vec<(String, f64)>>, skip: usize, count: usize) -> Vec<Entry> {
+/// ties by id, descending): the first `most`.
+fn merged(indexes: Vec<Vec<(String, f64)>>, most: usize) -> Vec<Entry> {
     let mut all: Vec<Entry> = (indexes.into_iter().flatten())
         .map(|(id, start)| (start as i64, id))
         .collect();
     all.sort_unstable_by(|a, b| b.cmp(a));
-    all.into_iter().skip(skip).take(count).collect()
+    all.truncate(most);
+    all
 }
 
 /// The listing indexes of a Redis store: what is read as one is a partition's keys of the
@@ -71,16 +72,16 @@ impl ListingIndexes for Indexes<'_> {
                     [key] => {
                         let mut cmd = redis::cmd("ZRANGE");
                         cmd.arg(key).arg(max).arg(min).arg("BYSCORE").arg("REV");
-                        cmd.arg("LIMIT").arg(r.skip).arg(r.count).arg("WITHSCORES");
-                        merged(vec![cmd.query_async(&mut con).await?], 0, r.count)
+                        cmd.arg("LIMIT").arg(0).arg(r.most()).arg("WITHSCORES");
+                        merged(vec![cmd.query_async(&mut con).await?], r.most())
                     }
                     keys => {
                         let mut call = LIST_INDEXES.prepare_invoke();
                         for key in keys {
                             call.key(key);
                         }
-                        call.arg(max).arg(min).arg(r.skip + r.count);
-                        merged(call.invoke_async(&mut con).await?, r.skip, r.count)
+                        call.arg(max).arg(min).arg(r.most());
+                        merged(call.invoke_async(&mut con).await?, r.most())
                     }
                 };
                 Result::Ok(entries)
